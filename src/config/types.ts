@@ -1,0 +1,102 @@
+/**
+ * The shape of a validated sindri.yaml after schema defaults are applied.
+ * `schemas/sindri.schema.json` is the source of truth; this file mirrors it for the compiler.
+ */
+
+export type SystemDiskCategory =
+  | 'cloud'
+  | 'cloud_efficiency'
+  | 'cloud_ssd'
+  | 'cloud_essd'
+  | 'cloud_auto'
+  | 'cloud_essd_entry';
+export type DiskPerformanceLevel = 'PL0' | 'PL1' | 'PL2' | 'PL3';
+export type SpotStrategy = 'NoSpot' | 'SpotWithPriceLimit' | 'SpotAsPriceGo';
+export type InternetChargeType = 'PayByTraffic' | 'PayByBandwidth';
+
+export interface SecurityConfig {
+  cis_hardening: boolean;
+  clean_sensitive_data: boolean;
+  remove_ssh_keys: boolean;
+}
+
+export interface FileUpload {
+  /** Path on the machine running sindri, relative to the config file. */
+  source: string;
+  /** Absolute path on the build instance. */
+  destination: string;
+}
+
+export interface BuildConfig {
+  sindri_version?: string;
+  cache: boolean;
+  ssh_timeout: string;
+  ssh_username: string;
+  ssh_port: number;
+  security: SecurityConfig;
+  /** User shell scripts run after the catalogue's extensions, paths relative to the config file. */
+  scripts: string[];
+  /** Environment variables exported to every provisioning script. */
+  environment: Record<string, string>;
+  files: FileUpload[];
+}
+
+export interface EndpointsConfig {
+  ecs?: string;
+  vpc?: string;
+  ram?: string;
+  sts?: string;
+}
+
+export interface AlibabaConfig {
+  region: string;
+  zone_id?: string;
+  instance_type: string;
+  /** Public or custom image ID to start from. Mutually exclusive with image_family. */
+  source_image?: string;
+  image_family?: string;
+  system_disk_size_gb: number;
+  system_disk_category: SystemDiskCategory;
+  system_disk_performance_level?: DiskPerformanceLevel;
+  vpc_id?: string;
+  vswitch_id?: string;
+  security_group_id?: string;
+  vpc_cidr_block?: string;
+  vswitch_cidr_block?: string;
+  image_encrypted: boolean;
+  kms_key_id?: string;
+  image_copy_regions: string[];
+  image_share_accounts: string[];
+  spot_strategy: SpotStrategy;
+  spot_price_limit?: number;
+  associate_public_ip_address: boolean;
+  internet_charge_type: InternetChargeType;
+  internet_max_bandwidth_out: number;
+  user_data?: string;
+  user_data_file?: string;
+  resource_group_id?: string;
+  endpoints?: EndpointsConfig;
+}
+
+export interface RetentionConfig {
+  keep?: number;
+  delete_after_days?: number;
+}
+
+export interface PackerProviderConfig {
+  cloud: 'alibaba';
+  image_name: string;
+  description?: string;
+  build: BuildConfig;
+  alibaba: AlibabaConfig;
+  tags: Record<string, string>;
+  retention?: RetentionConfig;
+}
+
+export interface SindriConfig {
+  version: string;
+  name: string;
+  deployment: { provider: 'packer' };
+  extensions: { profile?: string; additional: string[] };
+  providers: { packer: PackerProviderConfig };
+}
