@@ -1,0 +1,58 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { UsageError } from './errors.ts';
+import { reportError } from './report-error.ts';
+
+const SUPPORTED_CLOUDS = ['alibaba'] as const;
+
+/**
+ * Every sindri command: shared flags, --json, and one place that turns errors into
+ * exit codes (0 ok, 1 failed, 2 invalid input, 130 interrupted) without stack traces.
+ */
+export abstract class SindriCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    cloud: Flags.string({
+      description: 'Cloud to work with (only alibaba is supported)',
+      default: 'alibaba',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({
+      description: 'Show debug output and stack traces (secrets are redacted)',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected get debugEnabled(): boolean {
+    return this.argv.includes('--debug') || process.env.SINDRI_DEBUG === '1';
+  }
+
+  protected checkCloud(cloud: string): void {
+    if (!(SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) {
+      throw new UsageError(
+        `Unsupported cloud '${cloud}'. Supported clouds: ${SUPPORTED_CLOUDS.join(', ')}.`,
+        'use --cloud alibaba (the default)',
+      );
+    }
+  }
+
+  /** Writes a line for people to stderr (never stdout, so --json output stays clean). */
+  protected info(message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
+  }
+
+  protected override async catch(err: Interfaces.CommandError): Promise<void> {
+    const report = reportError(err, this.debugEnabled);
+    process.exitCode = report.exitCode;
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify(report.json, null, 2)}\n`);
+    } else {
+      process.stderr.write(`${report.text}\n`);
+    }
+  }
+}
+
+export type InferredFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof SindriCommand)['baseFlags'] & T['flags']
+>;
