@@ -1,0 +1,416 @@
+import { redact } from './redact.ts';
+
+/** What an error code means and what the user can do about it. */
+export interface ErrorHint {
+  meaning: string;
+  fix: string;
+}
+
+/**
+ * Codes the API returns that users can act on. The first block is the product guide's
+ * troubleshooting table; the rest are the codes seen around it. Keep docs/troubleshooting.md
+ * in step (a test checks that every code here is documented there).
+ */
+export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
+  // The guide's "Common Error Codes" table.
+  'InvalidAccessKeyId.NotFound': {
+    meaning: 'The AccessKey ID is not valid for this account.',
+    fix: 'Check which credential source won (`sindri packer doctor`), then fix or reconfigure it (`aliyun configure`).',
+  },
+  SignatureDoesNotMatch: {
+    meaning: 'The AccessKey secret does not match the AccessKey ID.',
+    fix: 'Reconfigure the credentials; check ALICLOUD_SECRET_KEY / ALIBABA_CLOUD_ACCESS_KEY_SECRET for stray spaces or quotes.',
+  },
+  InvalidRegionId: {
+    meaning: 'The region does not exist or is not available to this account.',
+    fix: 'Use a valid region ID such as cn-hangzhou (list them with `aliyun ecs DescribeRegions`).',
+  },
+  InvalidZoneId: {
+    meaning: 'The zone does not exist in this region.',
+    fix: 'Check the available zones (`aliyun ecs DescribeZones --RegionId <region>`) or remove zone_id.',
+  },
+  'InvalidInstanceType.NotAvailable': {
+    meaning: 'The instance type is not available in this zone.',
+    fix: 'Try a different zone or instance type (`aliyun ecs DescribeAvailableResource --DestinationResource InstanceType`).',
+  },
+  'InvalidVSwitchId.NotFound': {
+    meaning: 'The VSwitch does not exist in this region.',
+    fix: 'Verify vswitch_id (`aliyun vpc DescribeVSwitches --VSwitchId <id>`) or remove it to let the build create one.',
+  },
+  'QuotaExceeded.Eip': {
+    meaning: 'The EIP quota of the account is reached.',
+    fix: 'Release unused EIPs (`aliyun vpc ReleaseEipAddress`) or request a quota increase in the console.',
+  },
+  'InvalidSecurityGroupId.NotFound': {
+    meaning: 'The security group does not exist in this region.',
+    fix: 'Check security_group_id (`aliyun ecs DescribeSecurityGroups`) or remove it to let the build create one.',
+  },
+  IncorrectInstanceStatus: {
+    meaning: 'The instance is in the wrong state for this operation.',
+    fix: 'Wait for the instance to settle, or stop it first (images are created from stopped instances).',
+  },
+
+  // Credentials and authorisation.
+  'InvalidAccessKeyId.Inactive': {
+    meaning: 'The AccessKey is disabled.',
+    fix: 'Enable the AccessKey in the RAM console or create a new one.',
+  },
+  'InvalidSecurityToken.Expired': {
+    meaning: 'The STS security token has expired.',
+    fix: 'Obtain fresh temporary credentials (re-run the role assumption or `aliyun configure`).',
+  },
+  'InvalidSecurityToken.Malformed': {
+    meaning: 'The STS security token is malformed.',
+    fix: 'Check ALIBABA_CLOUD_SECURITY_TOKEN / SECURITY_TOKEN: it must be the whole token, unquoted.',
+  },
+  'InvalidSecurityToken.MismatchWithAccessKey': {
+    meaning: 'The STS security token does not belong to this AccessKey ID.',
+    fix: 'Use the AccessKey ID, secret and token from the same AssumeRole response.',
+  },
+  'InvalidTimeStamp.Expired': {
+    meaning: "The request's timestamp is more than 15 minutes off the server's clock.",
+    fix: "Synchronise this machine's clock (NTP).",
+  },
+  SignatureNonceUsed: {
+    meaning: 'A request nonce was reused.',
+    fix: 'Usually a clock or proxy replaying requests; retry, and check any proxy between you and the API.',
+  },
+  Forbidden: {
+    meaning: 'The RAM identity is not allowed to perform this action.',
+    fix: "Attach the guide's RAM policy (docs: RAM Permissions) to the user or role.",
+  },
+  'Forbidden.RAM': {
+    meaning: 'The RAM identity is not allowed to perform this action.',
+    fix: "Attach the guide's RAM policy (docs: RAM Permissions) to the user or role.",
+  },
+  NoPermission: {
+    meaning: 'The RAM identity lacks permission for this action (for STS: to assume the role).',
+    fix: "Attach the guide's RAM policy; for role assumption, check the role's trust policy.",
+  },
+  'Forbidden.RiskControl': {
+    meaning: 'The operation was blocked by the risk control system.',
+    fix: 'Open a ticket with Alibaba Cloud support; retrying will not help.',
+  },
+  'Forbidden.UserVerification': {
+    meaning: 'The account has not completed real-name verification.',
+    fix: 'Complete real-name verification (required for mainland China regions).',
+  },
+  'EntityNotExist.Role': {
+    meaning: 'The RAM role does not exist.',
+    fix: 'Check the role ARN (ALIBABA_CLOUD_ROLE_ARN or the profile) and the role name.',
+  },
+  'AuthenticationFail.OIDCToken.Expired': {
+    meaning: 'The OIDC token has expired.',
+    fix: 'Request a fresh token (in GitHub Actions, the job needs `permissions: id-token: write`).',
+  },
+  'AuthenticationFail.OIDCToken.Invalid': {
+    meaning: 'The OIDC token was rejected.',
+    fix: "Check the OIDC provider's audience and issuer, and the role's trust policy conditions.",
+  },
+  InsufficientBalance: {
+    meaning: 'The account does not have enough balance.',
+    fix: 'Top up the account.',
+  },
+  'InvalidAccountStatus.NotEnoughBalance': {
+    meaning: 'The account does not have enough balance to create pay-as-you-go resources.',
+    fix: 'Top up the account.',
+  },
+
+  // Transient: retried automatically; shown only when retries run out.
+  Throttling: {
+    meaning: 'The API throttled the request.',
+    fix: 'Retries were exhausted; wait a minute, lower concurrency, or raise retry attempts.',
+  },
+  ServiceUnavailable: {
+    meaning: 'The service is temporarily unavailable.',
+    fix: 'Retries were exhausted; try again later.',
+  },
+  InternalError: {
+    meaning: 'The service hit an internal error.',
+    fix: 'Retries were exhausted; try again later and quote the request ID to support if it persists.',
+  },
+  IdempotentProcessing: {
+    meaning: 'A previous request with the same ClientToken is still being processed.',
+    fix: 'Wait and retry with the same ClientToken.',
+  },
+  LastTokenProcessing: {
+    meaning: 'A previous request with the same ClientToken is still being processed.',
+    fix: 'Wait and retry with the same ClientToken.',
+  },
+  IdempotentParameterMismatch: {
+    meaning: 'The ClientToken was already used with different parameters.',
+    fix: 'Use a new ClientToken for a different request (do not reuse a resumable token across configurations).',
+  },
+
+  // Resources.
+  'InvalidImageName.Duplicated': {
+    meaning: 'An image with this name already exists in the region.',
+    fix: 'Choose another image_name, delete the old image, or build with --force.',
+  },
+  'InvalidImageId.NotFound': {
+    meaning: 'The image does not exist in this region.',
+    fix: 'Check the image ID and the region (`sindri packer list`).',
+  },
+  'InvalidInstanceId.NotFound': {
+    meaning: 'The instance does not exist in this region.',
+    fix: 'Check the instance ID and the region.',
+  },
+  'InvalidVpcId.NotFound': {
+    meaning: 'The VPC does not exist in this region.',
+    fix: 'Check vpc_id (`aliyun vpc DescribeVpcs`).',
+  },
+  'OperationDenied.NoStock': {
+    meaning: 'The zone has no stock of this instance type right now.',
+    fix: 'Try another zone or instance type.',
+  },
+  'Zone.NotOnSale': {
+    meaning: 'The zone does not sell this resource.',
+    fix: 'Pick another zone or remove zone_id.',
+  },
+  'InvalidSystemDiskCategory.ValueNotSupported': {
+    meaning: 'The system disk category is not supported for this instance type or zone.',
+    fix: 'Use another system_disk_category (e.g. cloud_essd) or instance type.',
+  },
+  'QuotaExceed.Image': {
+    meaning: 'The custom image quota of the region is reached.',
+    fix: 'Delete old images (`sindri packer delete`) or request a quota increase.',
+  },
+  'QuotaExceeded.SecurityGroup': {
+    meaning: 'The security group quota is reached.',
+    fix: 'Delete unused security groups or pass security_group_id.',
+  },
+  DependencyViolation: {
+    meaning: 'The resource is still in use by another resource.',
+    fix: 'Delete or detach the dependent resources first (for an image: instances or copies using it).',
+  },
+};
+
+/** Families of codes answered by one hint when the exact code is not listed. */
+const FAMILY_HINTS: ReadonlyArray<[prefix: string, hint: ErrorHint]> = [
+  ['Throttling', ERROR_HINTS.Throttling as ErrorHint],
+  [
+    'QuotaExceed',
+    {
+      meaning: 'An account quota is reached.',
+      fix: 'Release unused resources or request a quota increase (`aliyun ecs DescribeAccountAttributes`).',
+    },
+  ],
+  ['Forbidden', ERROR_HINTS.Forbidden as ErrorHint],
+  ['InvalidSecurityToken', ERROR_HINTS['InvalidSecurityToken.Expired'] as ErrorHint],
+  ['InvalidAccessKeyId', ERROR_HINTS['InvalidAccessKeyId.NotFound'] as ErrorHint],
+];
+
+export function hintFor(code: string | undefined): ErrorHint | undefined {
+  if (!code) return undefined;
+  const exact = ERROR_HINTS[code];
+  if (exact) return exact;
+  for (const [prefix, hint] of FAMILY_HINTS)
+    if (code === prefix || code.startsWith(`${prefix}.`)) return hint;
+  return undefined;
+}
+
+export interface CloudErrorInit {
+  code: string;
+  message: string;
+  requestId?: string;
+  product?: string;
+  action?: string;
+  statusCode?: number;
+  retryable?: boolean;
+  attempts?: number;
+  recommend?: string;
+}
+
+/**
+ * An Alibaba Cloud failure in a form the CLI can show. It carries only sanitised fields:
+ * never the request, the SDK error object or anything derived from the credentials.
+ */
+export class CloudError extends Error {
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly product: string | undefined;
+  readonly action: string | undefined;
+  readonly statusCode: number | undefined;
+  readonly retryable: boolean;
+  readonly attempts: number;
+  readonly recommend: string | undefined;
+  readonly hint: ErrorHint | undefined;
+
+  constructor(init: CloudErrorInit) {
+    super(init.message);
+    this.name = 'CloudError';
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.product = init.product;
+    this.action = init.action;
+    this.statusCode = init.statusCode;
+    this.retryable = init.retryable ?? false;
+    this.attempts = init.attempts ?? 1;
+    this.recommend = init.recommend;
+    this.hint = hintFor(init.code);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      requestId: this.requestId,
+      product: this.product,
+      action: this.action,
+      statusCode: this.statusCode,
+      retryable: this.retryable,
+      attempts: this.attempts,
+      hint: this.hint,
+    };
+  }
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string' && v.length > 0 && v !== 'undefined' && v !== 'null') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+/** Reads a property of an unknown value without trusting its shape. */
+export function prop(obj: unknown, key: string): unknown {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return undefined;
+  return (obj as Record<string, unknown>)[key];
+}
+
+/** Network-level error codes as Node and the SDK's HTTP layer report them. */
+export const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The SDK's HTTP layer names its timeouts (`ReadTimeoutError`, `ConnectTimeoutError`) but sets no code. */
+export function networkCode(err: unknown): string | undefined {
+  const code = str(prop(err, 'code'));
+  if (code && NETWORK_CODES.has(code)) return code;
+  const name = str(prop(err, 'name')) ?? '';
+  if (/ReadTimeout/i.test(name)) return 'ETIMEDOUT';
+  if (/ConnectTimeout/i.test(name)) return 'ETIMEDOUT';
+  const message = str(prop(err, 'message')) ?? '';
+  if (/socket hang up/i.test(message)) return 'ECONNRESET';
+  const cause = prop(err, 'cause');
+  if (cause && cause !== err) return networkCode(cause);
+  return undefined;
+}
+
+const NETWORK_HINTS: Record<string, ErrorHint> = {
+  ECONNREFUSED: {
+    meaning: 'The endpoint refused the connection.',
+    fix: 'Check the endpoint (config `endpoints:` / SINDRI_ENDPOINT_*) and any proxy settings.',
+  },
+  ENOTFOUND: {
+    meaning: 'The endpoint host name does not resolve.',
+    fix: 'Check the region, the endpoint override and DNS; behind a proxy set HTTPS_PROXY.',
+  },
+};
+
+export interface ToCloudErrorContext {
+  product?: string;
+  action?: string;
+  attempts?: number;
+  retryable?: boolean;
+  /** Values that must never appear in the result (credentials). */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Turns whatever the SDK or the network threw into a CloudError. Works on the shape of the
+ * error (`code`, `name`, `statusCode`, `data`), not on `instanceof`, because the SDK's error
+ * classes come from several package copies and an HTML 502 surfaces as a bare SyntaxError.
+ */
+export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): CloudError {
+  const secrets = [...(ctx.secrets ?? [])];
+  const base = {
+    product: ctx.product,
+    action: ctx.action,
+    attempts: ctx.attempts,
+    retryable: ctx.retryable,
+  };
+  if (err instanceof CloudError) {
+    return new CloudError({
+      code: err.code,
+      message: redact(err.message, secrets),
+      requestId: err.requestId,
+      statusCode: err.statusCode,
+      recommend: err.recommend,
+      product: ctx.product ?? err.product,
+      action: ctx.action ?? err.action,
+      attempts: ctx.attempts ?? err.attempts,
+      retryable: ctx.retryable ?? err.retryable,
+    });
+  }
+  const data = prop(err, 'data');
+  const statusCode = Number(prop(err, 'statusCode') ?? prop(data, 'statusCode')) || undefined;
+  const apiCode = str(prop(data, 'Code')) ?? (statusCode ? str(prop(err, 'code')) : undefined);
+  if (apiCode || statusCode) {
+    const serverMessage =
+      str(prop(data, 'Message')) ??
+      (str(prop(err, 'message')) ?? '').replace(/^code: \d+, /, '').replace(/ request id: \S*$/, '');
+    return new CloudError({
+      ...base,
+      code: apiCode ?? `HTTP${statusCode}`,
+      message: redact(serverMessage || `HTTP ${statusCode}`, secrets),
+      requestId: str(prop(data, 'RequestId')) ?? str(prop(err, 'requestId')),
+      statusCode,
+      recommend: str(prop(data, 'Recommend')),
+    });
+  }
+  const net = networkCode(err);
+  if (net) {
+    return new CloudError({
+      ...base,
+      code: net,
+      message: redact(str(prop(err, 'message')) ?? net, secrets),
+    });
+  }
+  if (str(prop(err, 'name')) === 'SyntaxError') {
+    return new CloudError({
+      ...base,
+      code: 'InvalidResponse',
+      message:
+        'The endpoint answered with something that is not JSON (often an HTML error page from a gateway or proxy).',
+    });
+  }
+  if (str(prop(err, 'name')) === 'AbortError') {
+    return new CloudError({ ...base, code: 'Aborted', message: 'The operation was cancelled.' });
+  }
+  return new CloudError({
+    ...base,
+    code: str(prop(err, 'code')) ?? str(prop(err, 'name')) ?? 'UnknownError',
+    message: redact(str(prop(err, 'message')) ?? String(err), secrets),
+  });
+}
+
+/** One paragraph a user can act on. Unknown codes show the raw code, message and request ID. */
+export function describeCloudError(err: unknown, secrets: Iterable<string | undefined> = []): string {
+  const e = toCloudError(err, { secrets });
+  const where = [e.product?.toUpperCase(), e.action].filter(Boolean).join(' ');
+  const lines: string[] = [];
+  const hint = e.hint ?? NETWORK_HINTS[e.code];
+  const head = where ? `${where} failed` : 'Alibaba Cloud call failed';
+  if (hint) {
+    lines.push(`${head}: ${hint.meaning}`);
+    lines.push(`  Fix: ${hint.fix}`);
+    lines.push(`  Code: ${e.code}${e.message ? ` (${e.message})` : ''}`);
+  } else {
+    lines.push(`${head}: ${e.code}: ${e.message}`);
+    if (e.recommend) lines.push(`  See: ${e.recommend}`);
+  }
+  if (e.requestId) lines.push(`  Request ID: ${e.requestId}`);
+  if (e.attempts > 1) lines.push(`  Attempts: ${e.attempts}`);
+  return redact(lines.join('\n'), secrets);
+}

@@ -1,0 +1,200 @@
+import { abortReason, type Clock, realClock } from './clock.ts';
+import { CloudError, networkCode, prop, toCloudError } from './errors.ts';
+
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  maxAttempts: number;
+  /** Backoff base: the first retry waits up to this long. */
+  baseDelayMs: number;
+  /** Backoff cap. */
+  maxDelayMs: number;
+  /** Upper bound on a server-requested delay (`x-acs-retry-after`). */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+});
+
+export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
+  const p = { ...DEFAULT_RETRY_POLICY };
+  for (const [k, v] of Object.entries(overrides) as [keyof RetryPolicy, number | undefined][]) {
+    if (v !== undefined) p[k] = v;
+  }
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) {
+    throw new RangeError(`retry attempts must be a whole number >= 1, got ${p.maxAttempts}`);
+  }
+  for (const k of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+    if (!(p[k] >= 0)) throw new RangeError(`retry ${k} must be >= 0, got ${p[k]}`);
+  }
+  return p;
+}
+
+/**
+ * How safe a call is to send twice.
+ * - `read`: Describe/List/Get style, no side effects.
+ * - `token`: a create-like call carrying a ClientToken; the server deduplicates it.
+ * - `mutation`: anything else; a request that may have reached the server is not resent.
+ */
+export type Idempotency = 'read' | 'token' | 'mutation';
+
+export interface Classification {
+  verdict: 'retryable' | 'fatal';
+  reason: string;
+  /** Server-requested delay in milliseconds (`x-acs-retry-after`). */
+  retryAfterMs?: number;
+}
+
+const RETRYABLE_CODES = new Set([
+  'ServiceUnavailable',
+  'InternalError',
+  'IdempotentProcessing',
+  'LastTokenProcessing',
+]);
+
+/** Connection failures where the request cannot have reached the server. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Connection failures where the request may have been processed. */
+const MAYBE_SENT_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+function retryAfterOf(err: unknown): number | undefined {
+  const direct = Number(prop(err, 'retryAfter'));
+  if (Number.isFinite(direct) && direct >= 0 && prop(err, 'retryAfter') !== undefined) return direct;
+  const headers = prop(err, 'headers') ?? prop(prop(err, 'response'), 'headers');
+  const raw = prop(headers, 'x-acs-retry-after');
+  const n = Number.parseInt(String(raw), 10);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Decides whether one failed attempt may be retried. Works on the error's shape (`code`,
+ * `name`, `statusCode`, `data.Code`), never on `instanceof`.
+ */
+export function classify(err: unknown, idempotency: Idempotency = 'read'): Classification {
+  if (prop(err, 'name') === 'AbortError') return { verdict: 'fatal', reason: 'aborted' };
+  const statusCode = Number(prop(err, 'statusCode')) || undefined;
+  const apiCode = String(prop(prop(err, 'data'), 'Code') ?? (statusCode ? (prop(err, 'code') ?? '') : ''));
+  const retryAfterMs = retryAfterOf(err);
+  const withAfter = (c: Classification): Classification =>
+    retryAfterMs === undefined ? c : { ...c, retryAfterMs };
+
+  if (apiCode === 'Throttling' || apiCode.startsWith('Throttling.')) {
+    return withAfter({ verdict: 'retryable', reason: `throttled (${apiCode})` });
+  }
+  if (RETRYABLE_CODES.has(apiCode)) return withAfter({ verdict: 'retryable', reason: apiCode });
+  if (statusCode === 429) return withAfter({ verdict: 'retryable', reason: 'HTTP 429' });
+  if (statusCode !== undefined && statusCode >= 500 && statusCode < 600) {
+    return withAfter({ verdict: 'retryable', reason: `HTTP ${statusCode}${apiCode ? ` (${apiCode})` : ''}` });
+  }
+  if (statusCode !== undefined) {
+    return { verdict: 'fatal', reason: `HTTP ${statusCode}${apiCode ? ` (${apiCode})` : ''}` };
+  }
+  // An HTML error page from a gateway (502/504) reaches us as a JSON SyntaxError.
+  if (prop(err, 'name') === 'SyntaxError' || (err instanceof CloudError && err.code === 'InvalidResponse')) {
+    return idempotency === 'mutation'
+      ? { verdict: 'fatal', reason: 'unparseable response to a non-idempotent call' }
+      : { verdict: 'retryable', reason: 'unparseable response (gateway error page)' };
+  }
+  const net = networkCode(err);
+  if (net && NOT_SENT_CODES.has(net)) return { verdict: 'retryable', reason: `connection failed (${net})` };
+  if (net && MAYBE_SENT_CODES.has(net)) {
+    return idempotency === 'mutation'
+      ? { verdict: 'fatal', reason: `connection lost (${net}) during a call that is not safe to repeat` }
+      : { verdict: 'retryable', reason: `connection lost (${net})` };
+  }
+  if (net) return { verdict: 'fatal', reason: `network error (${net})` };
+  return { verdict: 'fatal', reason: apiCode || String(prop(err, 'name') ?? 'error') };
+}
+
+/**
+ * Delay before retry number `retry` (1 for the first retry): "full jitter", a uniform draw
+ * from [0, min(cap, base * 2^(retry-1))).
+ */
+export function backoff(
+  retry: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  rng: () => number = Math.random,
+): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  const r = Math.min(Math.max(rng(), 0), 1);
+  return Math.floor(r * exp);
+}
+
+export interface RetryEvent {
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  /** How long we wait before the next attempt. */
+  delayMs: number;
+  reason: string;
+  /** Sanitised error of the failed attempt. */
+  error: CloudError;
+}
+
+export interface WithRetryOptions {
+  policy?: Partial<RetryPolicy>;
+  clock?: Clock;
+  signal?: AbortSignal;
+  idempotency?: Idempotency;
+  rng?: () => number;
+  onRetry?: (event: RetryEvent) => void;
+  /** For error messages. */
+  product?: string;
+  action?: string;
+  /** Values scrubbed from every error message. */
+  secrets?: Iterable<string | undefined>;
+}
+
+/**
+ * Runs one call with retries. Only this call is repeated, never a larger workflow. Throws a
+ * CloudError (or the signal's reason when aborted).
+ */
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: WithRetryOptions = {},
+): Promise<T> {
+  const policy = retryPolicy(opts.policy);
+  const clock = opts.clock ?? realClock;
+  const secrets = [...(opts.secrets ?? [])];
+  const ctx = { product: opts.product, action: opts.action, secrets };
+  for (let attempt = 1; ; attempt++) {
+    if (opts.signal?.aborted) throw abortReason(opts.signal);
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      const c = classify(err, opts.idempotency ?? 'read');
+      const retryable = c.verdict === 'retryable';
+      if (!retryable || attempt >= policy.maxAttempts) {
+        throw toCloudError(err, { ...ctx, attempts: attempt, retryable });
+      }
+      const delayMs =
+        c.retryAfterMs !== undefined
+          ? Math.min(c.retryAfterMs, policy.maxRetryAfterMs)
+          : backoff(attempt, policy, opts.rng);
+      opts.onRetry?.({
+        attempt,
+        delayMs,
+        reason: c.reason,
+        error: toCloudError(err, { ...ctx, attempts: attempt, retryable }),
+      });
+      await clock.sleep(delayMs, opts.signal);
+    }
+  }
+}

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { FakeClock } from '../../src/cloud/clock.ts';
+import { CloudError } from '../../src/cloud/errors.ts';
+import {
+  backoff,
+  classify,
+  DEFAULT_RETRY_POLICY,
+  type Idempotency,
+  type RetryEvent,
+  retryPolicy,
+  withRetry,
+} from '../../src/cloud/retry.ts';
+
+/** Errors shaped like the SDK's (openapi-core) ThrottlingError / ClientError / ServerError. */
+function apiError(statusCode: number, code: string, extra: Record<string, unknown> = {}) {
+  const name = code.includes('Throttling')
+    ? 'ThrottlingError'
+    : statusCode >= 500
+      ? 'ServerError'
+      : 'ClientError';
+  return Object.assign(new Error(`code: ${statusCode}, message for ${code} request id: REQ-1`), {
+    name,
+    code,
+    statusCode,
+    requestId: 'REQ-1',
+    data: { Code: code, Message: `message for ${code}`, RequestId: 'REQ-1' },
+    ...extra,
+  });
+}
+
+function netError(code: string) {
+  return Object.assign(new Error(`connect ${code} 192.0.2.1:443`), { code });
+}
+
+const idempotencies: Idempotency[] = ['read', 'token', 'mutation'];
+
+describe('classify', () => {
+  it('retries throttling codes, 5xx, 429 and idempotency-in-progress codes for every kind of call', () => {
+    const retryable = [
+      apiError(400, 'Throttling'),
+      apiError(400, 'Throttling.User'),
+      apiError(400, 'Throttling.Api'),
+      apiError(503, 'ServiceUnavailable'),
+      apiError(500, 'InternalError'),
+      apiError(502, 'BadGateway'),
+      apiError(504, 'GatewayTimeout'),
+      apiError(429, 'TooManyRequests'),
+      apiError(400, 'IdempotentProcessing'),
+      apiError(403, 'LastTokenProcessing'),
+    ];
+    for (const kind of idempotencies) {
+      for (const e of retryable) assert.equal(classify(e, kind).verdict, 'retryable', `${e.code} ${kind}`);
+    }
+  });
+
+  it('fails at once on client errors', () => {
+    for (const code of [
+      'InvalidAccessKeyId.NotFound',
+      'SignatureDoesNotMatch',
+      'InvalidRegionId',
+      'QuotaExceeded.Eip',
+      'IncorrectInstanceStatus',
+      'Forbidden.RAM',
+      'IdempotentParameterMismatch',
+      'ThrottlingNotReally',
+    ]) {
+      const status = code.startsWith('Forbidden') ? 403 : code === 'InvalidAccessKeyId.NotFound' ? 404 : 400;
+      assert.equal(classify(apiError(status, code), 'read').verdict, 'fatal', code);
+    }
+  });
+
+  it('treats connection resets and timeouts as retryable only when a repeat is safe', () => {
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EPIPE']) {
+      assert.equal(classify(netError(code), 'read').verdict, 'retryable');
+      assert.equal(classify(netError(code), 'token').verdict, 'retryable');
+      assert.equal(classify(netError(code), 'mutation').verdict, 'fatal');
+    }
+    const hangUp = new Error('socket hang up');
+    assert.equal(classify(hangUp, 'read').verdict, 'retryable');
+    const readTimeout = Object.assign(new Error('Read timeout'), { name: 'ReadTimeoutError' });
+    assert.equal(classify(readTimeout, 'token').verdict, 'retryable');
+    assert.equal(classify(readTimeout, 'mutation').verdict, 'fatal');
+  });
+
+  it('retries a refused connection for any call: the request was never sent', () => {
+    for (const kind of idempotencies)
+      assert.equal(classify(netError('ECONNREFUSED'), kind).verdict, 'retryable');
+  });
+
+  it('treats an unresolvable host as a configuration error', () => {
+    assert.equal(classify(netError('ENOTFOUND'), 'read').verdict, 'fatal');
+  });
+
+  it('retries the SyntaxError of an HTML gateway page for reads and token calls', () => {
+    const e = new SyntaxError('Unexpected token < in JSON at position 0');
+    assert.equal(classify(e, 'read').verdict, 'retryable');
+    assert.equal(classify(e, 'token').verdict, 'retryable');
+    assert.equal(classify(e, 'mutation').verdict, 'fatal');
+  });
+
+  it('reads the server-requested delay from retryAfter or the x-acs-retry-after header', () => {
+    assert.equal(classify(apiError(400, 'Throttling.User', { retryAfter: 2500 })).retryAfterMs, 2500);
+    assert.equal(
+      classify(apiError(503, 'ServiceUnavailable', { headers: { 'x-acs-retry-after': '700' } })).retryAfterMs,
+      700,
+    );
+    assert.equal(classify(apiError(400, 'Throttling')).retryAfterMs, undefined);
+  });
+
+  it('classifies by shape, not class: any object with an HTTP status and code works', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 400, max: 599 }), fc.string(), (status, code) => {
+        const verdict = classify({ statusCode: status, code, data: { Code: code } }).verdict;
+        const expected =
+          status >= 500 ||
+          status === 429 ||
+          code === 'Throttling' ||
+          code.startsWith('Throttling.') ||
+          ['ServiceUnavailable', 'InternalError', 'IdempotentProcessing', 'LastTokenProcessing'].includes(
+            code,
+          );
+        assert.equal(verdict, expected ? 'retryable' : 'fatal');
+      }),
+    );
+  });
+
+  it('never retries an abort', () => {
+    const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
+    assert.equal(classify(abort).verdict, 'fatal');
+  });
+});
+
+describe('backoff', () => {
+  it('stays within [0, min(cap, base * 2^(n-1))) with full jitter', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 1, max: 120_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (retry, base, cap, r) => {
+          const d = backoff(retry, { baseDelayMs: base, maxDelayMs: cap }, () => r);
+          const ceiling = Math.min(cap, base * 2 ** (retry - 1));
+          assert.ok(d >= 0 && d <= ceiling, `${d} not in [0, ${ceiling}]`);
+          assert.ok(Number.isInteger(d));
+          if (r < 1) assert.ok(d < ceiling || ceiling === 0);
+        },
+      ),
+    );
+  });
+
+  it('is monotonic in the random draw and reaches the cap with the defaults', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n, a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          assert.ok(backoff(n, DEFAULT_RETRY_POLICY, () => lo) <= backoff(n, DEFAULT_RETRY_POLICY, () => hi));
+        },
+      ),
+    );
+    // With r close to 1 the 7th retry is capped at 30 s (1 s * 2^6 = 64 s > 30 s).
+    assert.equal(
+      backoff(7, DEFAULT_RETRY_POLICY, () => 0.999999),
+      29_999,
+    );
+    assert.equal(
+      backoff(1, DEFAULT_RETRY_POLICY, () => 0.5),
+      500,
+    );
+  });
+});
+
+describe('retryPolicy', () => {
+  it('defaults to 5 attempts, 1 s base and 30 s cap and validates overrides', () => {
+    assert.deepEqual(retryPolicy(), { ...DEFAULT_RETRY_POLICY });
+    assert.equal(retryPolicy({ maxAttempts: 2 }).maxAttempts, 2);
+    assert.throws(() => retryPolicy({ maxAttempts: 0 }), RangeError);
+    assert.throws(() => retryPolicy({ baseDelayMs: -1 }), RangeError);
+  });
+});
+
+describe('withRetry', () => {
+  it('retries retryable failures, sleeping the backoff on the injected clock', async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const events: RetryEvent[] = [];
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls++;
+        if (calls < 4) throw apiError(400, 'Throttling.User');
+        return 'ok';
+      },
+      { clock, rng: () => 0.5, onRetry: (e) => events.push(e) },
+    );
+    assert.equal(result, 'ok');
+    assert.equal(calls, 4);
+    assert.deepEqual(clock.sleeps, [500, 1000, 2000]);
+    assert.equal(clock.now() - start, 3500);
+    assert.deepEqual(
+      events.map((e) => [e.attempt, e.delayMs, e.error.code]),
+      [
+        [1, 500, 'Throttling.User'],
+        [2, 1000, 'Throttling.User'],
+        [3, 2000, 'Throttling.User'],
+      ],
+    );
+  });
+
+  it('gives up after maxAttempts with a CloudError that counts the attempts', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw apiError(503, 'ServiceUnavailable');
+        },
+        { clock, policy: { maxAttempts: 3 }, product: 'ecs', action: 'DescribeImages' },
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof CloudError);
+        assert.equal(e.code, 'ServiceUnavailable');
+        assert.equal(e.attempts, 3);
+        assert.equal(e.retryable, true);
+        assert.equal(e.requestId, 'REQ-1');
+        assert.equal(e.action, 'DescribeImages');
+        return true;
+      },
+    );
+    assert.equal(calls, 3);
+    assert.equal(clock.sleeps.length, 2);
+  });
+
+  it('fails at once on a fatal error without sleeping', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw apiError(404, 'InvalidAccessKeyId.NotFound');
+        },
+        { clock },
+      ),
+      { code: 'InvalidAccessKeyId.NotFound', attempts: 1, retryable: false },
+    );
+    assert.equal(calls, 1);
+    assert.deepEqual(clock.sleeps, []);
+  });
+
+  it('does not repeat a non-idempotent call after a connection reset', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetry(
+        async () => {
+          calls++;
+          throw netError('ECONNRESET');
+        },
+        { clock: new FakeClock(), idempotency: 'mutation' },
+      ),
+      { code: 'ECONNRESET' },
+    );
+    assert.equal(calls, 1);
+  });
+
+  it('honours x-acs-retry-after, capped by maxRetryAfterMs', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    await withRetry(
+      async () => {
+        calls++;
+        if (calls === 1) throw apiError(400, 'Throttling', { retryAfter: 4200 });
+        if (calls === 2) throw apiError(400, 'Throttling', { retryAfter: 10_000_000 });
+        return calls;
+      },
+      { clock, rng: () => 0 },
+    );
+    assert.deepEqual(clock.sleeps, [4200, DEFAULT_RETRY_POLICY.maxRetryAfterMs]);
+  });
+
+  it('stops waiting when the signal aborts', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const ac = new AbortController();
+    let calls = 0;
+    const p = withRetry(
+      async () => {
+        calls++;
+        throw apiError(500, 'InternalError');
+      },
+      { clock, signal: ac.signal },
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.equal(clock.pending, 1);
+    ac.abort();
+    await assert.rejects(p, { name: 'AbortError' });
+    assert.equal(calls, 1);
+  });
+
+  it('total attempts never exceed the policy, whatever the failure sequence', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('Throttling', 'InternalError', 'ECONNRESET', 'InvalidRegionId', 'ok'), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        fc.integer({ min: 1, max: 8 }),
+        async (script, maxAttempts) => {
+          let i = 0;
+          const clock = new FakeClock();
+          const outcome = await withRetry(
+            async () => {
+              const step = script[Math.min(i, script.length - 1)];
+              i++;
+              if (step === 'ok') return 'ok';
+              if (step === 'ECONNRESET') throw netError(step);
+              throw apiError(step === 'InternalError' ? 500 : 400, step as string);
+            },
+            { clock, policy: { maxAttempts }, rng: () => 0.5 },
+          ).catch((e: CloudError) => e);
+          assert.ok(i <= maxAttempts);
+          assert.equal(clock.sleeps.length, i - 1);
+          const firstFatal = script.indexOf('InvalidRegionId');
+          const firstOk = script.indexOf('ok');
+          if (outcome === 'ok') assert.equal(script[Math.min(i - 1, script.length - 1)], 'ok');
+          else if (firstFatal >= 0 && firstFatal < maxAttempts && (firstOk < 0 || firstFatal < firstOk)) {
+            assert.equal((outcome as CloudError).code, 'InvalidRegionId');
+          }
+        },
+      ),
+    );
+  });
+});
