@@ -1,0 +1,45 @@
+/** One thing wrong with a configuration, located in the file (or attributed to a flag/environment variable). */
+export interface ConfigProblem {
+  /** Config file as shown to the user, or the flag (`--region`) / variable (`$ALICLOUD_REGION`) that set the value. */
+  file: string;
+  line?: number;
+  column?: number;
+  /** Key path such as `providers.packer.alibaba.region` or `providers.packer.alibaba.image_copy_regions[1]`. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+/** A configuration that cannot be used. Always exit code 2 (a usage error), never a stack trace. */
+export class ConfigError extends Error {
+  readonly exitCode = 2;
+  problems: ConfigProblem[];
+
+  constructor(problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError;
+}
+
+function where(p: ConfigProblem): string {
+  if (p.line === undefined) return p.file;
+  return `${p.file}:${p.line}:${p.column ?? 1}`;
+}
+
+/**
+ * Human-readable text, one block per problem:
+ * `sindri.yaml:12:7  providers.packer.alibaba.region  must be one of ...` and an indented `fix:` line.
+ */
+export function formatProblems(problems: ConfigProblem[]): string {
+  return problems
+    .map((p) => {
+      const head = [where(p), p.path || '(root)', p.message].join('  ');
+      return p.hint ? `${head}\n  fix: ${p.hint}` : head;
+    })
+    .join('\n');
+}

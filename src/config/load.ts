@@ -1,0 +1,321 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { catalogueNames } from './catalogue.ts';
+import { ConfigError, type ConfigProblem } from './errors.ts';
+import { validateSchema } from './schema.ts';
+import { didYouMean } from './suggest.ts';
+import type { SindriConfig } from './types.ts';
+import { type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
+
+export interface ConfigOverrides {
+  /** `--name`: the image name (providers.packer.image_name). */
+  name?: string;
+  region?: string;
+  instanceType?: string;
+  diskSize?: number;
+  profile?: string;
+  extensions?: string[];
+  cisHardening?: boolean;
+}
+
+export interface LoadedConfig {
+  config: SindriConfig;
+  /** Absolute path of the config file. */
+  file: string;
+  text: string;
+  /** 1-based position of a key path in the file (a scalar's value, else its key). */
+  locate(path: (string | number)[]): { line: number; column: number } | undefined;
+}
+
+export interface LoadOptions {
+  configPath?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: ConfigOverrides;
+}
+
+export const SUPPORTED_CLOUDS = ['alibaba'] as const;
+export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
+export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
+/** Region variables, most specific first (the guide's names, then the Alibaba SDK's). */
+export const REGION_ENV_VARS = [
+  'ALICLOUD_REGION',
+  'ALIBABA_CLOUD_REGION_ID',
+  'ALIBABA_CLOUD_REGION',
+] as const;
+
+const ALIBABA = ['providers', 'packer', 'alibaba'];
+const OVERRIDE_PATHS: { [K in keyof ConfigOverrides]-?: { flag: string; path: KeyPath } } = {
+  name: { flag: '--name', path: ['providers', 'packer', 'image_name'] },
+  region: { flag: '--region', path: [...ALIBABA, 'region'] },
+  instanceType: { flag: '--instance-type', path: [...ALIBABA, 'instance_type'] },
+  diskSize: { flag: '--disk-size', path: [...ALIBABA, 'system_disk_size_gb'] },
+  profile: { flag: '--profile', path: ['extensions', 'profile'] },
+  extensions: { flag: '--extensions', path: ['extensions', 'additional'] },
+  cisHardening: {
+    flag: '--cis-hardening',
+    path: ['providers', 'packer', 'build', 'security', 'cis_hardening'],
+  },
+};
+
+/** `--cloud`: only alibaba. Any other value is a usage error (exit 2) naming the supported clouds. */
+export function checkCloud(cloud: string | undefined): void {
+  if (cloud === undefined || (SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) return;
+  const guess = didYouMean(cloud, SUPPORTED_CLOUDS);
+  throw new ConfigError([
+    {
+      file: '--cloud',
+      path: 'providers.packer.cloud',
+      message: `unsupported cloud "${cloud}"; supported clouds: ${SUPPORTED_CLOUDS.join(', ')}`,
+      hint: guess ? `did you mean "${guess}"?` : `use --cloud ${SUPPORTED_CLOUDS[0]}`,
+    },
+  ]);
+}
+
+/** `providers.packer.alibaba.region` style, with `[n]` for list items and quotes for odd keys. */
+export function formatPath(path: KeyPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function getPath(root: unknown, path: KeyPath): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
+    else if (isPlainObject(cur)) cur = cur[String(seg)];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Set a value, creating missing mappings; gives up (returns false) where the file has a non-mapping. */
+function setPath(root: Record<string, unknown>, path: KeyPath, value: unknown): boolean {
+  let cur: Record<string, unknown> = root;
+  for (const seg of path.slice(0, -1)) {
+    const key = String(seg);
+    if (cur[key] === undefined || cur[key] === null) cur[key] = {};
+    const next = cur[key];
+    if (!isPlainObject(next)) return false;
+    cur = next;
+  }
+  cur[String(path[path.length - 1])] = value;
+  return true;
+}
+
+function pathKey(path: KeyPath): string {
+  return path.map(String).join('\u0000');
+}
+
+export interface ResolveInput {
+  text: string;
+  /** File name shown in problems (as the user typed it, or relative to the working directory). */
+  displayFile: string;
+  /** Directory that relative paths in the config (scripts, files, user_data_file) are resolved against; omit to skip existence checks. */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+  overrides?: ConfigOverrides;
+}
+
+export interface Resolved {
+  config: SindriConfig;
+  parsed: ParsedYaml;
+}
+
+/**
+ * Parse, merge (flags > file > environment > schema defaults), validate and default a config text.
+ * Throws ConfigError with every problem found; never throws anything else for bad input.
+ */
+export function resolveConfig(input: ResolveInput): Resolved {
+  const { text, displayFile } = input;
+  const parsed = parseYaml(text);
+  const at = (offset: number) => parsed.position(offset);
+  if (parsed.issues.length > 0) {
+    throw new ConfigError(
+      parsed.issues.map((i) => {
+        const pos = at(i.offset);
+        return {
+          file: displayFile,
+          line: pos.line,
+          column: pos.column,
+          path: formatPath(parsed.pathAt(i.offset)),
+          message: i.message,
+          ...(i.hint ? { hint: i.hint } : {}),
+        };
+      }),
+    );
+  }
+
+  const raw = parsed.data === null || parsed.data === undefined ? {} : parsed.data;
+  const data: unknown = structuredClone(raw);
+  const origins = new Map<string, string>();
+
+  if (isPlainObject(data)) {
+    const regionPath = [...ALIBABA, 'region'];
+    if (getPath(data, regionPath) === undefined) {
+      const env = input.env ?? {};
+      const name = REGION_ENV_VARS.find((n) => (env[n] ?? '').trim() !== '');
+      if (name && setPath(data, regionPath, (env[name] ?? '').trim()))
+        origins.set(pathKey(regionPath), `$${name}`);
+    }
+    for (const [k, spec] of Object.entries(OVERRIDE_PATHS)) {
+      const value = input.overrides?.[k as keyof ConfigOverrides];
+      if (value === undefined) continue;
+      if (setPath(data, spec.path, Array.isArray(value) ? [...value] : value))
+        origins.set(pathKey(spec.path), spec.flag);
+    }
+  }
+
+  const problems: ConfigProblem[] = [];
+  const report = (path: KeyPath, message: string, hint: string | undefined, atKey = false) => {
+    for (let n = path.length; n >= 0; n--) {
+      const origin = origins.get(pathKey(path.slice(0, n)));
+      if (origin) {
+        problems.push({ file: origin, path: formatPath(path), message, ...(hint ? { hint } : {}) });
+        return;
+      }
+    }
+    const pos = parsed.locateNearest(path, atKey ? 'key' : 'auto');
+    problems.push({
+      file: displayFile,
+      line: pos.line,
+      column: pos.column,
+      path: formatPath(path),
+      message,
+      ...(hint ? { hint } : {}),
+    });
+  };
+
+  for (const issue of validateSchema(data)) report(issue.path, issue.message, issue.hint, issue.atKey);
+  if (isPlainObject(data)) semanticChecks(data, input.baseDir, report);
+
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ConfigError(problems);
+  }
+  const config = data as unknown as SindriConfig;
+  config.providers.packer.image_name ??= config.name;
+  const alibaba = config.providers.packer.alibaba;
+  if (alibaba.source_image === undefined && alibaba.image_family === undefined) {
+    alibaba.source_image = DEFAULT_SOURCE_IMAGE;
+  }
+  return { config, parsed };
+}
+
+type Report = (path: KeyPath, message: string, hint: string | undefined, atKey?: boolean) => void;
+
+/** Rules that need more than the schema: the catalogue, zone/region agreement, referenced files. */
+function semanticChecks(data: Record<string, unknown>, baseDir: string | undefined, report: Report): void {
+  const { extensions, profiles } = catalogueNames();
+  const profile = getPath(data, ['extensions', 'profile']);
+  if (typeof profile === 'string' && profile !== '' && !profiles.includes(profile)) {
+    const guess = didYouMean(profile, profiles);
+    report(
+      ['extensions', 'profile'],
+      `unknown profile "${profile}"; known profiles: ${profiles.join(', ')}`,
+      guess ? `did you mean "${guess}"?` : undefined,
+    );
+  }
+  const additional = getPath(data, ['extensions', 'additional']);
+  if (Array.isArray(additional)) {
+    additional.forEach((name, i) => {
+      if (typeof name !== 'string' || name === '' || extensions.includes(name)) return;
+      const guess = didYouMean(name, extensions);
+      report(
+        ['extensions', 'additional', i],
+        `unknown extension "${name}"; known extensions: ${extensions.join(', ')}`,
+        guess ? `did you mean "${guess}"?` : undefined,
+      );
+    });
+  }
+
+  const region = getPath(data, [...ALIBABA, 'region']);
+  const zone = getPath(data, [...ALIBABA, 'zone_id']);
+  if (typeof region === 'string' && typeof zone === 'string' && !zone.startsWith(region)) {
+    report(
+      [...ALIBABA, 'zone_id'],
+      `zone "${zone}" is not in the build region "${region}"`,
+      `use a zone of ${region} (e.g. ${region}-h), or remove zone_id to let sindri choose`,
+    );
+  }
+
+  if (baseDir === undefined) return;
+  const mustExist = (path: KeyPath, what: string) => {
+    const value = getPath(data, path);
+    if (typeof value !== 'string' || value === '') return;
+    const full = isAbsolute(value) ? value : resolve(baseDir, value);
+    let ok = false;
+    try {
+      ok = statSync(full).isFile();
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      report(
+        path,
+        `${what} "${value}" not found (looked for ${full})`,
+        'paths are relative to the config file',
+      );
+  };
+  const scripts = getPath(data, ['providers', 'packer', 'build', 'scripts']);
+  if (Array.isArray(scripts)) {
+    for (let i = 0; i < scripts.length; i++)
+      mustExist(['providers', 'packer', 'build', 'scripts', i], 'script');
+  }
+  const files = getPath(data, ['providers', 'packer', 'build', 'files']);
+  if (Array.isArray(files)) {
+    for (let i = 0; i < files.length; i++)
+      mustExist(['providers', 'packer', 'build', 'files', i, 'source'], 'file');
+  }
+  mustExist([...ALIBABA, 'user_data_file'], 'user data file');
+}
+
+function displayName(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Find, read and validate the configuration: `configPath` (from `--config`), else `./sindri.yaml`.
+ * Precedence: overrides (flags) > file > environment (region) > schema defaults.
+ */
+export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> {
+  const cwd = opts.cwd ?? process.cwd();
+  const file = resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
+  const shown = displayName(file, cwd);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    const example = opts.configPath === undefined ? ' or pass --config FILE' : '';
+    throw new ConfigError([
+      {
+        file: shown,
+        path: '',
+        message: `config file not found: ${file}`,
+        hint: `copy sindri.example.yaml to ${shown}${example}`,
+      },
+    ]);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([
+      { file: shown, path: '', message: `cannot read config file: ${(err as Error).message}` },
+    ]);
+  }
+  const { config, parsed } = resolveConfig({
+    text,
+    displayFile: shown,
+    baseDir: dirname(file),
+    env: opts.env ?? process.env,
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+  });
+  return { config, file, text, locate: (path) => parsed.locate(path) };
+}
