@@ -146,7 +146,7 @@ export function resolveConfig(input: ResolveInput): Resolved {
           file: displayFile,
           line: pos.line,
           column: pos.column,
-          path: formatPath(parsed.pathAt(i.offset)),
+          path: formatPath(parsed.pathAt(i.pathOffset ?? i.offset)),
           message: i.message,
           ...(i.hint ? { hint: i.hint } : {}),
         };

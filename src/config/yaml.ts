@@ -21,6 +21,8 @@ export interface Position {
 
 export interface YamlIssue {
   offset: number;
+  /** Offset whose key path names the problem (defaults to offset). */
+  pathOffset?: number;
   message: string;
   hint?: string;
 }
@@ -72,7 +74,25 @@ export function parseYaml(text: string): ParsedYaml {
   const issues: YamlIssue[] = [];
   for (const e of [...doc.errors, ...doc.warnings]) {
     const hint = ISSUE_HINTS[e.code];
-    issues.push({ offset: e.pos[0], message: firstLine(e.message), ...(hint ? { hint } : {}) });
+    const message = firstLine(e.message);
+    let offset = e.pos[0];
+    let pathOffset: number | undefined;
+    if (e.code === 'MISSING_CHAR' || (e.code === 'BAD_INDENT' && /end with an? [\]}]/.test(message))) {
+      // An unclosed quote or bracket is noticed where the next thing starts; point just after the
+      // text that should have been closed instead.
+      let last = Math.min(offset, text.length) - 1;
+      while (last >= 0 && /\s/.test(text[last] ?? '')) last--;
+      if (last >= 0) {
+        offset = last + 1;
+        pathOffset = last;
+      }
+    }
+    issues.push({
+      offset,
+      message,
+      ...(pathOffset !== undefined ? { pathOffset } : {}),
+      ...(hint ? { hint } : {}),
+    });
   }
   if (issues.length === 0) checkTree(doc, issues);
   let data: unknown;
@@ -116,7 +136,8 @@ export function parseYaml(text: string): ParsedYaml {
   const posOf = (found: { node: unknown; pair?: Pair<unknown, unknown> }, mode: 'auto' | 'key'): Position => {
     const { node, pair } = found;
     const keyStart = pair ? nodeStart(pair.key) : undefined;
-    const useKey = mode === 'key' || node === null || node === undefined || isMap(node) || isSeq(node);
+    const empty = node === null || node === undefined || (isScalar(node) && node.value === null);
+    const useKey = mode === 'key' || empty || isMap(node) || isSeq(node);
     const offset = useKey && keyStart !== undefined ? keyStart : (nodeStart(node) ?? keyStart ?? 0);
     return position(offset);
   };
@@ -144,8 +165,9 @@ export function parseYaml(text: string): ParsedYaml {
           for (const pair of cur.items) {
             const start = nodeStart(pair.key) ?? nodeStart(pair.value);
             const end = ((pair.value as Node | null)?.range ?? (pair.key as Node | null)?.range)?.[2];
-            if (start !== undefined && end !== undefined && offset >= start && offset <= end) {
-              path.push(isScalar(pair.key) ? String(pair.key.value) : '?');
+            if (start !== undefined && end !== undefined && offset >= start && offset < end) {
+              if (!isScalar(pair.key)) break;
+              path.push(String(pair.key.value));
               next = pair.value;
               break;
             }
@@ -153,7 +175,7 @@ export function parseYaml(text: string): ParsedYaml {
         } else if (isSeq(cur)) {
           cur.items.forEach((item, i) => {
             const r = (item as Node | null)?.range;
-            if (next === undefined && r && offset >= r[0] && offset <= r[2]) {
+            if (next === undefined && r && offset >= r[0] && offset < r[2]) {
               path.push(i);
               next = item;
             }
