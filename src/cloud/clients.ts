@@ -34,8 +34,16 @@ export type ActionOf<P extends Product> = {
 
 type MethodOf<P extends Product, A extends string> = SdkClients[P][MethodName<A> & keyof SdkClients[P]];
 
-/** The data fields of an SDK model (its methods removed), all optional. */
-type Fields<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]?: T[K] };
+/** The data fields of an SDK model (methods and the models' `[key: string]: any` removed), all optional. */
+type Fields<T> = {
+  [K in keyof T as string extends K
+    ? never
+    : number extends K
+      ? never
+      : T[K] extends (...args: never[]) => unknown
+        ? never
+        : K]?: T[K];
+};
 
 /** The request of an action: the SDK request model's fields, camelCase (`regionId`, `imageName`). */
 export type RequestOf<P extends Product, A extends string> =
@@ -201,8 +209,9 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
   const scrub = (t: string) => redact(t, secrets);
   const loaded = new Map<Product, ReturnType<typeof createSdkClient>>();
 
-  const { installProxySupport, proxyConfigured } = await import('./transport.ts');
-  if (proxyConfigured(env)) installProxySupport(env);
+  // Proxy settings are process-wide in the SDK's HTTP layer: the latest environment wins.
+  const { installProxySupport } = await import('./transport.ts');
+  installProxySupport(env);
 
   const get = (product: Product) => {
     let p = loaded.get(product);

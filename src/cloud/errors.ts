@@ -179,6 +179,40 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
     meaning: 'The security group quota is reached.',
     fix: 'Delete unused security groups or pass security_group_id.',
   },
+  // Raised by sindri itself, before or around the API.
+  CredentialsNotFound: {
+    meaning: 'No credential source is configured.',
+    fix: 'Run `aliyun configure`, or export ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY (see "Credentials" in docs/troubleshooting.md).',
+  },
+  CredentialsIncomplete: {
+    meaning: 'A credential source is only partly configured.',
+    fix: 'Set the missing variable named in the message, or unset the others.',
+  },
+  ProfileNotFound: {
+    meaning: 'The credentials profile does not exist.',
+    fix: 'Check credentials_profile / ALIBABA_CLOUD_PROFILE against `aliyun configure list`.',
+  },
+  ProfileModeUnsupported: {
+    meaning: 'The profile uses an authentication mode sindri cannot use.',
+    fix: 'Use a profile in mode AK, StsToken, RamRoleArn, ChainableRamRoleArn, EcsRamRole or OIDC.',
+  },
+  CredentialsFileInvalid: {
+    meaning: 'A credentials file cannot be parsed.',
+    fix: 'Repair the file named in the message (`aliyun configure` rewrites ~/.aliyun/config.json).',
+  },
+  InvalidEndpoint: {
+    meaning: 'An endpoint override is malformed.',
+    fix: 'Use a URL such as https://ecs.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080, without a path.',
+  },
+  InvalidResponse: {
+    meaning:
+      'The endpoint answered with something that is not the API (often a proxy or gateway error page).',
+    fix: 'Check the endpoint and proxy settings (HTTPS_PROXY, NO_PROXY); retry later if it was a gateway hiccup.',
+  },
+  WaitTimeout: {
+    meaning: 'A resource did not reach the expected state in time.',
+    fix: 'Check the resource in the console; raise the timeout if the operation is just slow (image copies can take an hour).',
+  },
   DependencyViolation: {
     meaning: 'The resource is still in use by another resource.',
     fix: 'Delete or detach the dependent resources first (for an image: instances or copies using it).',
@@ -186,15 +220,15 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
 };
 
 /** Families of codes answered by one hint when the exact code is not listed. */
+const QUOTA_HINT: ErrorHint = {
+  meaning: 'An account quota is reached.',
+  fix: 'Release unused resources or request a quota increase (`aliyun ecs DescribeAccountAttributes`).',
+};
+
 const FAMILY_HINTS: ReadonlyArray<[prefix: string, hint: ErrorHint]> = [
   ['Throttling', ERROR_HINTS.Throttling as ErrorHint],
-  [
-    'QuotaExceed',
-    {
-      meaning: 'An account quota is reached.',
-      fix: 'Release unused resources or request a quota increase (`aliyun ecs DescribeAccountAttributes`).',
-    },
-  ],
+  ['QuotaExceed', QUOTA_HINT],
+  ['QuotaExceeded', QUOTA_HINT],
   ['Forbidden', ERROR_HINTS.Forbidden as ErrorHint],
   ['InvalidSecurityToken', ERROR_HINTS['InvalidSecurityToken.Expired'] as ErrorHint],
   ['InvalidAccessKeyId', ERROR_HINTS['InvalidAccessKeyId.NotFound'] as ErrorHint],
