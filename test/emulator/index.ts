@@ -1,0 +1,97 @@
+/**
+ * A local emulator of the Alibaba Cloud ECS, VPC, RAM and STS RPC APIs, with fake instances over SSH.
+ * See docs/emulator.md.
+ */
+import type { AddressInfo } from 'node:net';
+import { EmulatorAdmin } from './admin.ts';
+import { ApiServer } from './server.ts';
+import { SshFleet } from './ssh.ts';
+import { type Delays, type Quotas, World } from './state.ts';
+
+export {
+  ROOT_ACCESS_KEY_ID,
+  ROOT_ACCESS_KEY_SECRET,
+  ROOT_ACCOUNT_ID,
+  SECOND_ACCESS_KEY_ID,
+  SECOND_ACCESS_KEY_SECRET,
+  SECOND_ACCOUNT_ID,
+} from './accounts.ts';
+export type {
+  FaultSpec,
+  LiveResources,
+  LoggedRequest,
+  PolicyRef,
+  RamUserSpec,
+  ResourceSummary,
+  SeedAccountSpec,
+  SeededAccount,
+} from './admin.ts';
+export { EmulatorAdmin } from './admin.ts';
+export { AdminClient } from './admin-client.ts';
+export type { CommandRule, InstanceRecords, Upload } from './ssh.ts';
+export type { Delays, Quotas } from './state.ts';
+export { DEFAULT_DELAYS, DEFAULT_QUOTAS } from './state.ts';
+
+export interface EmulatorOptions {
+  /** HTTP port for the API, proxy and admin API; 0 (default) picks a free port. */
+  port?: number;
+  /** Host to bind; default 127.0.0.1. */
+  host?: string;
+  /** Multiplies every transition delay; 0 (default) makes transitions instant. */
+  timeScale?: number;
+  /** SSH port of the fake instances; 0 (default) picks a free port. */
+  sshPort?: number;
+  /** Nominal transition delays in seconds (before the time scale). */
+  delays?: Partial<Delays>;
+  /** Default per-account, per-region quotas. */
+  quotas?: Partial<Quotas>;
+}
+
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`: also the value for HTTP_PROXY/HTTPS_PROXY. */
+  url: string;
+  /** `127.0.0.1:PORT`: the form `Config.endpoint` of the Node SDKs takes (with `protocol: 'http'`). */
+  endpoint: string;
+  port: number;
+  /** Where fake instances accept SSH (on 127.0.0.1). */
+  sshPort: number;
+  admin: EmulatorAdmin;
+  stop(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const world = new World({
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.delays ? { delays: options.delays } : {}),
+    ...(options.quotas ? { quotas: options.quotas } : {}),
+  });
+  const ssh = new SshFleet(world);
+  const admin = new EmulatorAdmin(world, ssh);
+  const api = new ApiServer(world, admin);
+  const host = options.host ?? '127.0.0.1';
+  const sshPort = await ssh.listen(options.sshPort ?? 0);
+  await new Promise<void>((resolve, reject) => {
+    api.http.once('error', reject);
+    api.http.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (api.http.address() as AddressInfo).port;
+  const hostForUrl = host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `http://${hostForUrl}:${port}`;
+  api.url = url;
+  api.sshPort = sshPort;
+  let stopped = false;
+  return {
+    url,
+    endpoint: `${hostForUrl}:${port}`,
+    port,
+    sshPort,
+    admin,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const closed = new Promise<void>((resolve) => api.http.close(() => resolve()));
+      api.closeAll();
+      await Promise.all([closed, ssh.close()]);
+    },
+  };
+}

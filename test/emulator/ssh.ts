@@ -1,0 +1,463 @@
+/** Fake instances over SSH: one ssh2 server on 127.0.0.1 that impersonates every running instance. */
+import { generateKeyPairSync } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { posix } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Instance, World } from './state.ts';
+
+const { Server, utils } = ssh2;
+type ParsedKey = ssh2.ParsedKey;
+
+export interface Upload {
+  path: string;
+  mode: string;
+  size: number;
+  /** UTF-8 text of the file (uploads are provisioning scripts and small files). */
+  content: string;
+  via: 'scp' | 'sftp';
+  at: string;
+}
+
+export interface CommandRecord {
+  command: string;
+  exitCode: number;
+  at: string;
+}
+
+export interface InstanceRecords {
+  instanceId: string;
+  logins: Array<{ user: string; method: string; at: string }>;
+  uploads: Upload[];
+  commands: CommandRecord[];
+}
+
+/** Decides what a command "returns" on a fake instance. Later rules win over earlier ones. */
+export interface CommandRule {
+  id: string;
+  /** Only on this instance. */
+  instanceId?: string;
+  /** Substring (or regular expression with `regex: true`) searched in the command and in the uploaded scripts it runs. */
+  match: string;
+  regex?: boolean;
+  exitCode: number;
+  stdout?: string;
+  stderr?: string;
+  /** Expires after this many matches. */
+  times?: number;
+}
+
+interface FakeFs {
+  files: Map<string, { data: Buffer; mode: number }>;
+  dirs: Set<string>;
+}
+
+const SEED_DIRS = [
+  '/',
+  '/tmp',
+  '/root',
+  '/home',
+  '/home/ubuntu',
+  '/etc',
+  '/opt',
+  '/var',
+  '/var/tmp',
+  '/usr',
+  '/usr/local',
+  '/usr/local/bin',
+];
+
+export class SshFleet {
+  readonly world: World;
+  private readonly hostKey: string;
+  private server: InstanceType<typeof Server> | undefined;
+  private readonly recordMap = new Map<string, InstanceRecords>();
+  private readonly fsMap = new Map<string, FakeFs>();
+  private rules: CommandRule[] = [];
+  private ruleSeq = 0;
+  private readonly keyCache = new Map<string, ParsedKey | undefined>();
+  private readonly clients = new Set<ssh2.Connection>();
+  port = 0;
+
+  constructor(world: World) {
+    this.world = world;
+    this.hostKey = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    }).privateKey;
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = new Server({ hostKeys: [this.hostKey] }, (client) => this.onClient(client));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.port = (server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const c of this.clients) c.end();
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  records(instanceId: string): InstanceRecords {
+    let r = this.recordMap.get(instanceId);
+    if (!r) {
+      r = { instanceId, logins: [], uploads: [], commands: [] };
+      this.recordMap.set(instanceId, r);
+    }
+    return r;
+  }
+
+  addRule(rule: Omit<CommandRule, 'id'>): string {
+    const id = `rule-${++this.ruleSeq}`;
+    this.rules.push({ ...rule, id });
+    return id;
+  }
+
+  clearRules(): void {
+    this.rules = [];
+  }
+
+  reset(): void {
+    this.recordMap.clear();
+    this.fsMap.clear();
+    this.rules = [];
+  }
+
+  private fs(instanceId: string): FakeFs {
+    let f = this.fsMap.get(instanceId);
+    if (!f) {
+      f = { files: new Map(), dirs: new Set(SEED_DIRS) };
+      this.fsMap.set(instanceId, f);
+    }
+    return f;
+  }
+
+  private parsedKey(openssh: string): ParsedKey | undefined {
+    if (!this.keyCache.has(openssh)) {
+      const k = utils.parseKey(openssh);
+      this.keyCache.set(openssh, k instanceof Error ? undefined : k);
+    }
+    return this.keyCache.get(openssh);
+  }
+
+  /** Running instances that accept a credential, most recently started first. */
+  private candidates(accepts: (i: Instance) => boolean): Instance[] {
+    const w = this.world;
+    return w
+      .list('instance')
+      .filter((i) => w.status(i) === 'Running' && accepts(i))
+      .sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  private instanceKey(i: Instance): ParsedKey | undefined {
+    if (!i.keyPairName) return undefined;
+    const kp = this.world.list('keypair', i.regionId, i.accountId).find((k) => k.name === i.keyPairName);
+    return kp ? this.parsedKey(kp.publicKey) : undefined;
+  }
+
+  private onClient(client: ssh2.Connection): void {
+    this.clients.add(client);
+    client.on('close', () => this.clients.delete(client));
+    client.on('error', () => {});
+    let instance: Instance | undefined;
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'publickey') {
+        const matches = this.candidates((i) => {
+          const key = this.instanceKey(i);
+          return key?.getPublicSSH().equals(ctx.key.data) === true;
+        });
+        const target = matches[0];
+        const key = target ? this.instanceKey(target) : undefined;
+        if (target && key) {
+          if (!ctx.signature || !ctx.blob) return ctx.accept();
+          if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
+            instance = target;
+            this.records(target.id).logins.push({
+              user: ctx.username,
+              method: 'publickey',
+              at: new Date().toISOString(),
+            });
+            return ctx.accept();
+          }
+        }
+      } else if (ctx.method === 'password') {
+        const target = this.candidates((i) => i.password !== '' && i.password === ctx.password)[0];
+        if (target) {
+          instance = target;
+          this.records(target.id).logins.push({
+            user: ctx.username,
+            method: 'password',
+            at: new Date().toISOString(),
+          });
+          return ctx.accept();
+        }
+      }
+      ctx.reject(['publickey', 'password']);
+    });
+    client.on('ready', () => {
+      client.on('session', (acceptSession) => {
+        const session = acceptSession();
+        const id = instance?.id ?? 'unknown';
+        session.on('env', (accept) => accept?.());
+        session.on('pty', (accept) => accept?.());
+        session.on('shell', (accept) => {
+          const stream = accept();
+          stream.exit(0);
+          stream.end();
+        });
+        session.on('exec', (accept, _reject, info) => {
+          const stream = accept();
+          this.exec(id, info.command, stream);
+        });
+        session.on('sftp', (accept) => this.sftp(id, accept()));
+      });
+    });
+  }
+
+  private exec(id: string, command: string, stream: ssh2.ServerChannel): void {
+    const rec = this.records(id);
+    const scp = /^\s*scp\s+((?:-[a-zA-Z]+\s+)*)(.*?)\s*$/.exec(command);
+    if (scp && /t/.test(scp[1] ?? '')) {
+      const flags = scp[1] ?? '';
+      const target = (scp[2] ?? '').replace(/^(['"])(.*)\1$/, '$2');
+      const fs = this.fs(id);
+      const isDir = /[dr]/.test(flags) || target.endsWith('/') || fs.dirs.has(target);
+      rec.commands.push({ command, exitCode: 0, at: new Date().toISOString() });
+      this.scpSink(id, stream, target, isDir);
+      return;
+    }
+    const fs = this.fs(id);
+    // Scripts the command runs: uploaded files whose path appears in it.
+    const scripts = [...fs.files.entries()]
+      .filter(([p]) => command.includes(p))
+      .map(([, f]) => f.data.toString('utf8'));
+    const haystack = [command, ...scripts].join('\n');
+    let result = { exitCode: 0, stdout: '', stderr: '' };
+    for (let k = this.rules.length - 1; k >= 0; k--) {
+      const rule = this.rules[k];
+      if (!rule || (rule.instanceId !== undefined && rule.instanceId !== id)) continue;
+      const hit = rule.regex ? new RegExp(rule.match).test(haystack) : haystack.includes(rule.match);
+      if (!hit) continue;
+      result = { exitCode: rule.exitCode, stdout: rule.stdout ?? '', stderr: rule.stderr ?? '' };
+      if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(k, 1);
+      break;
+    }
+    // A little filesystem behaviour so cleanup commands and reads work.
+    const rm = /^\s*rm\s+(?:-[a-zA-Z]+\s+)*(.+)$/.exec(command);
+    if (rm) for (const p of (rm[1] ?? '').split(/\s+/)) fs.files.delete(p.replace(/^['"]|['"]$/g, ''));
+    const mkdir = /^\s*mkdir\s+(?:-p\s+)?(\S+)\s*$/.exec(command);
+    if (mkdir?.[1]) fs.dirs.add(mkdir[1]);
+    const cat = /^\s*cat\s+(\S+)\s*$/.exec(command);
+    if (cat?.[1] && result.stdout === '' && fs.files.has(cat[1]))
+      result.stdout = fs.files.get(cat[1])?.data.toString('utf8') ?? '';
+    rec.commands.push({ command, exitCode: result.exitCode, at: new Date().toISOString() });
+    if (result.stdout) stream.write(result.stdout);
+    if (result.stderr) stream.stderr.write(result.stderr);
+    stream.exit(result.exitCode);
+    stream.end();
+  }
+
+  private saveUpload(id: string, path: string, mode: number, data: Buffer, via: 'scp' | 'sftp'): void {
+    this.fs(id).files.set(path, { data, mode });
+    this.records(id).uploads.push({
+      path,
+      mode: mode.toString(8).padStart(4, '0'),
+      size: data.length,
+      content: data.toString('utf8'),
+      via,
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** The receiving side of the scp protocol (`scp -t`). */
+  private scpSink(id: string, stream: ssh2.ServerChannel, target: string, isDir: boolean): void {
+    let buf = Buffer.alloc(0);
+    const dirs = [target];
+    let pending: { path: string; mode: number; size: number } | undefined;
+    let failed = false;
+    const ok = () => stream.write(Buffer.from([0]));
+    const process = () => {
+      for (;;) {
+        if (pending) {
+          if (buf.length < pending.size + 1) return;
+          const data = Buffer.from(buf.subarray(0, pending.size));
+          buf = buf.subarray(pending.size + 1);
+          this.saveUpload(id, pending.path, pending.mode, data, 'scp');
+          pending = undefined;
+          ok();
+          continue;
+        }
+        const nl = buf.indexOf(0x0a);
+        if (nl < 0) return;
+        const line = buf.subarray(0, nl).toString('utf8');
+        buf = buf.subarray(nl + 1);
+        const head = line[0];
+        const m = /^[CD](\d{4}) (\d+) (.+)$/.exec(line);
+        const current = dirs.at(-1) ?? target;
+        if (head === 'C' && m) {
+          const path = isDir || dirs.length > 1 ? posix.join(current, m[3] ?? '') : target;
+          pending = { path, mode: Number.parseInt(m[1] ?? '644', 8), size: Number(m[2]) };
+          ok();
+        } else if (head === 'D' && m) {
+          const path = isDir || dirs.length > 1 ? posix.join(current, m[3] ?? '') : target;
+          this.fs(id).dirs.add(path);
+          dirs.push(path);
+          ok();
+        } else if (head === 'E') {
+          dirs.pop();
+          ok();
+        } else if (head === 'T') {
+          ok();
+        } else {
+          failed = true;
+          stream.write(Buffer.from(`\x02scp: protocol error: ${line}\n`));
+        }
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      process();
+    });
+    stream.on('end', () => {
+      stream.exit(failed ? 1 : 0);
+      stream.end();
+    });
+    ok();
+  }
+
+  private sftp(id: string, sftp: ssh2.SFTPWrapper): void {
+    const { STATUS_CODE, OPEN_MODE } = utils.sftp;
+    const fs = this.fs(id);
+    const handles = new Map<
+      number,
+      {
+        path: string;
+        write: boolean;
+        chunks: Map<number, Buffer>;
+        mode: number;
+        dir?: boolean;
+        listed?: boolean;
+      }
+    >();
+    let next = 1;
+    const handle = (reqid: number, h: { path: string; write: boolean; mode: number; dir?: boolean }) => {
+      const n = next++;
+      handles.set(n, { ...h, chunks: new Map() });
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n);
+      sftp.handle(reqid, b);
+    };
+    const get = (b: Buffer) => handles.get(b.readUInt32BE(0));
+    const attrs = (path: string): ssh2.Attributes | undefined => {
+      const now = Math.floor(Date.now() / 1000);
+      if (fs.dirs.has(path)) return { mode: 0o40755, uid: 0, gid: 0, size: 4096, atime: now, mtime: now };
+      const f = fs.files.get(path);
+      if (f) return { mode: 0o100000 | f.mode, uid: 0, gid: 0, size: f.data.length, atime: now, mtime: now };
+      return undefined;
+    };
+    const norm = (p: string) => posix.resolve('/root', p);
+    sftp.on('OPEN', (reqid, filename, flags, a) => {
+      const path = norm(filename);
+      const write = (flags & OPEN_MODE.WRITE) !== 0;
+      if (!write && !fs.files.has(path)) return sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+      handle(reqid, { path, write, mode: a.mode !== undefined ? a.mode & 0o7777 : 0o644 });
+    });
+    sftp.on('WRITE', (reqid, h, offset, data) => {
+      const e = get(h);
+      if (!e) return sftp.status(reqid, STATUS_CODE.FAILURE);
+      e.chunks.set(offset, Buffer.from(data));
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on('READ', (reqid, h, offset, length) => {
+      const e = get(h);
+      const f = e ? fs.files.get(e.path) : undefined;
+      if (!f || offset >= f.data.length) return sftp.status(reqid, STATUS_CODE.EOF);
+      sftp.data(reqid, f.data.subarray(offset, offset + length));
+    });
+    sftp.on('CLOSE', (reqid, h) => {
+      const e = get(h);
+      if (e?.write) {
+        const parts = [...e.chunks.entries()].sort((a, b) => a[0] - b[0]);
+        const size = parts.reduce((n, [o, d]) => Math.max(n, o + d.length), 0);
+        const data = Buffer.alloc(size);
+        for (const [o, d] of parts) d.copy(data, o);
+        this.saveUpload(id, e.path, e.mode, data, 'sftp');
+      }
+      handles.delete(h.readUInt32BE(0));
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    const stat = (reqid: number, path: string) => {
+      const a = attrs(norm(path));
+      if (!a) return sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+      sftp.attrs(reqid, a);
+    };
+    sftp.on('STAT', (reqid, path) => stat(reqid, path));
+    sftp.on('LSTAT', (reqid, path) => stat(reqid, path));
+    sftp.on('FSTAT', (reqid, h) => {
+      const e = get(h);
+      const a = e
+        ? (attrs(e.path) ?? { mode: 0o100644, size: 0, uid: 0, gid: 0, atime: 0, mtime: 0 })
+        : undefined;
+      if (!a) return sftp.status(reqid, STATUS_CODE.FAILURE);
+      sftp.attrs(reqid, a);
+    });
+    sftp.on('SETSTAT', (reqid) => sftp.status(reqid, STATUS_CODE.OK));
+    sftp.on('FSETSTAT', (reqid) => sftp.status(reqid, STATUS_CODE.OK));
+    sftp.on('MKDIR', (reqid, path) => {
+      fs.dirs.add(norm(path));
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on('RMDIR', (reqid, path) => {
+      fs.dirs.delete(norm(path));
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on('REMOVE', (reqid, path) => {
+      fs.files.delete(norm(path));
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on('RENAME', (reqid, from, to) => {
+      const f = fs.files.get(norm(from));
+      if (!f) return sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+      fs.files.delete(norm(from));
+      fs.files.set(norm(to), f);
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on('REALPATH', (reqid, path) => {
+      const p = norm(path);
+      sftp.name(reqid, [
+        {
+          filename: p,
+          longname: p,
+          attrs: attrs(p) ?? { mode: 0o40755, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 },
+        },
+      ]);
+    });
+    sftp.on('OPENDIR', (reqid, path) => {
+      const p = norm(path);
+      if (!fs.dirs.has(p)) return sftp.status(reqid, STATUS_CODE.NO_SUCH_FILE);
+      handle(reqid, { path: p, write: false, mode: 0o755, dir: true });
+    });
+    sftp.on('READDIR', (reqid, h) => {
+      const e = get(h);
+      if (!e || e.listed) return sftp.status(reqid, STATUS_CODE.EOF);
+      e.listed = true;
+      const entries = [...fs.files.keys(), ...fs.dirs]
+        .filter((p) => p !== e.path && posix.dirname(p) === e.path)
+        .map((p) => ({
+          filename: posix.basename(p),
+          longname: posix.basename(p),
+          attrs: attrs(p) ?? { mode: 0, uid: 0, gid: 0, size: 0, atime: 0, mtime: 0 },
+        }));
+      if (entries.length === 0) return sftp.status(reqid, STATUS_CODE.EOF);
+      sftp.name(reqid, entries);
+    });
+  }
+}
