@@ -37,6 +37,7 @@ describe('module loading', () => {
     const code = `
       import { createRequire } from 'node:module';
       const require = createRequire(process.cwd() + '/package.json');
+      await import('./src/cloud/index.ts');
       await import('./src/cloud/clients.ts');
       await import('./src/cloud/credentials.ts');
       await import('./src/cloud/retry.ts');
