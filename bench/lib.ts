@@ -27,7 +27,8 @@ export function timeCommand(
   }
   samples.sort((a, b) => a - b);
   const mid = Math.floor(samples.length / 2);
-  const medianMs = samples.length % 2 ? (samples[mid] ?? 0) : ((samples[mid - 1] ?? 0) + (samples[mid] ?? 0)) / 2;
+  const medianMs =
+    samples.length % 2 ? (samples[mid] ?? 0) : ((samples[mid - 1] ?? 0) + (samples[mid] ?? 0)) / 2;
   return { label, medianMs, minMs: samples[0] ?? 0, runs };
 }
 
@@ -37,6 +38,8 @@ export function printTable(title: string, rows: Timing[], baseline: Timing): voi
   console.log('|---|---:|---:|---:|');
   for (const row of rows) {
     const ratio = row.medianMs / baseline.medianMs;
-    console.log(`| ${row.label} | ${row.medianMs.toFixed(1)} | ${row.minMs.toFixed(1)} | ${ratio.toFixed(2)}x |`);
+    console.log(
+      `| ${row.label} | ${row.medianMs.toFixed(1)} | ${row.minMs.toFixed(1)} | ${ratio.toFixed(2)}x |`,
+    );
   }
 }

@@ -1,8 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { UsageError } from './errors.ts';
+import { checkCloud } from '../config/load.ts';
 import { reportError } from './report-error.ts';
-
-const SUPPORTED_CLOUDS = ['alibaba'] as const;
 
 /**
  * Every sindri command: shared flags, --json, and one place that turns errors into
@@ -29,12 +27,7 @@ export abstract class SindriCommand extends Command {
   }
 
   protected checkCloud(cloud: string): void {
-    if (!(SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) {
-      throw new UsageError(
-        `Unsupported cloud '${cloud}'. Supported clouds: ${SUPPORTED_CLOUDS.join(', ')}.`,
-        'use --cloud alibaba (the default)',
-      );
-    }
+    checkCloud(cloud);
   }
 
   /** Writes a line for people to stderr (never stdout, so --json output stays clean). */

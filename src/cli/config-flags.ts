@@ -6,8 +6,12 @@ export const configFlags = {
   config: Flags.string({ char: 'c', description: 'Path to the config file [default: ./sindri.yaml]' }),
   name: Flags.string({ description: 'Image name (providers.packer.image_name)' }),
   region: Flags.string({ description: 'Build region (providers.packer.alibaba.region)' }),
-  'instance-type': Flags.string({ description: 'Build instance type (providers.packer.alibaba.instance_type)' }),
-  'disk-size': Flags.integer({ description: 'System disk size in GB (providers.packer.alibaba.system_disk_size_gb)' }),
+  'instance-type': Flags.string({
+    description: 'Build instance type (providers.packer.alibaba.instance_type)',
+  }),
+  'disk-size': Flags.integer({
+    description: 'System disk size in GB (providers.packer.alibaba.system_disk_size_gb)',
+  }),
   profile: Flags.string({ description: 'Extension profile (extensions.profile)' }),
   extensions: Flags.string({ description: 'Comma-separated extensions to add (extensions.additional)' }),
   'cis-hardening': Flags.boolean({

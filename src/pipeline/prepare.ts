@@ -3,26 +3,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SindriError } from '../cli/errors.ts';
 import { type ConfigOverrides, type LoadedConfig, loadConfig } from '../config/load.ts';
-import { findPacker } from '../packer/binary.ts';
+import { findPacker, PACKER_INSTALL_HINT, type PackerBinary } from '../packer/binary.ts';
 import { type RenderedTemplate, renderTemplate, writeTemplate } from '../render/render.ts';
 
-export interface PackerBinary {
-  path: string;
-  version: string;
-}
-
-export const PACKER_INSTALL_HINT =
-  'install HashiCorp Packer and make sure `packer` is on PATH: on Debian or Ubuntu `sudo apt-get install packer`, ' +
-  'on macOS `brew install hashicorp/tap/packer`, elsewhere see https://developer.hashicorp.com/packer/install';
-
-export async function loadUserConfig(configPath: string | undefined, overrides: ConfigOverrides): Promise<LoadedConfig> {
+export async function loadUserConfig(
+  configPath: string | undefined,
+  overrides: ConfigOverrides,
+): Promise<LoadedConfig> {
   return loadConfig({ configPath, cwd: process.cwd(), env: process.env, overrides });
 }
 
 export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promise<PackerBinary> {
   const packer = await findPacker(env);
   if (!packer) {
-    throw new SindriError('packer was not found on PATH.', { hint: PACKER_INSTALL_HINT, code: 'PackerNotFound' });
+    throw new SindriError('packer was not found on PATH.', {
+      hint: PACKER_INSTALL_HINT,
+      code: 'PackerNotFound',
+    });
   }
   return packer;
 }
@@ -41,7 +38,9 @@ export async function renderConfig(
 }
 
 /** A private (0700) temporary directory holding the rendered template; `dispose` removes it. */
-export async function writeToPrivateDir(rendered: RenderedTemplate): Promise<{ dir: string; dispose(): Promise<void> }> {
+export async function writeToPrivateDir(
+  rendered: RenderedTemplate,
+): Promise<{ dir: string; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'sindri-'));
   await writeTemplate(rendered, dir);
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { SindriCommand } from '../../cli/base-command.ts';
+import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { loadUserConfig, renderConfig, requirePacker, writeToPrivateDir } from '../../pipeline/prepare.ts';
+import { writeTemplate } from '../../render/render.ts';
+
+export default class Template extends SindriCommand {
+  static override summary = 'Render the Packer template and its provisioning scripts';
+  static override description =
+    'Writes the template into a new private temporary directory (or --out DIR) and prints its path. ' +
+    'With --out - the HCL template is printed to stdout. Credentials are never written.';
+  static override examples = [
+    '<%= config.bin %> packer template',
+    '<%= config.bin %> packer template --out ./build',
+    '<%= config.bin %> packer template --out -',
+  ];
+
+  static override flags = {
+    ...configFlags,
+    out: Flags.string({ char: 'o', description: "Directory to write into, or '-' for stdout" }),
+  };
+
+  async run(): Promise<{ dir?: string; mainFile: string; files: string[]; configHash: string }> {
+    const { flags } = await this.parse(Template);
+    this.checkCloud(flags.cloud);
+    const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
+    const packer = await requirePacker();
+    const rendered = await renderConfig(loaded, packer, {
+      buildId: randomUUID(),
+      sindriVersion: this.config.version,
+    });
+    const files = [...rendered.files.keys()].sort();
+    if (flags.out === '-') {
+      const hcl = rendered.files.get(rendered.mainFile) ?? '';
+      if (!this.jsonEnabled()) process.stdout.write(hcl);
+      return { mainFile: rendered.mainFile, files, configHash: rendered.configHash, ...{ template: hcl } };
+    }
+    let dir: string;
+    if (flags.out) {
+      dir = resolve(flags.out);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeTemplate(rendered, dir);
+    } else {
+      ({ dir } = await writeToPrivateDir(rendered));
+    }
+    if (!this.jsonEnabled()) process.stdout.write(`${dir}\n`);
+    this.info(
+      `wrote ${files.length} files (${rendered.mainFile} and its scripts), config hash ${rendered.configHash.slice(0, 12)}`,
+    );
+    return { dir, mainFile: rendered.mainFile, files, configHash: rendered.configHash };
+  }
+}

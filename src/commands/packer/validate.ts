@@ -1,0 +1,48 @@
+import { Flags } from '@oclif/core';
+import { SindriCommand } from '../../cli/base-command.ts';
+import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { checkRenderedTemplate } from '../../pipeline/check-template.ts';
+import { loadUserConfig, requirePacker } from '../../pipeline/prepare.ts';
+
+export default class Validate extends SindriCommand {
+  static override summary = 'Validate sindri.yaml, render the template and run the real `packer validate`';
+  static override examples = [
+    '<%= config.bin %> packer validate --cloud alibaba',
+    '<%= config.bin %> packer validate --cloud alibaba --syntax-only',
+    '<%= config.bin %> packer validate --config images/base.yaml --json',
+  ];
+
+  static override flags = {
+    ...configFlags,
+    'syntax-only': Flags.boolean({
+      description: 'Only check the syntax of the rendered template',
+      default: false,
+    }),
+  };
+
+  async run(): Promise<Record<string, unknown>> {
+    const { flags } = await this.parse(Validate);
+    this.checkCloud(flags.cloud);
+    const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
+    this.info(`✓ ${loaded.file}: configuration is valid`);
+    const packer = await requirePacker();
+    const check = await checkRenderedTemplate(loaded, packer, {
+      syntaxOnly: flags['syntax-only'],
+      sindriVersion: this.config.version,
+    });
+    if (check.problems.length > 0) {
+      throw new ConfigError(check.problems);
+    }
+    const mode = flags['syntax-only'] ? 'packer validate -syntax-only' : 'packer validate';
+    this.info(`✓ rendered template passes ${mode} (packer ${packer.version})`);
+    return {
+      valid: true,
+      config: loaded.file,
+      imageName: loaded.config.providers.packer.image_name,
+      region: loaded.config.providers.packer.alibaba.region,
+      configHash: check.configHash,
+      packer: { version: packer.version, syntaxOnly: flags['syntax-only'] },
+    };
+  }
+}
