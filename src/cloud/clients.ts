@@ -47,7 +47,12 @@ type Fields<T> = {
 
 /** The request of an action: the SDK request model's fields, camelCase (`regionId`, `imageName`). */
 export type RequestOf<P extends Product, A extends string> =
-  MethodOf<P, A> extends (req: infer R, ...rest: infer _) => unknown ? Fields<R> : never;
+  MethodOf<P, A> extends (...args: infer Args) => unknown
+    ? Args extends [infer R, unknown]
+      ? Fields<R>
+      : // Actions without parameters (STS GetCallerIdentity) take only runtime options.
+        Record<string, never>
+    : never;
 
 /** The response body of an action: the SDK's response body model. */
 export type ResponseOf<P extends Product, A extends string> =
@@ -239,7 +244,9 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
       const { sdk, client } = await get(product);
       const method = client[methodName(action)];
       const Model = requestModel(sdk, action);
-      if (typeof method !== 'function' || !Model) {
+      // Actions without parameters have no request model and take only runtime options.
+      const noRequest = typeof method === 'function' && method.length === 1;
+      if (typeof method !== 'function' || (!Model && !noRequest)) {
         throw new CloudError({
           code: 'UnknownAction',
           message: `${product.toUpperCase()} has no action ${action}.`,
@@ -248,18 +255,17 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
         });
       }
       const fields: Record<string, unknown> = { ...(request as Record<string, unknown> | undefined) };
-      const takesToken = 'clientToken' in Model.names();
+      const takesToken = !!Model && 'clientToken' in Model.names();
       if (takesToken && !fields.clientToken) fields.clientToken = options.clientToken ?? newClientToken();
       const idempotency: Idempotency = takesToken ? 'token' : isReadAction(action) ? 'read' : 'mutation';
       const result = await withRetry(
         async (attempt) => {
           const started = clock.now();
           try {
-            const res = (await (method as (r: unknown, rt: unknown) => Promise<{ body?: unknown }>).call(
-              client,
-              new Model(fields),
-              {},
-            )) as { body?: unknown };
+            const invoke = method as (...args: unknown[]) => Promise<{ body?: unknown }>;
+            const res = Model
+              ? await invoke.call(client, new Model(fields), {})
+              : await invoke.call(client, {});
             opts.debug?.(scrub(`${product} ${action} attempt ${attempt}: ok in ${clock.now() - started} ms`));
             return res.body;
           } catch (err) {

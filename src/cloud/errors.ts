@@ -332,8 +332,8 @@ export function networkCode(err: unknown): string | undefined {
   const code = str(prop(err, 'code'));
   if (code && NETWORK_CODES.has(code)) return code;
   const name = str(prop(err, 'name')) ?? '';
-  if (/ReadTimeout/i.test(name)) return 'ETIMEDOUT';
-  if (/ConnectTimeout/i.test(name)) return 'ETIMEDOUT';
+  // httpx: `RequestTimeoutError` for both "ReadTimeout(ms)" and "ConnectTimeout" (socket idle).
+  if (/ReadTimeout|ConnectTimeout|RequestTimeout/i.test(name)) return 'ETIMEDOUT';
   const message = str(prop(err, 'message')) ?? '';
   if (/socket hang up/i.test(message)) return 'ECONNRESET';
   const cause = prop(err, 'cause');
@@ -351,6 +351,15 @@ const NETWORK_HINTS: Record<string, ErrorHint> = {
     fix: 'Check the region, the endpoint override and DNS; behind a proxy set HTTPS_PROXY.',
   },
 };
+
+/** Drops query strings from URLs in a message: the SDK's transport errors quote the signed request URL. */
+export function stripQueries(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?"']+)\?[^\s"']*/g, '$1');
+}
+
+function clean(text: string, secrets: Iterable<string | undefined>): string {
+  return redact(stripQueries(text), secrets);
+}
 
 export interface ToCloudErrorContext {
   product?: string;
@@ -377,7 +386,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
   if (err instanceof CloudError) {
     return new CloudError({
       code: err.code,
-      message: redact(err.message, secrets),
+      message: clean(err.message, secrets),
       requestId: err.requestId,
       statusCode: err.statusCode,
       recommend: err.recommend,
@@ -397,7 +406,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
     return new CloudError({
       ...base,
       code: apiCode ?? `HTTP${statusCode}`,
-      message: redact(serverMessage || `HTTP ${statusCode}`, secrets),
+      message: clean(serverMessage || `HTTP ${statusCode}`, secrets),
       requestId: str(prop(data, 'RequestId')) ?? str(prop(err, 'requestId')),
       statusCode,
       recommend: str(prop(data, 'Recommend')),
@@ -408,7 +417,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
     return new CloudError({
       ...base,
       code: net,
-      message: redact(str(prop(err, 'message')) ?? net, secrets),
+      message: clean(str(prop(err, 'message')) ?? net, secrets),
     });
   }
   if (str(prop(err, 'name')) === 'SyntaxError') {
@@ -425,7 +434,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
   return new CloudError({
     ...base,
     code: str(prop(err, 'code')) ?? str(prop(err, 'name')) ?? 'UnknownError',
-    message: redact(str(prop(err, 'message')) ?? String(err), secrets),
+    message: clean(str(prop(err, 'message')) ?? String(err), secrets),
   });
 }
 

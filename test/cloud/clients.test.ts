@@ -222,6 +222,23 @@ describe('createClients', () => {
     assert.equal(api.seen.filter((r) => r.action === 'CreateVpc').length, 2);
   });
 
+  it('calls actions that take no parameters (STS GetCallerIdentity)', async () => {
+    script = (req) =>
+      req.action === 'GetCallerIdentity'
+        ? {
+            status: 200,
+            json: {
+              RequestId: 'REQ-me',
+              AccountId: '1000000000000001',
+              Arn: 'acs:ram::1000000000000001:root',
+            },
+          }
+        : undefined;
+    const c = await clients();
+    const me = await c.call('sts', 'GetCallerIdentity');
+    assert.equal(me.accountId, '1000000000000001');
+  });
+
   it('rejects an unknown action with a clear error', async () => {
     const c = await clients();
     await assert.rejects(c.call('ecs', 'DescribeNothing' as 'DescribeImages', {}), { code: 'UnknownAction' });

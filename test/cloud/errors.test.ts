@@ -102,6 +102,19 @@ describe('toCloudError and describeCloudError', () => {
     );
   });
 
+  it('drops the signed query string that transport errors quote', () => {
+    const e = toCloudError(
+      Object.assign(
+        new Error(
+          'ReadTimeout(150). POST http://127.0.0.1:1/?AccessKeyId=LTAI-FAKE-Q&Signature=abc&ClientToken=t failed.',
+        ),
+        { name: 'RequestTimeoutError' },
+      ),
+    );
+    assert.equal(e.code, 'ETIMEDOUT');
+    assert.equal(e.message, 'ReadTimeout(150). POST http://127.0.0.1:1/ failed.');
+  });
+
   it('never throws, whatever is thrown at it (property)', () => {
     fc.assert(
       fc.property(fc.anything(), (thing) => {

@@ -79,6 +79,15 @@ describe('classify', () => {
     }
     const hangUp = new Error('socket hang up');
     assert.equal(classify(hangUp, 'read').verdict, 'retryable');
+    // httpx (under the SDK) names both its read and its socket timeouts RequestTimeoutError.
+    const sdkTimeout = Object.assign(
+      new Error('ReadTimeout(150). POST http://127.0.0.1:1/?Action=X failed.'),
+      {
+        name: 'RequestTimeoutError',
+      },
+    );
+    assert.equal(classify(sdkTimeout, 'token').verdict, 'retryable');
+    assert.equal(classify(sdkTimeout, 'mutation').verdict, 'fatal');
     const readTimeout = Object.assign(new Error('Read timeout'), { name: 'ReadTimeoutError' });
     assert.equal(classify(readTimeout, 'token').verdict, 'retryable');
     assert.equal(classify(readTimeout, 'mutation').verdict, 'fatal');
