@@ -305,6 +305,23 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
+/** `String(v)` that never throws (objects may carry a broken `toString`). */
+export function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+/** A finite number from an unknown value, or undefined (never throws). */
+export function safeNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  return v.trim() !== '' && Number.isFinite(n) ? n : undefined;
+}
+
 /** Reads a property of an unknown value without trusting its shape. */
 export function prop(obj: unknown, key: string): unknown {
   if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) return undefined;
@@ -397,7 +414,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
     });
   }
   const data = prop(err, 'data');
-  const statusCode = Number(prop(err, 'statusCode') ?? prop(data, 'statusCode')) || undefined;
+  const statusCode = safeNumber(prop(err, 'statusCode') ?? prop(data, 'statusCode')) || undefined;
   const apiCode = str(prop(data, 'Code')) ?? (statusCode ? str(prop(err, 'code')) : undefined);
   if (apiCode || statusCode) {
     const serverMessage =
@@ -434,7 +451,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
   return new CloudError({
     ...base,
     code: str(prop(err, 'code')) ?? str(prop(err, 'name')) ?? 'UnknownError',
-    message: clean(str(prop(err, 'message')) ?? String(err), secrets),
+    message: clean(str(prop(err, 'message')) ?? safeString(err), secrets),
   });
 }
 

@@ -1,5 +1,5 @@
 import { abortReason, type Clock, realClock } from './clock.ts';
-import { CloudError, networkCode, prop, toCloudError } from './errors.ts';
+import { CloudError, networkCode, prop, safeNumber, safeString, toCloudError } from './errors.ts';
 
 export interface RetryPolicy {
   /** Total attempts, the first included. */
@@ -75,11 +75,11 @@ const MAYBE_SENT_CODES = new Set([
 ]);
 
 function retryAfterOf(err: unknown): number | undefined {
-  const direct = Number(prop(err, 'retryAfter'));
-  if (Number.isFinite(direct) && direct >= 0 && prop(err, 'retryAfter') !== undefined) return direct;
+  const direct = safeNumber(prop(err, 'retryAfter'));
+  if (direct !== undefined && direct >= 0) return direct;
   const headers = prop(err, 'headers') ?? prop(prop(err, 'response'), 'headers');
   const raw = prop(headers, 'x-acs-retry-after');
-  const n = Number.parseInt(String(raw), 10);
+  const n = Number.parseInt(safeString(raw), 10);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
@@ -89,8 +89,10 @@ function retryAfterOf(err: unknown): number | undefined {
  */
 export function classify(err: unknown, idempotency: Idempotency = 'read'): Classification {
   if (prop(err, 'name') === 'AbortError') return { verdict: 'fatal', reason: 'aborted' };
-  const statusCode = Number(prop(err, 'statusCode')) || undefined;
-  const apiCode = String(prop(prop(err, 'data'), 'Code') ?? (statusCode ? (prop(err, 'code') ?? '') : ''));
+  const statusCode = safeNumber(prop(err, 'statusCode')) || undefined;
+  const apiCode = safeString(
+    prop(prop(err, 'data'), 'Code') ?? (statusCode ? (prop(err, 'code') ?? '') : ''),
+  );
   const retryAfterMs = retryAfterOf(err);
   const withAfter = (c: Classification): Classification =>
     retryAfterMs === undefined ? c : { ...c, retryAfterMs };
@@ -120,7 +122,7 @@ export function classify(err: unknown, idempotency: Idempotency = 'read'): Class
       : { verdict: 'retryable', reason: `connection lost (${net})` };
   }
   if (net) return { verdict: 'fatal', reason: `network error (${net})` };
-  return { verdict: 'fatal', reason: apiCode || String(prop(err, 'name') ?? 'error') };
+  return { verdict: 'fatal', reason: apiCode || safeString(prop(err, 'name') ?? 'error') };
 }
 
 /**

@@ -308,3 +308,46 @@ describe('proxies', () => {
     assert.equal(api.seen.slice(from)[0]?.target.startsWith('/'), true);
   });
 });
+
+describe('STS exchanges through the SDK', () => {
+  it('sends AssumeRoleWithOIDC anonymously with the token, and returns temporary credentials', async () => {
+    const { stsAssumeRole } = await import('../../src/cloud/sts.ts');
+    script = (req) =>
+      req.action === 'AssumeRoleWithOIDC'
+        ? {
+            status: 200,
+            json: {
+              RequestId: 'REQ-oidc',
+              Credentials: {
+                AccessKeyId: 'STS.FAKE-OIDC',
+                AccessKeySecret: 'fake-secret-oidc',
+                SecurityToken: 'fake-token-oidc',
+                Expiration: '2026-01-01T01:00:00Z',
+              },
+            },
+          }
+        : undefined;
+    const t = await stsAssumeRole(
+      {
+        kind: 'oidc',
+        roleArn: 'acs:ram::1000000000000001:role/gha',
+        oidcProviderArn: 'acs:ram::1000000000000001:oidc-provider/github',
+        oidcToken: 'fake.oidc.jwt',
+        sessionName: 'gha-1',
+        stsEndpoint: api.url,
+      },
+      { env: {}, clock: new FakeClock() },
+    );
+    assert.deepEqual(t, {
+      accessKeyId: 'STS.FAKE-OIDC',
+      accessKeySecret: 'fake-secret-oidc',
+      securityToken: 'fake-token-oidc',
+      expiration: new Date('2026-01-01T01:00:00Z'),
+    });
+    const sent = api.seen.at(-1) as SeenRequest;
+    assert.equal(sent.action, 'AssumeRoleWithOIDC');
+    assert.equal(sent.query.get('OIDCToken'), 'fake.oidc.jwt');
+    assert.equal(sent.query.get('RoleSessionName'), 'gha-1');
+    assert.equal(sent.headers.authorization, undefined);
+  });
+});

@@ -122,6 +122,7 @@ describe('toCloudError and describeCloudError', () => {
         assert.ok(e instanceof CloudError);
         assert.equal(typeof describeCloudError(thing), 'string');
       }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -135,6 +135,15 @@ describe('classify', () => {
     );
   });
 
+  it('never throws, whatever is thrown at it (property)', () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.constantFrom<Idempotency>('read', 'token', 'mutation'), (thing, kind) => {
+        assert.ok(['retryable', 'fatal'].includes(classify(thing, kind).verdict));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never retries an abort', () => {
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });
     assert.equal(classify(abort).verdict, 'fatal');
