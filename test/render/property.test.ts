@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the test data is HCL and shell text, not JavaScript templates
 /**
  * Property: arbitrary text in every free-text field renders to a template that a real HCL parser reads
  * back as exactly that text (after NFC, which HCL applies), once the template sequences are unescaped
