@@ -3,7 +3,7 @@ import type * as EcsSdk from '@alicloud/ecs20140526';
 import type * as RamSdk from '@alicloud/ram20150501';
 import type * as StsSdk from '@alicloud/sts20150401';
 import type * as VpcSdk from '@alicloud/vpc20160428';
-import { type Clock, realClock } from './clock.ts';
+import { abortReason, type Clock, realClock } from './clock.ts';
 import { credentialSecrets, type ResolvedCredentials } from './credentials.ts';
 import {
   type Endpoint,
@@ -115,6 +115,28 @@ export interface CloudClients {
 /** A fresh ClientToken: ASCII, at most 64 characters, unique per logical operation. */
 export function newClientToken(): string {
   return `sindri-${randomUUID()}`;
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => {});
+      reject(abortReason(signal));
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 const READ_PREFIXES = ['Describe', 'List', 'Get', 'Query', 'Check'];
@@ -263,9 +285,9 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
           const started = clock.now();
           try {
             const invoke = method as (...args: unknown[]) => Promise<{ body?: unknown }>;
-            const res = Model
-              ? await invoke.call(client, new Model(fields), {})
-              : await invoke.call(client, {});
+            const pending = Model ? invoke.call(client, new Model(fields), {}) : invoke.call(client, {});
+            // The SDK cannot cancel a request in flight; on abort, stop waiting for it.
+            const res = await abortable(pending, options.signal);
             opts.debug?.(scrub(`${product} ${action} attempt ${attempt}: ok in ${clock.now() - started} ms`));
             return res.body;
           } catch (err) {

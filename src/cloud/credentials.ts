@@ -201,9 +201,11 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
 // ---------------------------------------------------------------------------------------------
 // Role exchanges and the metadata service
 
-async function defaultAssumeRole(req: AssumeRoleRequest): Promise<TemporaryCredentials> {
-  const { stsAssumeRole } = await import('./sts.ts');
-  return stsAssumeRole(req);
+function defaultAssumeRole(env: NodeJS.ProcessEnv): AssumeRoleFn {
+  return async (req) => {
+    const { stsAssumeRole } = await import('./sts.ts');
+    return stsAssumeRole(req, { env });
+  };
 }
 
 async function exchange(
@@ -211,7 +213,7 @@ async function exchange(
   req: AssumeRoleRequest,
   source: string,
 ): Promise<ResolvedCredentials> {
-  const assume = opts.assumeRole ?? defaultAssumeRole;
+  const assume = opts.assumeRole ?? defaultAssumeRole(opts.env);
   const withDefaults = {
     ...req,
     region: req.region ?? opts.region,

@@ -239,6 +239,20 @@ describe('createClients', () => {
     assert.equal(me.accountId, '1000000000000001');
   });
 
+  it('stops waiting for a call in flight when the signal aborts', async () => {
+    script = (req) => (req.action === 'DescribeDisks' ? { hang: true } : undefined);
+    const c = await clients({ readTimeoutMs: 60_000 });
+    const ac = new AbortController();
+    const p = c.call('ecs', 'DescribeDisks', { regionId: 'cn-hangzhou' }, { signal: ac.signal });
+    // Abort once the request has reached the server.
+    for (let i = 0; i < 100 && !api.seen.some((r) => r.action === 'DescribeDisks'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ac.abort();
+    await assert.rejects(p, { name: 'AbortError' });
+    assert.equal(api.seen.filter((r) => r.action === 'DescribeDisks').length, 1);
+  });
+
   it('rejects an unknown action with a clear error', async () => {
     const c = await clients();
     await assert.rejects(c.call('ecs', 'DescribeNothing' as 'DescribeImages', {}), { code: 'UnknownAction' });

@@ -17,7 +17,9 @@ export interface SeenRequest {
 export type Reply =
   | { status: number; json: unknown; headers?: Record<string, string> }
   | { status: number; html: string }
-  | { destroy: true };
+  | { destroy: true }
+  /** Never answer (until the server stops). */
+  | { hang: true };
 
 export type Handler = (req: SeenRequest, nth: number) => Reply | undefined;
 
@@ -35,6 +37,7 @@ export async function startFakeApi(handler: Handler) {
       const nth = (counts.get(action) ?? 0) + 1;
       counts.set(action, nth);
       const reply = handler(entry, nth) ?? { status: 200, json: { RequestId: `REQ-${action}-${nth}` } };
+      if ('hang' in reply) return;
       if ('destroy' in reply) {
         req.socket.destroy();
         return;
