@@ -77,10 +77,10 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
 
   if (a.resource_group_id !== undefined) {
     out.push({
-      severity: 'error',
+      severity: 'warning',
       path: `${A}.resource_group_id`,
       message:
-        'the alicloud-ecs builder cannot place the build instance or the image in a resource group. Remove the key, and move the image afterwards with the ECS JoinResourceGroup API if you need to.',
+        "the alicloud-ecs builder has no resource group option: the temporary build instance and its network stay in the account's default resource group. sindri's distribution step moves the finished image into the resource group (ECS JoinResourceGroup) after the build.",
     });
   }
 

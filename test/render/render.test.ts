@@ -208,7 +208,7 @@ describe('keys the builder cannot express', () => {
     });
   });
 
-  it('rejects vswitch_cidr_block, resource_group_id and image_family on packer 1.6', async () => {
+  it('rejects vswitch_cidr_block and image_family on packer 1.6; warns about resource_group_id', async () => {
     const cfg = makeConfig({
       alibaba: {
         vswitch_cidr_block: '10.0.1.0/24',
@@ -221,11 +221,23 @@ describe('keys the builder cannot express', () => {
       assert.ok(err instanceof RenderError);
       assert.deepEqual(err.findings.map((f) => f.path).sort(), [
         'providers.packer.alibaba.image_family',
-        'providers.packer.alibaba.resource_group_id',
         'providers.packer.alibaba.vswitch_cidr_block',
       ]);
       return true;
     });
+  });
+
+  it('renders no resource group field and says that sindri moves the image', async () => {
+    const r = await renderTemplate(
+      makeConfig({ alibaba: { resource_group_id: 'rg-acfmxxxx' } }),
+      RENDER_OPTS,
+    );
+    assert.deepEqual(
+      r.warnings.map((w) => w.path),
+      ['providers.packer.alibaba.resource_group_id'],
+    );
+    assert.match(r.warnings[0]?.message ?? '', /JoinResourceGroup/);
+    assert.doesNotMatch(r.files.get('sindri.pkr.hcl') as string, /rg-acfmxxxx|resource_group/);
   });
 
   it('renders image_family for packer >= 1.7', async () => {
