@@ -297,7 +297,9 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     environment,
     // Non-root users run the scripts through sudo; root keeps packer's default command.
     executeCommand:
-      p.build.ssh_username === 'root' ? null : 'chmod +x {{ .Path }}; sudo -n env {{ .Vars }} {{ .Path }}',
+      p.build.ssh_username === 'root'
+        ? null
+        : "chmod +x {{ .Path }}; sudo -n sh -c '. {{ .EnvVarFile }} && exec {{ .Path }}'",
     provisioners,
     configHash: hash,
   });

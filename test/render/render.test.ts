@@ -121,10 +121,12 @@ describe('renderTemplate', () => {
     const root = (await renderTemplate(guideProduction(), RENDER_OPTS)).files.get('sindri.pkr.hcl') as string;
     const user = (await renderTemplate(fullConfig(), FULL_OPTS)).files.get('sindri.pkr.hcl') as string;
     assert.doesNotMatch(root, /execute_command/);
-    assert.match(
-      user,
-      /execute_command\s+= "chmod \+x \{\{ \.Path \}\}; sudo -n env \{\{ \.Vars \}\} \{\{ \.Path \}\}"/,
+    assert.ok(
+      user.includes(
+        `execute_command  = "chmod +x {{ .Path }}; sudo -n sh -c '. {{ .EnvVarFile }} && exec {{ .Path }}'"`,
+      ),
     );
+    assert.match(user, /use_env_var_file = true/);
   });
 
   it('installs the profile and the additional extensions once each, in order', async () => {
