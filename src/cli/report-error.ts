@@ -1,3 +1,4 @@
+import { CloudError, describeCloudError } from '../cloud/errors.ts';
 import { ConfigError, formatProblems } from '../config/errors.ts';
 import { ExitCode, SindriError } from './errors.ts';
 
@@ -6,7 +7,7 @@ export interface ErrorReport {
   /** What a person reads on stderr. */
   text: string;
   /** What a program reads on stdout with --json. */
-  json: { error: Record<string, unknown> };
+  json: { error: Record<string, unknown>; result?: unknown };
 }
 
 interface OclifParseError {
@@ -28,12 +29,23 @@ export function reportError(err: unknown, debug: boolean): ErrorReport {
       json: { error: { code: 'InvalidConfig', message: err.message, problems: err.problems } },
     };
   }
+  if (err instanceof CloudError) {
+    return {
+      exitCode: ExitCode.failed,
+      text: `Error: ${describeCloudError(err)}${stack}`,
+      json: { error: err.toJSON() },
+    };
+  }
   if (err instanceof SindriError) {
     const hint = err.hint ? `\n  fix: ${err.hint}` : '';
     return {
       exitCode: err.exitCode,
       text: `Error: ${err.message}${hint}${stack}`,
-      json: { error: { code: err.code, message: err.message, hint: err.hint } },
+      json: {
+        error: { code: err.code, message: err.message, hint: err.hint },
+        // A partial outcome (e.g. the regions a distribution did reach) stays visible to scripts.
+        ...('result' in err ? { result: (err as { result: unknown }).result } : {}),
+      },
     };
   }
   if (isOclifError(err)) {

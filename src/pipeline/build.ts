@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import { ExitCode, SindriError } from '../cli/errors.ts';
+import type { CloudClients } from '../cloud/index.ts';
+import type { LoadedConfig } from '../config/load.ts';
+import type { PackerBinary } from '../packer/binary.ts';
+import { runPackerBuild } from '../packer/run.ts';
+import { writeTemplate } from '../render/render.ts';
+import { distribute } from './distribute.ts';
+import { renderConfig } from './prepare.ts';
+import type { ProgressSink } from './progress.ts';
+import { phaseOf } from './progress.ts';
+import { type BuildRecord, buildDir, saveRecord } from './record.ts';
+
+export interface BuildOptions {
+  loaded: LoadedConfig;
+  packer: PackerBinary;
+  sindriVersion: string;
+  force: boolean;
+  onError: 'cleanup' | 'abort';
+  varFiles: string[];
+  debug: boolean;
+  progress: ProgressSink;
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  /** Redacted lines of packer's own log, with --debug. */
+  log: (line: string) => void;
+}
+
+export interface BuildResult {
+  buildId: string;
+  name: string;
+  region: string;
+  imageId: string;
+  images: Record<string, string>;
+  configHash: string;
+  cached: boolean;
+  durationSeconds: number;
+  phases: Array<{ name: string; seconds: number }>;
+  distribution: Record<string, { state: string; imageId?: string; error?: string }>;
+  workDir: string;
+}
+
+export class InterruptedError extends SindriError {
+  constructor(message: string, hint?: string) {
+    super(message, { exitCode: ExitCode.interrupted, code: 'Interrupted', ...(hint ? { hint } : {}) });
+    this.name = 'InterruptedError';
+  }
+}
+
+export function newBuildId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+interface FoundImage {
+  imageId: string;
+  buildId?: string;
+}
+
+async function selfImages(clients: CloudClients, region: string, filter: Record<string, unknown>) {
+  const body = (await clients.call('ecs', 'DescribeImages', {
+    regionId: region,
+    imageOwnerAlias: 'self',
+    status: 'Available',
+    pageSize: 100,
+    ...filter,
+  } as never)) as {
+    images?: {
+      image?: Array<{ imageId?: string; tags?: { tag?: Array<{ tagKey?: string; tagValue?: string }> } }>;
+    };
+  };
+  return (body.images?.image ?? []).map(
+    (img): FoundImage => ({
+      imageId: img.imageId as string,
+      buildId: img.tags?.tag?.find((t) => t.tagKey === 'sindri:build-id')?.tagValue,
+    }),
+  );
+}
+
+async function connect(opts: BuildOptions) {
+  const cloud = await import('../cloud/index.ts');
+  const alibaba = opts.loaded.config.providers.packer.alibaba;
+  const credentials = await cloud.resolveCredentials({
+    env: opts.env,
+    home: homedir(),
+    region: alibaba.region,
+  });
+  const clients = await cloud.createClients({
+    credentials,
+    region: alibaba.region,
+    env: opts.env,
+    ...(alibaba.endpoints ? { endpoints: alibaba.endpoints } : {}),
+    ...(opts.debug ? { debug: opts.log } : {}),
+  });
+  return { cloud, credentials, clients };
+}
+
+/**
+ * The main job: preflight (cache and name collision) → render into a private work directory →
+ * packer build → distribution. Every step updates the build record, from which distribution resumes.
+ */
+export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const { config } = opts.loaded;
+  const p = config.providers.packer;
+  const region = p.alibaba.region;
+  const buildId = newBuildId();
+  const progress = opts.progress;
+
+  progress.phase('preflight', `rendering ${p.image_name} for ${region} (packer ${opts.packer.version})`);
+  const rendered = await renderConfig(opts.loaded, opts.packer, {
+    buildId,
+    sindriVersion: opts.sindriVersion,
+  });
+  const { cloud, credentials, clients } = await connect(opts);
+  progress.detail(`credentials from ${credentials.source}; config hash ${rendered.configHash.slice(0, 12)}`);
+
+  const workDir = buildDir(dirname(opts.loaded.file), buildId);
+  const record: BuildRecord = {
+    buildId,
+    configFile: opts.loaded.file,
+    configHash: rendered.configHash,
+    imageName: p.image_name,
+    region,
+    startedAt: new Date(started).toISOString(),
+    status: 'building',
+    cached: false,
+    regions: {},
+    phases: [],
+  };
+  const save = (r: BuildRecord) => saveRecord(workDir, r);
+
+  if (p.build.cache && !opts.force) {
+    const hits = await selfImages(clients, region, {
+      tag: [{ key: 'sindri:config-hash', value: rendered.configHash }],
+    });
+    const hit = hits[0];
+    if (hit) {
+      progress.detail(`cache hit: ${hit.imageId} was built from the same configuration`);
+      record.cached = true;
+      record.imageId = hit.imageId;
+      // The cached image's own build ID finds copies made by its build, so they are reused too.
+      if (hit.buildId) record.buildId = hit.buildId;
+    }
+  }
+  if (!record.cached) {
+    const same = await selfImages(clients, region, { imageName: p.image_name });
+    if (same.length > 0 && !opts.force) {
+      throw new SindriError(
+        `an image named ${p.image_name} already exists in ${region} (${same[0]?.imageId}).`,
+        {
+          hint: 'use --force to replace it, or change providers.packer.image_name',
+          code: 'ImageNameTaken',
+        },
+      );
+    }
+    await save(record);
+    await writeTemplate(rendered, workDir);
+    const packerEnv = cloud.packerEnv(credentials, region, opts.env);
+    if (opts.debug) packerEnv.PACKER_LOG = '1';
+    let lastScript = '';
+    const built = await runPackerBuild({
+      packerPath: opts.packer.path,
+      dir: workDir,
+      file: rendered.mainFile,
+      args: [
+        ...rendered.packerArgs,
+        `-on-error=${opts.onError}`,
+        ...(opts.force ? ['-force'] : []),
+        ...opts.varFiles.map((f) => `-var-file=${f}`),
+      ],
+      env: packerEnv,
+      signal: opts.signal,
+      onEvent: (e) => {
+        if (e.type !== 'ui') return;
+        const text = clients.redact(e.data.slice(1).join(','));
+        const script = /Provisioning with (?:shell script|shell): (.*)/.exec(text);
+        if (script?.[1]) lastScript = script[1].split('/').pop() ?? script[1];
+        const phase = phaseOf(text);
+        for (const line of text.split('\n')) {
+          const clean = line.replace(/^==> [^:]+: /, '').trim();
+          if (!clean) continue;
+          if (phase) progress.phase(phase, clean);
+          else if (opts.debug || e.data[0] === 'error') progress.detail(clean);
+        }
+      },
+      onLog: (line) => {
+        if (opts.debug) opts.log(clients.redact(line));
+      },
+    });
+    if (built.interrupted || opts.signal.aborted) {
+      record.status = 'interrupted';
+      await save(record);
+      throw new InterruptedError(
+        built.killed
+          ? 'interrupted; packer did not finish its cleanup in time and was killed: check for leftover resources.'
+          : 'interrupted; packer cleaned up the resources it had created.',
+      );
+    }
+    if (built.exitCode !== 0 || !built.images[region]) {
+      record.status = 'failed';
+      await save(record);
+      const tail = built.uiTail
+        .slice(-12)
+        .map((l) => `    ${clients.redact(l)}`)
+        .join('\n');
+      const where = lastScript ? ` while running ${lastScript}` : '';
+      throw new SindriError(
+        `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}`,
+        {
+          hint: 'fix the cause above and run the build again; --on-error abort keeps the instance for debugging',
+          code: 'PackerBuildFailed',
+        },
+      );
+    }
+    record.imageId = built.images[region];
+    record.status = 'built';
+    await save(record);
+  } else {
+    await save(record);
+  }
+
+  const copyRegions = p.alibaba.image_copy_regions;
+  if (copyRegions.length > 0 || p.alibaba.image_share_accounts.length > 0) {
+    progress.phase(
+      'distribute',
+      `copying to ${copyRegions.length} region(s), sharing with ${p.alibaba.image_share_accounts.length} account(s)`,
+    );
+    await distribute({
+      clients,
+      record,
+      copyRegions,
+      shareAccounts: p.alibaba.image_share_accounts,
+      tags: {
+        ...p.tags,
+        ManagedBy: 'sindri',
+        'sindri:build-id': record.buildId,
+        'sindri:config-hash': rendered.configHash,
+      },
+      encrypted: p.alibaba.image_encrypted,
+      ...(p.alibaba.kms_key_id ? { kmsKeyId: p.alibaba.kms_key_id } : {}),
+      save,
+      onProgress: (text) => progress.detail(text),
+      signal: opts.signal,
+    });
+  } else {
+    record.status = 'done';
+  }
+  record.phases = progress.end();
+  record.finishedAt = new Date().toISOString();
+  await save(record);
+
+  const images: Record<string, string> = { [region]: record.imageId as string };
+  for (const [r, entry] of Object.entries(record.regions))
+    if (entry.imageId && entry.state === 'available') images[r] = entry.imageId;
+  const result: BuildResult = {
+    buildId: record.buildId,
+    name: p.image_name,
+    region,
+    imageId: record.imageId as string,
+    images,
+    configHash: rendered.configHash,
+    cached: record.cached,
+    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+    phases: record.phases,
+    distribution: Object.fromEntries(
+      Object.entries(record.regions).map(([r, e]) => [
+        r,
+        {
+          state: e.state,
+          ...(e.imageId ? { imageId: e.imageId } : {}),
+          ...(e.error ? { error: e.error } : {}),
+        },
+      ]),
+    ),
+    workDir,
+  };
+  if (record.status === 'failed') {
+    const failed = Object.entries(record.regions).filter(([, e]) => e.state === 'failed');
+    throw Object.assign(
+      new SindriError(
+        `distribution failed in ${failed.map(([r]) => r).join(', ')}: ${failed.map(([, e]) => e.error).join('; ')}`,
+        {
+          hint: `run the build again to resume; completed regions are kept (record: ${workDir}/record.json)`,
+          code: 'DistributionFailed',
+        },
+      ),
+      { result },
+    );
+  }
+  return result;
+}

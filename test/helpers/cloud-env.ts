@@ -1,0 +1,30 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET } from '../emulator/accounts.ts';
+import { isolatedEnv } from './cli.ts';
+
+/**
+ * The environment a sindri process needs to work against an emulator: the SDKs call it directly
+ * (SINDRI_ENDPOINT), packer reaches it as its HTTP(S) proxy, credentials are fake, HOME is empty.
+ */
+export function emulatorEnv(
+  emulatorUrl: string,
+  credentials: { accessKeyId: string; accessKeySecret: string } = {
+    accessKeyId: ROOT_ACCESS_KEY_ID,
+    accessKeySecret: ROOT_ACCESS_KEY_SECRET,
+  },
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'sindri-home-'));
+  return isolatedEnv({
+    HOME: home,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+    SINDRI_ENDPOINT: emulatorUrl,
+    HTTP_PROXY: emulatorUrl,
+    HTTPS_PROXY: emulatorUrl,
+    NO_PROXY: '127.0.0.1,localhost',
+    ...extra,
+  });
+}
