@@ -259,8 +259,8 @@ describe('sindri packer list', () => {
     assert.equal(res.code, 1);
     assert.match(res.stderr, /Forbidden\.RAM/);
     assert.match(res.stderr, /cn-shanghai/);
-    assert.match(res.stderr, /request ID: \S+/);
-    assert.match(res.stderr, /fix: /);
+    assert.match(res.stderr, /request ID: \S+/i);
+    assert.match(res.stderr, /fix: /i);
     assert.doesNotMatch(res.stderr, STACK_TRACE);
     assert.equal(res.stdout, '');
   });

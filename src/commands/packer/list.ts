@@ -39,31 +39,28 @@ export default class List extends SindriCommand {
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(List);
     this.checkCloud(flags.cloud);
-    const { reportingCloudErrors } = await import('../../lifecycle/errors.ts');
-    return reportingCloudErrors(async () => {
-      const { runList } = await import('../../lifecycle/list.ts');
-      const progress = !this.jsonEnabled() && process.stderr.isTTY === true;
-      const result = await runList({
-        configPath: flags.config,
-        region: flags.region,
-        allRegions: flags['all-regions'],
-        name: flags.name,
-        concurrency: flags.concurrency,
-        ...(progress
-          ? {
-              onRegion: (r: string, n: number, d: number, t: number) => this.info(`  ${r}: ${n} (${d}/${t})`),
-            }
-          : {}),
-      });
-      if (!this.jsonEnabled()) {
-        if (result.images.length > 0) {
-          const { renderImageTable } = await import('../../lifecycle/format.ts');
-          process.stdout.write(`${await renderImageTable(result.images)}\n`);
-        }
-        const where = result.regions.length === 1 ? result.regions[0] : `${result.regions.length} regions`;
-        this.info(`${result.images.length} sindri image(s) in ${where}`);
-      }
-      return { count: result.images.length, regions: result.regions, images: result.images };
+    const { runList } = await import('../../lifecycle/list.ts');
+    const progress = !this.jsonEnabled() && process.stderr.isTTY === true;
+    const result = await runList({
+      configPath: flags.config,
+      region: flags.region,
+      allRegions: flags['all-regions'],
+      name: flags.name,
+      concurrency: flags.concurrency,
+      ...(progress
+        ? {
+            onRegion: (r: string, n: number, d: number, t: number) => this.info(`  ${r}: ${n} (${d}/${t})`),
+          }
+        : {}),
     });
+    if (!this.jsonEnabled()) {
+      if (result.images.length > 0) {
+        const { renderImageTable } = await import('../../lifecycle/format.ts');
+        process.stdout.write(`${await renderImageTable(result.images)}\n`);
+      }
+      const where = result.regions.length === 1 ? result.regions[0] : `${result.regions.length} regions`;
+      this.info(`${result.images.length} sindri image(s) in ${where}`);
+    }
+    return { count: result.images.length, regions: result.regions, images: result.images };
   }
 }
