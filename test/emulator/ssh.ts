@@ -177,7 +177,13 @@ export class SshFleet {
         const target = matches[0];
         const key = target ? this.instanceKey(target) : undefined;
         if (target && key) {
-          if (!ctx.signature || !ctx.blob) return ctx.accept();
+          if (!ctx.signature || !ctx.blob) {
+            // ssh2 answers a key query with the key type (`ssh-rsa`) where RFC 8332 wants the algorithm the
+            // client asked for (`rsa-sha2-256`); Go's client then drops the key. Echo the requested algorithm.
+            if (ctx.key.algo === 'ssh-rsa' && ctx.hashAlgo === 'sha256') ctx.key.algo = 'rsa-sha2-256';
+            if (ctx.key.algo === 'ssh-rsa' && ctx.hashAlgo === 'sha512') ctx.key.algo = 'rsa-sha2-512';
+            return ctx.accept();
+          }
           if (key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
             instance = target;
             this.records(target.id).logins.push({
