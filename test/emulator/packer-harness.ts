@@ -44,7 +44,7 @@ export interface PackerRunResult {
   timedOut: boolean;
 }
 
-const unescape = (s: string): string =>
+const unescapeData = (s: string): string =>
   s.replaceAll('%!(PACKER_COMMA)', ',').replaceAll('\\n', '\n').replaceAll('\\r', '\r');
 
 export function parseMachineReadable(stdout: string): MachineReadableLine[] {
@@ -53,7 +53,7 @@ export function parseMachineReadable(stdout: string): MachineReadableLine[] {
     .filter((l) => /^\d+,/.test(l))
     .map((l) => {
       const [timestamp = '', target = '', type = '', ...data] = l.split(',');
-      return { timestamp, target, type, data: data.map(unescape) };
+      return { timestamp, target, type, data: data.map(unescapeData) };
     });
 }
 
