@@ -1,0 +1,94 @@
+import { Args, Flags } from '@oclif/core';
+import { SindriCommand } from '../../cli/base-command.ts';
+import { SindriError, UsageError } from '../../cli/errors.ts';
+
+export default class Delete extends SindriCommand {
+  static override summary = 'Delete images sindri built, and their snapshots';
+  static override description =
+    `Refuses an image that instances in its region use, that is shared, or that sindri did not build, unless --force. Asks for confirmation first: on a terminal interactively; otherwise one answer line is read from stdin (exit 2 if stdin ends without one). --yes skips only the question; --force skips it and the refusals.
+Deleting an image that sindri already deleted says so and exits 0 (and removes snapshots an interrupted run left behind).`;
+  static override examples = [
+    '<%= config.bin %> packer delete --cloud alibaba m-bp1xxxx',
+    '<%= config.bin %> packer delete --cloud alibaba m-bp1xxxx --force',
+    '<%= config.bin %> packer delete m-bp1xxxx --all-regions --yes --json',
+    'echo y | <%= config.bin %> packer delete m-bp1xxxx m-bp1yyyy --keep-snapshots',
+  ];
+  static override strict = false;
+
+  static override args = {
+    imageId: Args.string({ description: 'Image ID(s) to delete', required: true }),
+  };
+
+  static override flags = {
+    config: Flags.string({
+      char: 'c',
+      description: 'Config file for the default region and endpoints [default: ./sindri.yaml if present]',
+    }),
+    region: Flags.string({
+      description: 'Region of the image(s) [default: config region, ALICLOUD_REGION, or cn-hangzhou]',
+    }),
+    'all-regions': Flags.boolean({
+      description:
+        'Look for the image(s) in every region and also delete the copies sharing their sindri:build-id',
+      default: false,
+    }),
+    force: Flags.boolean({
+      char: 'f',
+      description: 'Do not ask, and delete even images in use, shared or not built by sindri',
+      default: false,
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'Do not ask (still refuses images in use)',
+      default: false,
+    }),
+    'keep-snapshots': Flags.boolean({ description: "Keep the images' snapshots", default: false }),
+  };
+
+  async run(): Promise<Record<string, unknown>> {
+    const { flags, argv } = await this.parse(Delete);
+    this.checkCloud(flags.cloud);
+    const imageIds = (argv as string[]).filter((a) => a.length > 0);
+    const bad = imageIds.filter((id) => !/^m-[A-Za-z0-9]+$/.test(id));
+    if (bad.length > 0)
+      throw new UsageError(`Not an image ID: ${bad.join(', ')}`, 'image IDs look like m-bp1abc...');
+    const { runDelete, describePlan } = await import('../../lifecycle/delete.ts');
+    const { confirm } = await import('../../lifecycle/prompt.ts');
+    const verbose = !this.jsonEnabled() && process.stderr.isTTY === true;
+    const result = await runDelete({
+      imageIds,
+      configPath: flags.config,
+      region: flags.region,
+      allRegions: flags['all-regions'],
+      force: flags.force,
+      keepSnapshots: flags['keep-snapshots'],
+      ...(flags.yes
+        ? {}
+        : { confirm: (plan) => confirm(describePlan(plan, flags['keep-snapshots']), { skipFlag: '--yes' }) }),
+      ...(verbose ? { onProgress: (line: string) => this.info(`  ${line}`) } : {}),
+    });
+    if (result.cancelled) {
+      throw new SindriError('Nothing was deleted.', {
+        code: 'Cancelled',
+        hint: 'answer "y" to delete, or pass --yes',
+      });
+    }
+    for (const img of result.images) {
+      const snaps = img.snapshotsDeleted.length > 0 ? ` and ${img.snapshotsDeleted.length} snapshot(s)` : '';
+      const kept =
+        img.snapshotsKept.length > 0
+          ? `; kept ${img.snapshotsKept.map((s) => `${s.snapshotId} (${s.reason})`).join(', ')}`
+          : '';
+      if (img.result === 'already-deleted') {
+        this.info(
+          `${img.imageId} (${img.region}) was already deleted${snaps ? `; removed leftover${snaps.replace(' and', '')}` : ''}${kept}`,
+        );
+      } else if (img.result === 'copy-cancelled') {
+        this.info(`✓ cancelled the copy ${img.imageId} (${img.region})`);
+      } else {
+        this.info(`✓ deleted ${img.imageId} (${img.region})${snaps}${kept}`);
+      }
+    }
+    return { images: result.images };
+  }
+}
