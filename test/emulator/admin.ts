@@ -73,8 +73,10 @@ export interface FaultSpec {
   count?: number;
   /** Delay added before answering (or before dropping). */
   latencyMs?: number;
-  /** Close the connection without answering. */
+  /** Close the connection without answering (the call is not performed). */
   drop?: boolean;
+  /** Perform the call, then close the connection without answering: a response lost on the way back. */
+  dropResponse?: boolean;
 }
 
 export interface Fault extends FaultSpec {

@@ -38,3 +38,8 @@ export function requireRegion(ctx: CallContext): RegionInfo {
     throw new ApiError('InvalidRegionId.NotFound', `The specified RegionId "${id}" does not exist.`, 404);
   return region;
 }
+
+/** For actions whose RegionId is optional (they address a resource by a globally unique ID). */
+export function optionalRegion(ctx: CallContext): RegionInfo | undefined {
+  return ctx.p.str('RegionId') !== undefined || ctx.hostRegion !== undefined ? requireRegion(ctx) : undefined;
+}

@@ -9,7 +9,7 @@ import {
   REGIONS,
   type RegionInfo,
 } from './catalog.ts';
-import { type CallContext, type Handler, requireRegion } from './context.ts';
+import { type CallContext, type Handler, optionalRegion, requireRegion } from './context.ts';
 import { ApiError, invalidParameter, notFound } from './errors.ts';
 import { findVSwitch, networkHandlers } from './network.ts';
 import { ecsTags, matchesTags, paginate } from './params.ts';
@@ -1301,8 +1301,12 @@ function keyPairBinding(attach: boolean): Handler {
 
 // ---------------------------------------------------------------- instances
 
-function findInstance(ctx: CallContext, regionId: string, id: string): Instance {
-  const instance = ctx.world.get('instance', regionId, id);
+/** Finds an instance in the request's region, or in any region for actions that take no RegionId. */
+function findInstance(ctx: CallContext, regionId: string | undefined, id: string): Instance {
+  const instance =
+    regionId !== undefined
+      ? ctx.world.get('instance', regionId, id)
+      : ctx.world.list('instance', undefined, ctx.accountId).find((i) => i.id === id);
   if (!instance || instance.accountId !== ctx.accountId)
     throw notFound('InstanceId', `The specified InstanceId "${id}" does not exist.`);
   return instance;
@@ -1611,9 +1615,9 @@ const DescribeInstanceStatus: Handler = (ctx) => {
 };
 
 const StartInstance: Handler = (ctx) => {
-  const region = requireRegion(ctx);
+  const region = optionalRegion(ctx);
   const w = ctx.world;
-  const instance = findInstance(ctx, region.regionId, ctx.p.req('InstanceId'));
+  const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = w.status(instance);
   if (st !== 'Stopped') throw incorrectInstanceStatus(st);
   instance.startedAt = w.now() + w.delayMs('instanceStart');
@@ -1625,9 +1629,9 @@ const StartInstance: Handler = (ctx) => {
 };
 
 const StopInstance: Handler = (ctx) => {
-  const region = requireRegion(ctx);
+  const region = optionalRegion(ctx);
   const w = ctx.world;
-  const instance = findInstance(ctx, region.regionId, ctx.p.req('InstanceId'));
+  const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = w.status(instance);
   if (st !== 'Running' && !(st === 'Starting' && ctx.p.bool('ForceStop'))) throw incorrectInstanceStatus(st);
   w.transition(instance, [
@@ -1638,9 +1642,9 @@ const StopInstance: Handler = (ctx) => {
 };
 
 const RebootInstance: Handler = (ctx) => {
-  const region = requireRegion(ctx);
+  const region = optionalRegion(ctx);
   const w = ctx.world;
-  const instance = findInstance(ctx, region.regionId, ctx.p.req('InstanceId'));
+  const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = w.status(instance);
   if (st !== 'Running') throw incorrectInstanceStatus(st);
   w.transition(instance, [
@@ -1675,8 +1679,8 @@ function destroyInstance(ctx: CallContext, instance: Instance, force: boolean): 
 }
 
 const DeleteInstance: Handler = (ctx) => {
-  const region = requireRegion(ctx);
-  destroyInstance(ctx, findInstance(ctx, region.regionId, ctx.p.req('InstanceId')), ctx.p.bool('Force'));
+  const region = optionalRegion(ctx);
+  destroyInstance(ctx, findInstance(ctx, region?.regionId, ctx.p.req('InstanceId')), ctx.p.bool('Force'));
   return {};
 };
 
@@ -1690,8 +1694,8 @@ const DeleteInstances: Handler = (ctx) => {
 };
 
 const AllocatePublicIpAddress: Handler = (ctx) => {
-  const region = requireRegion(ctx);
-  const instance = findInstance(ctx, region.regionId, ctx.p.req('InstanceId'));
+  const region = optionalRegion(ctx);
+  const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = ctx.world.status(instance);
   if (st !== 'Running' && st !== 'Stopped') throw incorrectInstanceStatus(st);
   instance.publicIp = LOOPBACK;

@@ -217,6 +217,7 @@ export class ApiServer {
       this.authorize(key, product, action);
 
       const fault = this.admin.pickFault(product, action, region);
+      const loseResponse = fault?.dropResponse === true;
       if (fault) {
         log.fault = fault.id;
         if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
@@ -264,6 +265,7 @@ export class ApiServer {
       const result = handler(ctx);
       const response = { RequestId: requestId, ...result };
       if (idempotent) this.world.clientTokens.set(tokenKey, { fingerprint, response });
+      if (loseResponse) return { status: 0, body: {}, drop: true, code: 'ResponseDropped' };
       return { status: 200, body: response };
     } catch (err) {
       if (err instanceof ApiError) return fail(err);

@@ -279,7 +279,10 @@ export class World {
   /** Added to the real clock for state transitions (see the admin `advanceTime`). */
   clockOffsetMs = 0;
 
+  private readonly initial: WorldOptions;
+
   constructor(options: WorldOptions = {}) {
+    this.initial = options;
     this.timeScale = options.timeScale ?? 0;
     this.delays = { ...DEFAULT_DELAYS, ...options.delays };
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
@@ -429,7 +432,7 @@ export class World {
     return regionById(regionId);
   }
 
-  /** Removes every non-public resource and credential except the defaults. */
+  /** Back to the start: default accounts and public images only; clock, delays and quotas as configured at start. */
   reset(): void {
     this.accounts.clear();
     this.accessKeys.clear();
@@ -438,6 +441,9 @@ export class World {
     this.usedNonces.clear();
     this.accountQuotas.clear();
     this.clockOffsetMs = 0;
+    this.timeScale = this.initial.timeScale ?? 0;
+    this.delays = { ...DEFAULT_DELAYS, ...this.initial.delays };
+    this.quotas = { ...DEFAULT_QUOTAS, ...this.initial.quotas };
     this.seedDefaults();
   }
 }
