@@ -1,0 +1,391 @@
+/**
+ * `sindri packer deploy`: one instance from an image, with a ClientToken; waits until Running.
+ * Whatever fails after the instance exists, the instance (and a key pair imported for it) is
+ * deleted again unless keepOnFailure.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { ExitCode, SindriError, UsageError } from '../cli/errors.ts';
+import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
+import { type CloudContext, openCloud } from './context.ts';
+import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from './tags.ts';
+
+export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
+export const DEFAULT_PUBLIC_BANDWIDTH_MBPS = 10;
+export const DEFAULT_DEPLOY_TIMEOUT_MS = 10 * 60_000;
+
+export interface DeployOptions {
+  imageId: string;
+  region?: string | undefined;
+  instanceType?: string | undefined;
+  vswitchId?: string | undefined;
+  securityGroupId?: string | undefined;
+  keyPair?: string | undefined;
+  sshPublicKeyFile?: string | undefined;
+  publicIp?: boolean;
+  name?: string | undefined;
+  keepOnFailure?: boolean;
+  timeoutMs?: number;
+  /** First delay between status polls (tests make it short). */
+  pollMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+export interface DeployResult {
+  instanceId: string;
+  instanceName: string;
+  region: string;
+  zoneId: string;
+  instanceType: string;
+  imageId: string;
+  status: string;
+  privateIp: string | undefined;
+  publicIp: string | undefined;
+  keyPairName: string | undefined;
+  keyPairImported: boolean;
+  clientToken: string;
+  ssh: string | undefined;
+}
+
+/** An OpenSSH public key line: type, base64 blob, optional comment. */
+export function parsePublicKey(text: string): { type: string; blob: Buffer; line: string } {
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.length > 0 && !l.startsWith('#'));
+  const m = line
+    ? /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521))\s+([A-Za-z0-9+/]+=*)(?:\s.*)?$/.exec(line)
+    : null;
+  if (!m || !line) {
+    throw new UsageError(
+      'The --ssh-public-key file is not an OpenSSH public key.',
+      'pass the .pub file, e.g. --ssh-public-key ~/.ssh/id_ed25519.pub',
+    );
+  }
+  const blob = Buffer.from(m[2] as string, 'base64');
+  // The blob starts with the length-prefixed key type; a mismatch means a damaged key.
+  const typeLen = blob.length >= 4 ? blob.readUInt32BE(0) : 0;
+  if (blob.subarray(4, 4 + typeLen).toString() !== m[1]) {
+    throw new UsageError(
+      'The --ssh-public-key file holds a damaged key.',
+      'regenerate it with ssh-keygen -y',
+    );
+  }
+  return { type: m[1] as string, blob, line: `${m[1]} ${m[2]}` };
+}
+
+/** The key pair name for an imported public key: the same key always gets the same name. */
+export function keyPairNameFor(blob: Buffer): string {
+  return `sindri-${createHash('sha256').update(blob).digest('hex').slice(0, 20)}`;
+}
+
+/** `~/.ssh/id_ed25519.pub` → `~/.ssh/id_ed25519` (the private key next to it, by convention). */
+export function privateKeyPath(publicKeyFile: string | undefined): string | undefined {
+  if (!publicKeyFile) return undefined;
+  return publicKeyFile.endsWith('.pub') ? publicKeyFile.slice(0, -4) : undefined;
+}
+
+export function sshCommand(
+  ip: string | undefined,
+  user: string,
+  keyFile: string | undefined,
+): string | undefined {
+  if (!ip) return undefined;
+  return `ssh ${keyFile ? `-i ${keyFile} ` : ''}${user}@${ip}`;
+}
+
+interface InstanceView {
+  instanceId?: string;
+  instanceName?: string;
+  status?: string;
+  zoneId?: string;
+  publicIpAddress?: { ipAddress?: string[] };
+  eipAddress?: { ipAddress?: string };
+  vpcAttributes?: { privateIpAddress?: { ipAddress?: string[] } };
+}
+
+async function describeInstance(clients: CloudClients, region: string, instanceId: string) {
+  const body = await clients.call('ecs', 'DescribeInstances', {
+    regionId: region,
+    instanceIds: JSON.stringify([instanceId]),
+  });
+  return (body.instances?.instance ?? []).find((i) => i.instanceId === instanceId) as
+    | InstanceView
+    | undefined;
+}
+
+async function instancesByToken(clients: CloudClients, region: string, token: string): Promise<string[]> {
+  const body = await clients.call('ecs', 'DescribeInstances', {
+    regionId: region,
+    tag: [{ key: DEPLOY_ID_TAG, value: token }] as never,
+    pageSize: 100,
+  });
+  return (body.instances?.instance ?? []).map((i) => i.instanceId).filter((id): id is string => !!id);
+}
+
+const publicIpOf = (v: InstanceView | undefined) =>
+  v?.publicIpAddress?.ipAddress?.find(Boolean) || v?.eipAddress?.ipAddress || undefined;
+const privateIpOf = (v: InstanceView | undefined) =>
+  v?.vpcAttributes?.privateIpAddress?.ipAddress?.find(Boolean);
+
+interface Created {
+  instanceIds: string[];
+  importedKeyPair: string | undefined;
+}
+
+/** Deletes what this deploy created; returns what could not be deleted. */
+async function cleanUp(
+  clients: CloudClients,
+  region: string,
+  created: Created,
+  onProgress?: (line: string) => void,
+): Promise<string[]> {
+  const left: string[] = [];
+  for (const instanceId of created.instanceIds) {
+    try {
+      await clients.call('ecs', 'DeleteInstance', { instanceId, force: true });
+      await waitFor({
+        poll: () => describeInstance(clients, region, instanceId),
+        isDone: (v) => v === undefined,
+        deadlineMs: 120_000,
+        initialDelayMs: 200,
+        maxDelayMs: 5_000,
+        what: `instance ${instanceId} to be deleted`,
+      });
+      onProgress?.(`deleted instance ${instanceId}`);
+    } catch (err) {
+      if (err instanceof CloudError && err.code === 'InvalidInstanceId.NotFound') continue;
+      left.push(`instance ${instanceId} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  if (created.importedKeyPair) {
+    try {
+      await clients.call('ecs', 'DeleteKeyPairs', {
+        regionId: region,
+        keyPairNames: JSON.stringify([created.importedKeyPair]),
+      });
+      onProgress?.(`deleted key pair ${created.importedKeyPair}`);
+    } catch (err) {
+      left.push(`key pair ${created.importedKeyPair} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  return left;
+}
+
+async function ensureImportedKey(
+  clients: CloudClients,
+  region: string,
+  file: string,
+  tags: Array<{ key: string; value: string }>,
+): Promise<{ name: string; imported: boolean }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `Cannot read --ssh-public-key ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
+  }
+  const key = parsePublicKey(text);
+  const name = keyPairNameFor(key.blob);
+  const existing = await clients.call('ecs', 'DescribeKeyPairs', { regionId: region, keyPairName: name });
+  if ((existing.keyPairs?.keyPair ?? []).some((k) => k.keyPairName === name))
+    return { name, imported: false };
+  try {
+    await clients.call('ecs', 'ImportKeyPair', {
+      regionId: region,
+      keyPairName: name,
+      publicKeyBody: key.line,
+      tag: tags as never,
+    });
+    return { name, imported: true };
+  } catch (err) {
+    // Another run imported the same key meanwhile: the name says it is the same key.
+    if (err instanceof CloudError && err.code === 'KeyPair.AlreadyExist') return { name, imported: false };
+    throw err;
+  }
+}
+
+export async function deploy(ctx: CloudContext, opts: DeployOptions): Promise<DeployResult> {
+  const alibaba = ctx.alibaba;
+  const region = opts.region ?? ctx.defaultRegion;
+  const instanceType = opts.instanceType ?? alibaba?.instance_type ?? DEFAULT_INSTANCE_TYPE;
+  const vswitchId = opts.vswitchId ?? alibaba?.vswitch_id;
+  const securityGroupId = opts.securityGroupId ?? alibaba?.security_group_id;
+  const missing = [!vswitchId && '--vswitch-id', !securityGroupId && '--security-group-id'].filter(Boolean);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `deploy needs a network: ${missing.join(' and ')} (or vswitch_id / security_group_id in sindri.yaml).`,
+      'pass the VSwitch and security group the instance should join',
+    );
+  }
+  if (opts.keyPair && opts.sshPublicKeyFile) {
+    throw new UsageError('--key-pair and --ssh-public-key cannot be used together.');
+  }
+  const progress = opts.onProgress ?? (() => {});
+  const clients = await ctx.clients(region);
+
+  const images = await clients.call('ecs', 'DescribeImages', {
+    regionId: region,
+    imageId: opts.imageId,
+    status: 'Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated',
+  });
+  const image = (images.images?.image ?? []).find((i) => i.imageId === opts.imageId);
+  if (!image) {
+    throw new SindriError(`No image ${opts.imageId} in ${region}.`, {
+      code: 'ImageNotFound',
+      hint: 'check the ID and region with `sindri packer list --all-regions`',
+    });
+  }
+  if (image.status !== 'Available') {
+    throw new SindriError(
+      `Image ${opts.imageId} is ${image.status}; only Available images can be deployed.`,
+      {
+        code: 'ImageNotAvailable',
+      },
+    );
+  }
+
+  const clientToken = newClientToken();
+  const baseTags = [
+    { key: MANAGED_BY_KEY, value: MANAGED_BY_VALUE },
+    ...Object.entries(ctx.userTags).map(([key, value]) => ({ key, value })),
+  ];
+  const created: Created = { instanceIds: [], importedKeyPair: undefined };
+  let keyPairName = opts.keyPair;
+  const fail = async (err: unknown): Promise<never> => {
+    if (opts.keepOnFailure || (created.instanceIds.length === 0 && !created.importedKeyPair)) {
+      if (created.instanceIds.length > 0)
+        progress(`kept instance ${created.instanceIds.join(', ')} (--keep-on-failure)`);
+      throw err;
+    }
+    progress('deploy failed; deleting what it created');
+    const left = await cleanUp(clients, region, created, progress);
+    if (left.length > 0) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new SindriError(`Deploy failed (${why}) and clean-up could not delete: ${left.join('; ')}`, {
+        code: 'CleanupFailed',
+        hint: 'delete the resources listed in the console or with the aliyun CLI',
+      });
+    }
+    if (opts.signal?.aborted) {
+      throw new SindriError('Interrupted; the instance was deleted.', {
+        code: 'Interrupted',
+        exitCode: ExitCode.interrupted,
+      });
+    }
+    throw err;
+  };
+
+  try {
+    if (opts.sshPublicKeyFile) {
+      const key = await ensureImportedKey(clients, region, opts.sshPublicKeyFile, baseTags);
+      keyPairName = key.name;
+      if (key.imported) {
+        created.importedKeyPair = key.name;
+        progress(`imported key pair ${key.name}`);
+      }
+    }
+    const instanceName = opts.name ?? `${image.imageName ?? 'sindri'}-${clientToken.slice(-6)}`.slice(0, 128);
+    const bandwidth = opts.publicIp
+      ? alibaba?.internet_max_bandwidth_out || DEFAULT_PUBLIC_BANDWIDTH_MBPS
+      : 0;
+    let instanceId: string | undefined;
+    try {
+      const run = await clients.call(
+        'ecs',
+        'RunInstances',
+        {
+          regionId: region,
+          imageId: opts.imageId,
+          instanceType,
+          vSwitchId: vswitchId,
+          securityGroupId,
+          instanceName,
+          amount: 1,
+          internetMaxBandwidthOut: bandwidth,
+          ...(bandwidth > 0 ? { internetChargeType: alibaba?.internet_charge_type ?? 'PayByTraffic' } : {}),
+          ...(keyPairName ? { keyPairName } : {}),
+          ...(alibaba?.system_disk_category
+            ? { systemDisk: { category: alibaba.system_disk_category } as never }
+            : {}),
+          tag: [
+            ...baseTags,
+            { key: DEPLOYED_FROM_TAG, value: opts.imageId },
+            { key: DEPLOY_ID_TAG, value: clientToken },
+          ] as never,
+        },
+        { clientToken, ...(opts.signal ? { signal: opts.signal } : {}) },
+      );
+      instanceId = run.instanceIdSets?.instanceIdSet?.[0];
+    } catch (err) {
+      // The request may have created the instance even though no answer came back: look it up
+      // by the deploy's tag so that nothing is left behind.
+      created.instanceIds.push(...(await instancesByToken(clients, region, clientToken).catch(() => [])));
+      throw err;
+    }
+    if (!instanceId) {
+      created.instanceIds.push(...(await instancesByToken(clients, region, clientToken)));
+      throw new SindriError('RunInstances returned no instance ID.', { code: 'InvalidResponse' });
+    }
+    created.instanceIds.push(instanceId);
+    progress(`created instance ${instanceId}; waiting for Running`);
+
+    let view = await waitFor({
+      poll: () => describeInstance(clients, region, instanceId),
+      isDone: (v) => v?.status === 'Running',
+      failed: (v) => (v === undefined ? 'the instance disappeared' : undefined),
+      deadlineMs: opts.timeoutMs ?? DEFAULT_DEPLOY_TIMEOUT_MS,
+      initialDelayMs: opts.pollMs ?? 2_000,
+      maxDelayMs: 10_000,
+      what: `instance ${instanceId} to be Running`,
+      describe: (v) => v?.status ?? 'not found',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (p) =>
+        progress(`instance ${instanceId}: ${p.value?.status ?? '?'} (${Math.round(p.elapsedMs / 1000)} s)`),
+    });
+    if (opts.publicIp && !publicIpOf(view)) {
+      await clients.call('ecs', 'AllocatePublicIpAddress', { instanceId });
+      view = await describeInstance(clients, region, instanceId);
+      if (!publicIpOf(view)) {
+        throw new SindriError(`Instance ${instanceId} got no public IP address.`, { code: 'NoPublicIp' });
+      }
+    }
+    const publicIp = publicIpOf(view);
+    const privateIp = privateIpOf(view);
+    const user = ctx.loaded?.config.providers.packer.build.ssh_username ?? 'root';
+    return {
+      instanceId,
+      instanceName: view?.instanceName ?? instanceName,
+      region,
+      zoneId: view?.zoneId ?? '',
+      instanceType,
+      imageId: opts.imageId,
+      status: view?.status ?? 'Running',
+      privateIp,
+      publicIp,
+      keyPairName,
+      keyPairImported: created.importedKeyPair !== undefined,
+      clientToken,
+      ssh: sshCommand(publicIp ?? privateIp, user, privateKeyPath(opts.sshPublicKeyFile)),
+    };
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+export interface RunDeployOptions extends DeployOptions {
+  configPath?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export async function runDeploy(opts: RunDeployOptions): Promise<DeployResult> {
+  const ctx: CloudContext = await openCloud({
+    configPath: opts.configPath,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  return deploy(ctx, opts);
+}
