@@ -35,12 +35,24 @@ export function buildDir(configDir: string, buildId: string): string {
   return join(configDir, '.sindri', 'builds', buildId);
 }
 
-export async function saveRecord(dir: string, record: BuildRecord): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, 'record.json');
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file);
+const pending = new Map<string, Promise<void>>();
+
+/**
+ * Writes the record atomically. Saves of one directory are queued, so parallel steps (one per region)
+ * never interleave and the file always ends with the latest state.
+ */
+export function saveRecord(dir: string, record: BuildRecord): Promise<void> {
+  const snapshot = `${JSON.stringify(record, null, 2)}\n`;
+  const write = async () => {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, 'record.json');
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, snapshot, { mode: 0o600 });
+    await rename(tmp, file);
+  };
+  const next = (pending.get(dir) ?? Promise.resolve()).then(write, write);
+  pending.set(dir, next);
+  return next;
 }
 
 export async function loadRecord(dir: string): Promise<BuildRecord> {
