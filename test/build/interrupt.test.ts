@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { emulatorEnv } from '../helpers/cloud-env.ts';
+
+describe('interrupting sindri packer build', () => {
+  let emulator: Emulator;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+
+  before(async () => {
+    emulator = await startEmulator();
+    env = emulatorEnv(emulator.url);
+    dir = mkdtempSync(join(tmpdir(), 'sindri-interrupt-'));
+    writeFileSync(
+      join(dir, 'sindri.yaml'),
+      [
+        'version: "1.0"',
+        'name: interrupt-test',
+        'extensions:',
+        '  profile: fullstack',
+        'providers:',
+        '  packer:',
+        '    cloud: alibaba',
+        '    image_name: sindri-interrupted',
+        '    build:',
+        `      ssh_port: ${emulator.sshPort}`,
+        '',
+      ].join('\n'),
+    );
+  });
+  after(async () => {
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(env.HOME as string, { recursive: true, force: true });
+  });
+
+  it('SIGINT during provisioning exits 130, lets packer clean up and leaks nothing', async () => {
+    const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
+    let stderr = '';
+    let sent = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && /provision\s+Provisioning with/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.ok(sent, `never reached provisioning:\n${stderr}`);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted; packer cleaned up/);
+    assert.doesNotMatch(stderr, STACK_TRACE);
+    const live = emulator.admin.liveResources();
+    const leaks = [live.instances, live.eips, live.securityGroups, live.vswitches, live.vpcs, live.keyPairs, live.images];
+    assert.deepEqual(leaks.flat(), []);
+    // The build record says where it stopped, for a later resume.
+    const builds = join(dir, '.sindri', 'builds');
+    const [buildId] = readdirSync(builds);
+    const record = JSON.parse(readFileSync(join(builds, buildId as string, 'record.json'), 'utf8')) as { status: string };
+    assert.equal(record.status, 'interrupted');
+  });
+});
