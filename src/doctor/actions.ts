@@ -1,0 +1,129 @@
+/**
+ * The RAM actions a build of one configuration needs: the single source of truth for
+ * `sindri packer doctor --print-policy` and for the doctor's RAM check.
+ *
+ * Derived from what the packer 1.6.6 alicloud-ecs builder calls (every call, VPC and EIP ones
+ * included, goes to the ECS API in 1.6.6) and what sindri itself calls around packer. The emulator's
+ * request log of real builds checks it (test/doctor/actions-emulator.test.ts).
+ */
+import type { SindriConfig } from '../config/types.ts';
+import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
+
+export interface RequiredAction {
+  /** `ecs:CreateImage` */
+  action: string;
+  /** Why the build calls it, for people. */
+  why: string;
+}
+
+export interface RequiredActionsOptions {
+  /** The packer that will run the build (default: 1.6.6, whose builder calls only the ECS API). */
+  packerVersion?: string;
+}
+
+/** Network actions the ECS API of 2014-05-26 also serves (packer 1.6.6 calls them there). */
+export const NETWORK_ACTIONS = new Set([
+  'CreateVpc',
+  'DescribeVpcs',
+  'DeleteVpc',
+  'CreateVSwitch',
+  'DescribeVSwitches',
+  'DeleteVSwitch',
+  'AllocateEipAddress',
+  'DescribeEipAddresses',
+  'AssociateEipAddress',
+  'UnassociateEipAddress',
+  'ReleaseEipAddress',
+]);
+
+/**
+ * Every action a build of `config` calls, each once, sorted. Packer >= 1.7 (the alicloud plugin)
+ * sends the network actions to the VPC API, so they are named `vpc:` there.
+ */
+export function requiredActions(config: SindriConfig, opts: RequiredActionsOptions = {}): RequiredAction[] {
+  const a = config.providers.packer.alibaba;
+  const plugin = opts.packerVersion !== undefined && packerSupportsRequiredPlugins(opts.packerVersion);
+  const out = new Map<string, string>();
+  const add = (action: string, why: string) => {
+    const name = plugin && NETWORK_ACTIONS.has(action) ? `vpc:${action}` : `ecs:${action}`;
+    if (!out.has(name)) out.set(name, why);
+  };
+
+  // Preflight (sindri) and packer's own checks.
+  add('DescribeImages', 'cache and image-name checks, source image lookup, waiting for the new image');
+  add('DescribeRegions', 'packer validates the region');
+
+  // Temporary key pair.
+  add('CreateKeyPair', 'packer creates a temporary SSH key pair');
+  add('AttachKeyPair', 'packer attaches the key pair to the build instance');
+  add('DetachKeyPair', 'packer detaches the key pair during cleanup');
+  add('DeleteKeyPairs', 'packer deletes the temporary key pair');
+
+  // Network: an existing VPC is only read, otherwise a temporary one is created and deleted.
+  add('DescribeVpcs', a.vpc_id ? 'packer reads vpc_id' : 'packer waits for the temporary VPC');
+  if (!a.vpc_id) {
+    add('CreateVpc', 'packer creates a temporary VPC (no vpc_id)');
+    add('DeleteVpc', 'packer deletes the temporary VPC');
+  }
+  add(
+    'DescribeVSwitches',
+    a.vswitch_id ? 'packer reads vswitch_id' : 'packer waits for the temporary VSwitch',
+  );
+  if (!a.vswitch_id) {
+    add('DescribeZones', 'packer picks a zone for the temporary VSwitch');
+    add('CreateVSwitch', 'packer creates a temporary VSwitch (no vswitch_id)');
+    add('DeleteVSwitch', 'packer deletes the temporary VSwitch');
+  }
+  if (a.security_group_id) {
+    add('DescribeSecurityGroups', 'packer reads security_group_id');
+  } else {
+    add('CreateSecurityGroup', 'packer creates a temporary security group (no security_group_id)');
+    add('AuthorizeSecurityGroup', 'packer opens SSH in the temporary security group');
+    add('AuthorizeSecurityGroupEgress', 'packer opens egress in the temporary security group');
+    add('DeleteSecurityGroup', 'packer deletes the temporary security group');
+  }
+
+  // The build instance and its public address (packer 1.6.6 always uses a temporary EIP in a VPC).
+  add('CreateInstance', 'packer creates the build instance');
+  add('DescribeInstances', 'packer waits for the build instance');
+  add('StartInstance', 'packer starts the build instance');
+  add('StopInstance', 'packer stops the instance before imaging it');
+  add('DeleteInstance', 'packer deletes the build instance');
+  add('AllocateEipAddress', 'packer allocates a temporary EIP for SSH');
+  add('DescribeEipAddresses', 'packer waits for the EIP');
+  add('AssociateEipAddress', 'packer binds the EIP to the build instance');
+  add('UnassociateEipAddress', 'packer unbinds the EIP during cleanup');
+  add('ReleaseEipAddress', 'packer releases the EIP');
+
+  // The image.
+  add('CreateImage', 'packer creates the image');
+  add('AddTags', 'packer tags the image and its snapshots');
+  add('ModifyImageSharePermission', 'packer sets the image share permission (always, even with no accounts)');
+
+  // sindri's distribution step.
+  if (a.image_copy_regions.length > 0) {
+    add('CopyImage', 'sindri copies the image to image_copy_regions');
+  }
+  if (a.image_share_accounts.length > 0) {
+    add('DescribeImageSharePermission', 'sindri verifies sharing with image_share_accounts');
+  }
+  if (a.resource_group_id) {
+    add('JoinResourceGroup', 'sindri moves the image into resource_group_id');
+  }
+
+  return [...out.entries()]
+    .map(([action, why]) => ({ action, why }))
+    .sort((x, y) => x.action.localeCompare(y.action));
+}
+
+/** The minimal RAM policy document (version 1) allowing exactly `actions`. */
+export function policyDocument(actions: readonly RequiredAction[] | readonly string[]): {
+  Version: '1';
+  Statement: Array<{ Effect: 'Allow'; Action: string[]; Resource: string }>;
+} {
+  const names = actions.map((x) => (typeof x === 'string' ? x : x.action));
+  return {
+    Version: '1',
+    Statement: [{ Effect: 'Allow', Action: [...new Set(names)].sort(), Resource: '*' }],
+  };
+}
