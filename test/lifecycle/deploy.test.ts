@@ -1,5 +1,6 @@
 /** `sindri packer deploy` against the emulator: success, network from config, and clean-up on failure. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import {
   ROOT_ACCESS_KEY_SECRET,
   startEmulator,
 } from '../emulator/index.ts';
-import { STACK_TRACE } from '../helpers/cli.ts';
+import { STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage } from './helpers.ts';
 
 let emu: Emulator;
@@ -217,6 +218,30 @@ providers:
     assert.equal(err.error.code, 'WaitTimeout');
     assert.match(err.error.message, /last seen: Pending/);
     assert.match(res.stderr, /deleted instance/);
+    assertNothingLeft();
+  });
+
+  it('deletes the instance on Ctrl-C while waiting and exits 130', async () => {
+    const { image } = seedImage(emu, { region: REGION, name: 'sindri-web' });
+    const net = await network();
+    emu.admin.setTimeScale(1);
+    const child = spawn(process.execPath, [sindriBin, 'packer', 'deploy', image.id, ...netArgs(net)], {
+      cwd: box.cwd,
+      env: box.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const deadline = Date.now() + 10_000;
+    while (emu.admin.liveResources(REGION).instances.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal(emu.admin.liveResources(REGION).instances.length, 1, 'the instance exists');
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /Interrupted; the instance was deleted/);
     assertNothingLeft();
   });
 
