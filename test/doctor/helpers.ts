@@ -1,0 +1,155 @@
+/** Shared set-up for the doctor tests: an emulator, seeded network, configurations and environments. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClients } from '../../src/cloud/index.ts';
+import { resolveConfig } from '../../src/config/load.ts';
+import type { SindriConfig } from '../../src/config/types.ts';
+import {
+  type Emulator,
+  ROOT_ACCESS_KEY_ID,
+  ROOT_ACCESS_KEY_SECRET,
+  startEmulator,
+} from '../emulator/index.ts';
+
+export interface Keys {
+  accessKeyId: string;
+  accessKeySecret: string;
+}
+
+export const ROOT: Keys = { accessKeyId: ROOT_ACCESS_KEY_ID, accessKeySecret: ROOT_ACCESS_KEY_SECRET };
+
+export interface Network {
+  vpcId: string;
+  vswitchId: string;
+  zoneId: string;
+  /** Allows SSH (22) from 0.0.0.0/0. */
+  openSg: string;
+  /** Allows SSH only from 203.0.113.0/24. */
+  narrowSg: string;
+  /** No ingress rules. */
+  closedSg: string;
+  /** A second VPC and a group in it. */
+  otherVpcId: string;
+  otherSg: string;
+}
+
+/** Root clients against the emulator, for seeding. */
+export async function rootClients(emu: Emulator) {
+  return createClients({
+    credentials: { ...ROOT, source: 'test' },
+    region: 'cn-hangzhou',
+    env: { SINDRI_ENDPOINT: emu.url },
+    retry: { maxAttempts: 1 },
+  });
+}
+
+export async function seedNetwork(emu: Emulator): Promise<Network> {
+  const c = await rootClients(emu);
+  const regionId = 'cn-hangzhou';
+  const zoneId = 'cn-hangzhou-h';
+  const vpc = await c.call('ecs', 'CreateVpc', { regionId, cidrBlock: '172.16.0.0/16' });
+  const vpcId = vpc.vpcId as string;
+  const vsw = await c.call('ecs', 'CreateVSwitch', {
+    regionId,
+    vpcId,
+    zoneId,
+    cidrBlock: '172.16.1.0/24',
+  } as never);
+  const sg = async (vpc: string) =>
+    (await c.call('ecs', 'CreateSecurityGroup', { regionId, vpcId: vpc })).securityGroupId as string;
+  const rule = (securityGroupId: string, sourceCidrIp: string) =>
+    c.call('ecs', 'AuthorizeSecurityGroup', {
+      regionId,
+      securityGroupId,
+      ipProtocol: 'tcp',
+      portRange: '22/22',
+      sourceCidrIp,
+    });
+  const openSg = await sg(vpcId);
+  await rule(openSg, '0.0.0.0/0');
+  const narrowSg = await sg(vpcId);
+  await rule(narrowSg, '203.0.113.0/24');
+  const closedSg = await sg(vpcId);
+  const other = await c.call('ecs', 'CreateVpc', { regionId, cidrBlock: '10.0.0.0/16' });
+  const otherSg = await sg(other.vpcId as string);
+  await rule(otherSg, '0.0.0.0/0');
+  return {
+    vpcId,
+    vswitchId: (vsw as { vSwitchId?: string }).vSwitchId as string,
+    zoneId,
+    openSg,
+    narrowSg,
+    closedSg,
+    otherVpcId: other.vpcId as string,
+    otherSg,
+  };
+}
+
+/** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */
+export function configText(
+  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown> } = {},
+): string {
+  const alibaba: Record<string, unknown> = {
+    region: 'cn-hangzhou',
+    instance_type: 'ecs.g6.xlarge',
+    ...opts.alibaba,
+  };
+  const lines = Object.entries(alibaba)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`);
+  return [
+    'version: "1.0"',
+    `name: ${opts.name ?? 'doctor-test'}`,
+    'deployment:',
+    '  provider: packer',
+    'extensions:',
+    '  profile: minimal',
+    'providers:',
+    '  packer:',
+    '    cloud: alibaba',
+    `    image_name: ${opts.name ?? 'doctor-test'}`,
+    '    build:',
+    `      ssh_port: ${opts.sshPort ?? 22}`,
+    '      ssh_timeout: 20s',
+    '    alibaba:',
+    ...lines,
+    '',
+  ].join('\n');
+}
+
+export function config(opts: Parameters<typeof configText>[0] = {}): SindriConfig {
+  return resolveConfig({ text: configText(opts), displayFile: 'sindri.yaml', env: {} }).config;
+}
+
+export async function writeConfig(text: string): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sindri-doctor-'));
+  const file = join(dir, 'sindri.yaml');
+  await writeFile(file, text);
+  return { dir, file };
+}
+
+/** An environment that reaches only the emulator, with these keys. */
+export function cloudEnv(
+  emu: Emulator,
+  keys: Keys | undefined,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    SINDRI_ENDPOINT: emu.url,
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true',
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED: 'true',
+    CHECKPOINT_DISABLE: '1',
+    ...(keys
+      ? {
+          ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
+        }
+      : {}),
+    ...extra,
+  };
+}
+
+export type { Emulator };
+export { startEmulator };
