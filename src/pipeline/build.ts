@@ -97,6 +97,15 @@ async function connect(opts: BuildOptions) {
   return { cloud, credentials, clients };
 }
 
+/** Region → image ID of every image that is ready: the build region's and each finished copy. */
+function finishedImages(record: BuildRecord): Record<string, string> {
+  const images: Record<string, string> = { [record.region]: record.imageId as string };
+  for (const [r, entry] of Object.entries(record.regions)) {
+    if (entry.imageId && entry.state === 'available') images[r] = entry.imageId;
+  }
+  return images;
+}
+
 /**
  * The main job: preflight (cache and name collision) → render into a private work directory →
  * packer build → distribution. Every step updates the build record, from which distribution resumes.
@@ -114,6 +123,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     buildId,
     sindriVersion: opts.sindriVersion,
   });
+  for (const w of rendered.warnings) progress.detail(`warning: ${w.path}: ${w.message}`);
   const { cloud, credentials, clients } = await connect(opts);
   progress.detail(`credentials from ${credentials.source}; config hash ${rendered.configHash.slice(0, 12)}`);
 
@@ -247,6 +257,19 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     });
   } else {
     record.status = 'done';
+  }
+  const resourceGroup = p.alibaba.resource_group_id;
+  if (resourceGroup) {
+    // The builder cannot place the image in a resource group; sindri moves each finished image.
+    for (const [r, imageId] of Object.entries(finishedImages(record))) {
+      await clients.call('ecs', 'JoinResourceGroup', {
+        regionId: r,
+        resourceId: imageId,
+        resourceType: 'image',
+        resourceGroupId: resourceGroup,
+      } as never);
+      progress.detail(`${r}: ${imageId} joined resource group ${resourceGroup}`);
+    }
   }
   record.phases = progress.end();
   record.finishedAt = new Date().toISOString();

@@ -31,6 +31,10 @@ export default class Validate extends SindriCommand {
       syntaxOnly: flags['syntax-only'],
       sindriVersion: this.config.version,
     });
+    for (const w of check.warnings) {
+      const where = w.line === undefined ? w.file : `${w.file}:${w.line}:${w.column ?? 1}`;
+      this.info(`! ${where}  ${w.path}  ${w.message}`);
+    }
     if (check.problems.length > 0) {
       throw new ConfigError(check.problems);
     }
@@ -42,6 +46,7 @@ export default class Validate extends SindriCommand {
       imageName: loaded.config.providers.packer.image_name,
       region: loaded.config.providers.packer.alibaba.region,
       configHash: check.configHash,
+      warnings: check.warnings,
       packer: { version: packer.version, syntaxOnly: flags['syntax-only'] },
     };
   }
