@@ -1,0 +1,200 @@
+/**
+ * The printed minimal policy is exact: a real `sindri packer build` (real packer 1.6.6 through the
+ * emulator) run as a RAM user holding only that policy succeeds, calls exactly those actions, and
+ * with any single action removed doctor predicts the failure; a few removals are also built for real.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { SindriConfig } from '../../src/config/types.ts';
+import { policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
+import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
+import { isolatedEnv, runSindri } from '../helpers/cli.ts';
+import {
+  cloudEnv,
+  config,
+  configText,
+  type Emulator,
+  type Keys,
+  type Network,
+  seedNetwork,
+  startEmulator,
+  writeConfig,
+} from './helpers.ts';
+
+let emu: Emulator;
+let net: Network;
+let seq = 0;
+
+before(async () => {
+  emu = await startEmulator();
+  net = await seedNetwork(emu);
+});
+after(() => emu.stop());
+
+interface Variant {
+  name: string;
+  alibaba: Record<string, unknown>;
+}
+
+/** Temporary network plus distribution; and an existing VPC, VSwitch and security group. */
+const variants = (): Variant[] => [
+  {
+    name: 'temporary-network',
+    alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
+  },
+  {
+    name: 'existing-network',
+    alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
+  },
+];
+
+function userWith(policy: object, extra: string[] = []): Keys & { userName: string } {
+  const userName = `build-${++seq}`;
+  const u = emu.admin.createRamUser({
+    userName,
+    policies: [{ policyName: `Sindri${seq}`, document: policy as Record<string, unknown> }, ...extra],
+  });
+  return { userName, accessKeyId: u.accessKeyId, accessKeySecret: u.accessKeySecret };
+}
+
+async function build(v: Variant, keys: Keys, name: string) {
+  const { dir, file } = await writeConfig(configText({ name, sshPort: emu.sshPort, alibaba: v.alibaba }));
+  const env = isolatedEnv({
+    HOME: dir,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
+    SINDRI_ENDPOINT: emu.url,
+    HTTP_PROXY: emu.url,
+    HTTPS_PROXY: emu.url,
+    // The SDK reaches the emulator directly; packer's aliyuncs.com requests go through the proxy.
+    NO_PROXY: '127.0.0.1',
+  });
+  return {
+    ...(await runSindri(['packer', 'build', '--config', file, '--json'], { env, cwd: dir })),
+    dir,
+    file,
+  };
+}
+
+/** `ecs:Action` of every call a key made (any outcome). */
+function actionsCalledBy(keys: Keys): { called: Set<string>; forbidden: string[] } {
+  const log = emu.admin.requestLog().filter((e) => e.accessKeyId === keys.accessKeyId && e.action);
+  return {
+    called: new Set(log.map((e) => `${e.product}:${e.action}`)),
+    forbidden: log.filter((e) => e.code === 'Forbidden.RAM').map((e) => `${e.product}:${e.action}`),
+  };
+}
+
+const cfg = (v: Variant): SindriConfig => config({ alibaba: v.alibaba });
+
+describe('the minimal policy', () => {
+  for (const i of [0, 1]) {
+    test(`a build as a RAM user holding exactly the printed policy succeeds and calls exactly its actions (variant ${i})`, async () => {
+      const v = variants()[i] as Variant;
+      const needed = requiredActions(cfg(v)).map((a) => a.action);
+      const keys = userWith(policyDocument(needed));
+      const r = await build(v, keys, `minimal-${v.name}`);
+      assert.equal(r.code, 0, r.stderr);
+      const result = JSON.parse(r.stdout) as { imageId: string; images: Record<string, string> };
+      assert.match(result.imageId, /^m-/);
+      const { called, forbidden } = actionsCalledBy(keys);
+      assert.deepEqual(forbidden, []);
+      assert.deepEqual(
+        [...called].sort(),
+        [...needed].sort(),
+        'requiredActions must equal the actions the build called',
+      );
+      if (v.name === 'temporary-network') assert.ok(result.images['cn-shanghai'], 'copied to cn-shanghai');
+    });
+  }
+
+  test('the CLI prints the same policy, and doctor --json passes for a RAM user holding it (plus RAM read)', async () => {
+    const v = variants()[1] as Variant;
+    const { dir, file } = await writeConfig(configText({ name: 'doctor-cli', alibaba: v.alibaba }));
+    const printed = await runSindri(['packer', 'doctor', '--print-policy', '--config', file], {
+      env: isolatedEnv({ HOME: dir }),
+      cwd: dir,
+    });
+    assert.equal(printed.code, 0, printed.stderr);
+    const policy = JSON.parse(printed.stdout);
+    assert.deepEqual(policy, policyDocument(requiredActions(cfg(v))));
+
+    const keys = userWith(policy, ['AliyunRAMReadOnlyAccess']);
+    const env = isolatedEnv({
+      HOME: dir,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
+      SINDRI_ENDPOINT: emu.url,
+    });
+    const r = await runSindri(['packer', 'doctor', '--config', file, '--json'], { env, cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: Array<{ id: string; status: string; detail: string }>;
+    };
+    assert.equal(report.ok, true);
+    const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    assert.equal(byId.ram?.status, 'pass', byId.ram?.detail);
+    // Lookups only the doctor makes are not in the build policy: those checks warn, they do not fail.
+    assert.equal(byId['instance-type']?.status, 'warn');
+    assert.match(byId['instance-type']?.detail ?? '', /ecs:DescribeAvailableResource is not allowed/);
+    for (const c of report.checks)
+      assert.ok(['pass', 'warn'].includes(c.status), `${c.id}: ${c.status} ${c.detail}`);
+
+    // A failing check makes the exit code 1 and the table goes to stderr.
+    const failing = await runSindri(['packer', 'doctor', '--config', file, '--region', 'cn-nowhere-1'], {
+      env,
+      cwd: dir,
+    });
+    assert.equal(failing.code, 1);
+    assert.equal(failing.stdout, '');
+    assert.match(failing.stderr, /✗ region\s+unknown region: cn-nowhere-1/);
+  });
+
+  test('with any single action removed, doctor names exactly that action', async () => {
+    for (const v of variants()) {
+      const c = cfg(v);
+      const needed = requiredActions(c).map((a) => a.action);
+      for (const removed of needed) {
+        const keys = userWith(policyDocument(needed.filter((a) => a !== removed)), [
+          'AliyunRAMReadOnlyAccess',
+        ]);
+        const report = await runDoctor({
+          env: cloudEnv(emu, keys),
+          home: '/nonexistent',
+          config: c,
+          only: ['ram'],
+        });
+        const ram = report.checks[0];
+        assert.equal(ram?.status, 'fail', `${v.name} without ${removed}: ${ram?.detail}`);
+        assert.match(ram?.detail ?? '', new RegExp(`not allowed: ${removed}$`));
+        assert.equal(report.ok, false);
+      }
+    }
+  });
+
+  // Real builds with one action removed, one per phase: packer's build, sindri's distribution, packer's cleanup.
+  for (const removed of ['ecs:CreateImage', 'ecs:CopyImage']) {
+    test(`a real build without ${removed} fails with Forbidden.RAM naming it`, async () => {
+      const v = variants()[0] as Variant;
+      const needed = requiredActions(cfg(v)).map((a) => a.action);
+      const keys = userWith(policyDocument(needed.filter((a) => a !== removed)));
+      const r = await build(v, keys, `without-${removed.slice(4).toLowerCase()}`);
+      assert.deepEqual([...new Set(actionsCalledBy(keys).forbidden)], [removed]);
+      assert.equal(r.code, 1, r.stderr);
+      // packer quotes the API error; sindri's distribution error names the action.
+      assert.match(r.stdout, removed === 'ecs:CreateImage' ? /Forbidden\.RAM/ : /action: ecs:CopyImage/);
+    });
+  }
+
+  test('a real build without ecs:DeleteKeyPairs is refused in cleanup and leaks the key pair', async () => {
+    const v = variants()[1] as Variant;
+    const needed = requiredActions(cfg(v)).map((a) => a.action);
+    const keys = userWith(policyDocument(needed.filter((a) => a !== 'ecs:DeleteKeyPairs')));
+    const before = emu.admin.liveResources().keyPairs.length;
+    const r = await build(v, keys, 'without-deletekeypairs');
+    assert.deepEqual([...new Set(actionsCalledBy(keys).forbidden)], ['ecs:DeleteKeyPairs']);
+    // Packer 1.6.6 reports cleanup errors but still succeeds: the key pair stays behind.
+    assert.equal(emu.admin.liveResources().keyPairs.length, before + 1, r.stderr);
+  });
+});
