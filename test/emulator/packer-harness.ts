@@ -3,6 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  artifactImages,
+  type MachineReadableEvent,
+  parseMachineReadable,
+} from '../../src/packer/machine-readable.ts';
 import { ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET } from './accounts.ts';
 
 export interface PackerRunOptions {
@@ -23,17 +28,10 @@ export interface PackerRunOptions {
   timeoutMs?: number;
 }
 
-export interface MachineReadableLine {
-  timestamp: string;
-  target: string;
-  type: string;
-  data: string[];
-}
-
 export interface PackerRunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  lines: MachineReadableLine[];
+  lines: MachineReadableEvent[];
   stdout: string;
   stderr: string;
   /** Region → image ID, from the `artifact,0,id` line. */
@@ -42,29 +40,6 @@ export interface PackerRunResult {
   ui: string[];
   durationMs: number;
   timedOut: boolean;
-}
-
-const unescapeData = (s: string): string =>
-  s.replaceAll('%!(PACKER_COMMA)', ',').replaceAll('\\n', '\n').replaceAll('\\r', '\r');
-
-export function parseMachineReadable(stdout: string): MachineReadableLine[] {
-  return stdout
-    .split('\n')
-    .filter((l) => /^\d+,/.test(l))
-    .map((l) => {
-      const [timestamp = '', target = '', type = '', ...data] = l.split(',');
-      return { timestamp, target, type, data: data.map(unescapeData) };
-    });
-}
-
-/** `cn-hangzhou:m-1,cn-shanghai:m-2` → `{ 'cn-hangzhou': 'm-1', 'cn-shanghai': 'm-2' }`. */
-export function parseArtifactId(id: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of id.split(',')) {
-    const i = part.indexOf(':');
-    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
-  }
-  return out;
 }
 
 function hclValue(v: string | number | boolean | string[]): string {
@@ -128,14 +103,13 @@ export async function runPackerBuild(options: PackerRunOptions): Promise<PackerR
   clearTimeout(timer);
   await rm(home, { recursive: true, force: true });
   const lines = parseMachineReadable(stdout);
-  const artifactLine = lines.find((l) => l.type === 'artifact' && l.data[1] === 'id');
   return {
     exitCode,
     signal,
     lines,
     stdout,
     stderr,
-    artifacts: artifactLine ? parseArtifactId(artifactLine.data[2] ?? '') : {},
+    artifacts: artifactImages(lines),
     ui: lines.filter((l) => l.type === 'ui').map((l) => l.data.slice(1).join(',')),
     durationMs: Date.now() - started,
     timedOut,
