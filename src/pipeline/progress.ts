@@ -31,6 +31,8 @@ export interface ProgressSink {
   phase(name: Phase, detail?: string): void;
   detail(text: string): void;
   end(): Array<{ name: string; seconds: number }>;
+  /** Waits until the display has finished drawing (the terminal renderer draws asynchronously). */
+  close?(): Promise<void>;
 }
 
 /**

@@ -59,6 +59,10 @@ export default class Build extends SindriCommand {
     process.on('SIGINT', interrupt);
     process.on('SIGTERM', interrupt);
     const { runBuild } = await import('../../pipeline/build.ts');
+    const progress =
+      process.stderr.isTTY && !process.env.CI
+        ? await (await import('../../pipeline/progress-tty.ts')).createTtyProgress()
+        : createProgress({ enabled: true });
     try {
       const result = await runBuild({
         loaded,
@@ -68,11 +72,12 @@ export default class Build extends SindriCommand {
         onError: flags['on-error'] as 'cleanup' | 'abort',
         varFiles: flags['var-file'] ?? [],
         debug: this.debugEnabled,
-        progress: createProgress({ enabled: true }),
+        progress,
         signal: controller.signal,
         env: process.env,
         log: (line) => process.stderr.write(`[packer] ${line}\n`),
       });
+      await progress.close?.();
       this.info(
         `✓ ${result.cached ? 'cache hit' : 'built'} ${result.name}: ${Object.entries(result.images)
           .map(([r, id]) => `${r} ${id}`)
@@ -80,6 +85,7 @@ export default class Build extends SindriCommand {
       );
       return result;
     } finally {
+      await progress.close?.();
       process.off('SIGINT', interrupt);
       process.off('SIGTERM', interrupt);
     }
