@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { ExitCode, SindriError } from '../cli/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import type { AlibabaConfig } from '../config/types.ts';
 import type { PackerBinary } from '../packer/binary.ts';
 import { runPackerBuild } from '../packer/run.ts';
 import { writeTemplate } from '../render/render.ts';
@@ -97,6 +98,27 @@ async function connect(opts: BuildOptions) {
   return { cloud, credentials, clients };
 }
 
+/**
+ * The builder only uses an existing VSwitch when it is also given its VPC (otherwise it creates a new
+ * VPC and then cannot find the VSwitch in it), so sindri looks the VPC up, as the guide's examples
+ * name only the VSwitch.
+ */
+async function completeNetwork(clients: CloudClients, alibaba: AlibabaConfig): Promise<void> {
+  if (!alibaba.vswitch_id || alibaba.vpc_id) return;
+  const body = (await clients.call('ecs', 'DescribeVSwitches', {
+    regionId: alibaba.region,
+    vSwitchId: alibaba.vswitch_id,
+  } as never)) as { vSwitches?: { vSwitch?: Array<{ vpcId?: string }> } };
+  const vpcId = body.vSwitches?.vSwitch?.[0]?.vpcId;
+  if (!vpcId) {
+    throw new SindriError(`VSwitch ${alibaba.vswitch_id} was not found in ${alibaba.region}.`, {
+      hint: 'check providers.packer.alibaba.vswitch_id and region (sindri packer doctor checks both)',
+      code: 'InvalidVSwitchId.NotFound',
+    });
+  }
+  alibaba.vpc_id = vpcId;
+}
+
 /** Region → image ID of every image that is ready: the build region's and each finished copy. */
 function finishedImages(record: BuildRecord): Record<string, string> {
   const images: Record<string, string> = { [record.region]: record.imageId as string };
@@ -119,12 +141,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const progress = opts.progress;
 
   progress.phase('preflight', `rendering ${p.image_name} for ${region} (packer ${opts.packer.version})`);
+  const { cloud, credentials, clients } = await connect(opts);
+  await completeNetwork(clients, p.alibaba);
   const rendered = await renderConfig(opts.loaded, opts.packer, {
     buildId,
     sindriVersion: opts.sindriVersion,
   });
   for (const w of rendered.warnings) progress.detail(`warning: ${w.path}: ${w.message}`);
-  const { cloud, credentials, clients } = await connect(opts);
   progress.detail(`credentials from ${credentials.source}; config hash ${rendered.configHash.slice(0, 12)}`);
 
   const workDir = buildDir(dirname(opts.loaded.file), buildId);

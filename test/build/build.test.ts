@@ -19,7 +19,11 @@ interface BuildJson {
   phases: Array<{ name: string; seconds: number }>;
 }
 
-function writeConfig(dir: string, sshPort: number, extra: { imageName: string; copyRegions?: string[] }) {
+function writeConfig(
+  dir: string,
+  sshPort: number,
+  extra: { imageName: string; copyRegions?: string[]; vswitchId?: string },
+) {
   const copy = extra.copyRegions ?? [];
   writeFileSync(
     join(dir, 'sindri.yaml'),
@@ -39,6 +43,7 @@ function writeConfig(dir: string, sshPort: number, extra: { imageName: string; c
       '      region: cn-hangzhou',
       '      instance_type: ecs.g6.large',
       `      image_copy_regions: [${copy.join(', ')}]`,
+      ...(extra.vswitchId ? [`      vswitch_id: ${extra.vswitchId}`] : []),
       '      image_share_accounts: ["1234567890123456"]',
       '    tags:',
       '      Team: platform',
@@ -83,7 +88,10 @@ describe('sindri packer build against the emulator with the real packer', () => 
     assert.equal(result.cached, false);
     assert.match(result.imageId, /^m-/);
     assert.deepEqual(Object.keys(result.images).sort(), ['cn-hangzhou', 'cn-shanghai']);
-    assert.ok(result.phases.some((p) => p.name === 'provision'), JSON.stringify(result.phases));
+    assert.ok(
+      result.phases.some((p) => p.name === 'provision'),
+      JSON.stringify(result.phases),
+    );
     assert.deepEqual(leakedBuildResources(emulator), []);
 
     // The provisioning scripts ran in catalogue order on the fake instance.
@@ -92,7 +100,9 @@ describe('sindri packer build against the emulator with the real packer', () => 
     assert.ok(instanceId, 'packer deleted its build instance');
     const records = emulator.admin.instanceRecords(instanceId);
     const scripts = records.uploads.map((u) => u.content).filter((c) => c.startsWith('#!'));
-    const order = ['cloud-init', 'Extension "docker"', 'Extension "node"'].map((marker) => scripts.findIndex((s) => s.includes(marker)));
+    const order = ['cloud-init', 'Extension "docker"', 'Extension "node"'].map((marker) =>
+      scripts.findIndex((s) => s.includes(marker)),
+    );
     assert.ok(
       order.every((i) => i >= 0),
       `scripts missing: ${order} among ${scripts.length}`,
@@ -130,7 +140,10 @@ describe('sindri packer build against the emulator with the real packer', () => 
       snapshotIds: JSON.stringify(snapshotIds),
     } as never)) as { snapshots?: { snapshot?: Array<{ tags?: { tag?: Array<{ tagKey?: string }> } }> } };
     for (const s of snaps.snapshots?.snapshot ?? []) {
-      assert.ok(s.tags?.tag?.some((t) => t.tagKey === 'sindri:config-hash'), 'snapshot carries the hash tag');
+      assert.ok(
+        s.tags?.tag?.some((t) => t.tagKey === 'sindri:config-hash'),
+        'snapshot carries the hash tag',
+      );
     }
 
     // Shared in both regions.
@@ -155,8 +168,44 @@ describe('sindri packer build against the emulator with the real packer', () => 
     assert.deepEqual(again.images, result.images);
     const creates = emulator.admin
       .requestLog()
-      .filter((r) => r.action === 'CreateInstance' || r.action === 'RunInstances' || r.action === 'CopyImage');
+      .filter(
+        (r) => r.action === 'CreateInstance' || r.action === 'RunInstances' || r.action === 'CopyImage',
+      );
     assert.deepEqual(creates, []);
+  });
+
+  it('uses an existing VSwitch named without its VPC, as in the guide', async () => {
+    const credentials = await resolveCredentials({ env, home: env.HOME as string });
+    const clients = await createClients({ credentials, region: 'cn-hangzhou', env });
+    const vpc = (await clients.call('ecs', 'CreateVpc', {
+      regionId: 'cn-hangzhou',
+      cidrBlock: '192.168.0.0/16',
+    } as never)) as { vpcId: string };
+    const vsw = (await clients.call('ecs', 'CreateVSwitch', {
+      regionId: 'cn-hangzhou',
+      zoneId: 'cn-hangzhou-h',
+      vpcId: vpc.vpcId,
+      cidrBlock: '192.168.1.0/24',
+    } as never)) as { vSwitchId: string };
+    const dir = workdir();
+    writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-vsw', vswitchId: vsw.vSwitchId });
+    emulator.admin.clearRequestLog();
+    const run = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(
+      emulator.admin.requestLog().filter((r) => r.action === 'CreateVpc' || r.action === 'CreateVSwitch'),
+      [],
+      'no temporary network when the VSwitch exists',
+    );
+    const instance = emulator.admin.requestLog({ action: 'CreateInstance' })[0];
+    assert.equal(instance?.params.VSwitchId, vsw.vSwitchId);
+    // The user's network stays; remove it so later leak checks start from nothing.
+    await clients.call('ecs', 'DeleteVSwitch', {
+      regionId: 'cn-hangzhou',
+      vSwitchId: vsw.vSwitchId,
+    } as never);
+    await clients.call('ecs', 'DeleteVpc', { regionId: 'cn-hangzhou', vpcId: vpc.vpcId } as never);
+    assert.deepEqual(leakedBuildResources(emulator), []);
   });
 
   it('fails with exit 1 naming the failing script and its output, leaving nothing behind', async () => {
