@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,12 +57,22 @@ describe('interrupting sindri packer build', () => {
     assert.match(stderr, /interrupted; packer cleaned up/);
     assert.doesNotMatch(stderr, STACK_TRACE);
     const live = emulator.admin.liveResources();
-    const leaks = [live.instances, live.eips, live.securityGroups, live.vswitches, live.vpcs, live.keyPairs, live.images];
+    const leaks = [
+      live.instances,
+      live.eips,
+      live.securityGroups,
+      live.vswitches,
+      live.vpcs,
+      live.keyPairs,
+      live.images,
+    ];
     assert.deepEqual(leaks.flat(), []);
     // The build record says where it stopped, for a later resume.
     const builds = join(dir, '.sindri', 'builds');
     const [buildId] = readdirSync(builds);
-    const record = JSON.parse(readFileSync(join(builds, buildId as string, 'record.json'), 'utf8')) as { status: string };
+    const record = JSON.parse(readFileSync(join(builds, buildId as string, 'record.json'), 'utf8')) as {
+      status: string;
+    };
     assert.equal(record.status, 'interrupted');
   });
 });

@@ -67,7 +67,8 @@ describe('credentials stay secret during a build', () => {
       }
     }
     // What reached the build instance: scripts, uploads and commands.
-    const instanceId = emulator.admin.requestLog({ action: 'DeleteInstance' })[0]?.params.InstanceId as string;
+    const instanceId = emulator.admin.requestLog({ action: 'DeleteInstance' })[0]?.params
+      .InstanceId as string;
     const records = emulator.admin.instanceRecords(instanceId);
     const seen = JSON.stringify(records);
     assert.ok(records.uploads.length > 0);
