@@ -178,6 +178,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       if (hit.buildId) record.buildId = hit.buildId;
     }
   }
+  const cleanupErrors: string[] = [];
   if (!record.cached) {
     const same = await selfImages(clients, region, { imageName: p.image_name });
     if (same.length > 0 && !opts.force) {
@@ -194,6 +195,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const packerEnv = cloud.packerEnv(credentials, region, opts.env);
     if (opts.debug) packerEnv.PACKER_LOG = '1';
     let lastScript = '';
+    let lastPhase = '';
     const built = await runPackerBuild({
       packerPath: opts.packer.path,
       dir: workDir,
@@ -212,6 +214,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         const script = /Provisioning with (?:shell script|shell): (.*)/.exec(text);
         if (script?.[1]) lastScript = script[1].split('/').pop() ?? script[1];
         const phase = phaseOf(text);
+        if (phase) lastPhase = phase;
+        // packer reports a failed deletion and carries on: the resource stays and costs money.
+        if (e.data[0] === 'error' && lastPhase === 'cleanup') cleanupErrors.push(text.trim());
         for (const line of text.split('\n')) {
           const clean = line.replace(/^==> [^:]+: /, '').trim();
           if (!clean) continue;
@@ -323,6 +328,18 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     ),
     workDir,
   };
+  if (cleanupErrors.length > 0) {
+    throw Object.assign(
+      new SindriError(
+        `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}`,
+        {
+          hint: 'delete them by hand (sindri packer doctor shows missing permissions); they cost money while they exist',
+          code: 'CleanupFailed',
+        },
+      ),
+      { result },
+    );
+  }
   if (record.status === 'failed') {
     const failed = Object.entries(record.regions).filter(([, e]) => e.state === 'failed');
     throw Object.assign(
