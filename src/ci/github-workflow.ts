@@ -1,0 +1,276 @@
+import { Document } from 'yaml';
+
+/**
+ * The GitHub Actions workflow `sindri packer ci github` writes. Built as data and serialised with
+ * the `yaml` library (never a text template), so `${{ … }}` expressions survive untouched.
+ *
+ * - pull requests touching the configuration or its scripts: `sindri packer validate`, then
+ *   `sindri packer doctor` when the pull request comes from this repository (forks get no
+ *   credentials);
+ * - pushes to the default branch, tags and manual runs: `sindri packer build`, one build per image
+ *   name at a time, image IDs as job outputs;
+ * - Alibaba Cloud access by OIDC role assumption (no stored keys), or access-key secrets.
+ */
+
+export type AuthMode = 'oidc' | 'secrets';
+
+export interface WorkflowOptions {
+  /** The configuration file, relative to the repository root, with forward slashes. */
+  configFile: string;
+  imageName: string;
+  /** The build region from the configuration. */
+  region: string;
+  /** Every region the image ends up in (build region and copies), for the per-region job outputs. */
+  regions: string[];
+  /** Files besides the configuration whose change should trigger the workflow (scripts, uploads). */
+  watchPaths: string[];
+  /** Where the workflow file itself lives, so that editing it re-runs validation. */
+  workflowFile: string;
+  auth: AuthMode;
+  nodeVersion: string;
+  packerVersion: string;
+  branch: string;
+  tagPattern: string;
+  /** The sindri version that generated the file, for the header. */
+  sindriVersion: string;
+}
+
+/** Pinned versions of the actions the workflow uses. */
+export const ACTIONS = {
+  checkout: 'actions/checkout@v4',
+  setupNode: 'actions/setup-node@v4',
+  setupPacker: 'hashicorp/setup-packer@v3.1.0',
+  uploadArtifact: 'actions/upload-artifact@v4',
+} as const;
+
+/** The audience GitHub puts into the OIDC token; the RAM OIDC provider's client ID must match it. */
+export const OIDC_AUDIENCE = 'sts.aliyuncs.com';
+
+/** Repository variables (OIDC) and secrets (fallback) the workflow reads; documented in docs/github-actions.md. */
+export const OIDC_VARIABLES = ['ALIBABA_CLOUD_ROLE_ARN', 'ALIBABA_CLOUD_OIDC_PROVIDER_ARN'] as const;
+export const KEY_SECRETS = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'] as const;
+
+/** A GitHub Actions expression, `${{ … }}`, evaluated by the runner (never by sindri). */
+export function expr(expression: string): string {
+  return `\${{ ${expression} }}`;
+}
+
+const TOKEN_FILE = `${expr('runner.temp')}/alibaba-cloud-oidc-token`;
+const SAME_REPOSITORY = 'github.event.pull_request.head.repo.full_name == github.repository';
+
+/** Quotes a word for bash when it needs it. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Packer 1.7 and later need `packer init` for the alicloud plugin; 1.6 has the builder built in. */
+export function needsPackerInit(packerVersion: string): boolean {
+  if (!/^\d+(\.\d+)*$/.test(packerVersion)) return true; // "latest" and the like
+  const [major = 0, minor = 0] = packerVersion.split('.').map((n) => Number.parseInt(n, 10));
+  return major > 1 || (major === 1 && minor >= 7);
+}
+
+type Step = Record<string, unknown>;
+
+function setupSteps(o: WorkflowOptions, config: string): Step[] {
+  const steps: Step[] = [
+    { name: 'Check out', uses: ACTIONS.checkout, with: { 'persist-credentials': false } },
+    {
+      name: 'Set up Node.js',
+      uses: ACTIONS.setupNode,
+      with: { 'node-version': o.nodeVersion, cache: 'npm' },
+    },
+    { name: 'Install sindri (package-lock.json)', run: 'npm ci' },
+    {
+      name: 'Set up Packer',
+      uses: ACTIONS.setupPacker,
+      with: { version: o.packerVersion },
+    },
+  ];
+  if (needsPackerInit(o.packerVersion)) {
+    steps.push({
+      name: 'Install the Packer plugins (packer init)',
+      run: [
+        `npx sindri packer template --config ${config} --out "$RUNNER_TEMP/sindri-template"`,
+        'packer init "$RUNNER_TEMP/sindri-template"',
+      ].join('\n'),
+    });
+  }
+  return steps;
+}
+
+/** Environment of the steps that talk to Alibaba Cloud. Values are expressions; nothing secret is written here. */
+function cloudEnv(o: WorkflowOptions): Record<string, string> {
+  if (o.auth === 'secrets') {
+    return Object.fromEntries(KEY_SECRETS.map((name) => [name, expr(`secrets.${name}`)]));
+  }
+  return {
+    ...Object.fromEntries(OIDC_VARIABLES.map((name) => [name, expr(`vars.${name}`)])),
+    ALIBABA_CLOUD_OIDC_TOKEN_FILE: TOKEN_FILE,
+    ALIBABA_CLOUD_ROLE_SESSION_NAME: `sindri-${expr('github.run_id')}-${expr('github.run_attempt')}`,
+  };
+}
+
+/** OIDC: fetch GitHub's ID token for the Alibaba Cloud audience into a private file that sindri exchanges with STS. */
+function oidcTokenStep(o: WorkflowOptions, condition?: string): Step[] {
+  if (o.auth !== 'oidc') return [];
+  return [
+    {
+      name: 'Request an OIDC token for Alibaba Cloud',
+      ...(condition ? { if: condition } : {}),
+      env: { ...cloudEnv(o), OIDC_AUDIENCE },
+      run: [
+        'if [ -z "$ALIBABA_CLOUD_ROLE_ARN" ] || [ -z "$ALIBABA_CLOUD_OIDC_PROVIDER_ARN" ]; then',
+        '  echo "::error title=sindri::set the repository variables ALIBABA_CLOUD_ROLE_ARN and ALIBABA_CLOUD_OIDC_PROVIDER_ARN (see docs/github-actions.md)"',
+        '  exit 1',
+        'fi',
+        'umask 077',
+        'curl -fsS --retry 3 -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" \\',
+        '  "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=$OIDC_AUDIENCE" | jq -er .value > "$ALIBABA_CLOUD_OIDC_TOKEN_FILE"',
+      ].join('\n'),
+    },
+  ];
+}
+
+function validateJob(o: WorkflowOptions, config: string): Record<string, unknown> {
+  return {
+    name: 'Validate and check',
+    if: "github.event_name == 'pull_request'",
+    'runs-on': 'ubuntu-latest',
+    'timeout-minutes': 20,
+    permissions: { contents: 'read', ...(o.auth === 'oidc' ? { 'id-token': 'write' } : {}) },
+    concurrency: {
+      group: `sindri-validate-${o.imageName}-${expr('github.ref')}`,
+      'cancel-in-progress': true,
+    },
+    steps: [
+      ...setupSteps(o, config),
+      {
+        name: 'Validate the configuration and template',
+        run: `npx sindri packer validate --config ${config}`,
+      },
+      ...oidcTokenStep(o, SAME_REPOSITORY),
+      {
+        name: 'Check credentials, network, quotas and permissions',
+        // Pull requests from forks get neither secrets nor an OIDC token.
+        if: SAME_REPOSITORY,
+        env: cloudEnv(o),
+        // --force: an image of this name from an earlier build is expected here, not a failure.
+        run: `npx sindri packer doctor --config ${config} --force`,
+      },
+    ],
+  };
+}
+
+function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
+  const outputs: Record<string, string> = {
+    'image-id': expr('steps.build.outputs.image-id'),
+    images: expr('steps.build.outputs.images'),
+    'build-id': expr('steps.build.outputs.build-id'),
+    cached: expr('steps.build.outputs.cached'),
+  };
+  for (const region of o.regions)
+    outputs[`image-id-${region}`] = expr(`steps.build.outputs.image-id-${region}`);
+  return {
+    name: 'Build the image',
+    if: "github.event_name != 'pull_request'",
+    'runs-on': 'ubuntu-latest',
+    'timeout-minutes': 180,
+    permissions: { contents: 'read', ...(o.auth === 'oidc' ? { 'id-token': 'write' } : {}) },
+    // One build per image name at a time; a running build is never cancelled (packer must clean up).
+    concurrency: { group: `sindri-build-${o.imageName}`, 'cancel-in-progress': false },
+    outputs,
+    steps: [
+      ...setupSteps(o, config),
+      ...oidcTokenStep(o),
+      {
+        name: 'Build, copy and share the image',
+        id: 'build',
+        env: {
+          ...cloudEnv(o),
+          // Inputs reach the script as variables, never spliced into it.
+          SINDRI_REGION: expr('inputs.region'),
+          SINDRI_FORCE: expr('inputs.force'),
+          SINDRI_ON_ERROR: expr('inputs.on-error'),
+        },
+        run: [
+          `args=(--config ${config} --on-error "\${SINDRI_ON_ERROR:-cleanup}" --json)`,
+          'if [ -n "$SINDRI_REGION" ]; then args+=(--region "$SINDRI_REGION"); fi',
+          'if [ "$SINDRI_FORCE" = "true" ]; then args+=(--force); fi',
+          `npx sindri packer build "\${args[@]}" > "$RUNNER_TEMP/sindri-build.json"`,
+        ].join('\n'),
+      },
+      {
+        name: 'Keep the build result',
+        if: 'always()',
+        uses: ACTIONS.uploadArtifact,
+        with: {
+          name: `sindri-build-${o.imageName.replace(/[^A-Za-z0-9._-]/g, '-')}`,
+          path: `${expr('runner.temp')}/sindri-build.json`,
+          'if-no-files-found': 'ignore',
+        },
+      },
+    ],
+  };
+}
+
+/** The workflow as plain data. */
+export function workflowObject(o: WorkflowOptions): Record<string, unknown> {
+  if (`${o.configFile}${o.imageName}${o.watchPaths.join('')}`.includes('${{')) {
+    throw new Error('paths and names must not contain "${{"');
+  }
+  const config = shellQuote(o.configFile);
+  const paths = [...new Set([o.configFile, ...o.watchPaths, 'package-lock.json', o.workflowFile])];
+  return {
+    name: `sindri image ${o.imageName}`,
+    on: {
+      pull_request: { paths },
+      push: { branches: [o.branch], tags: [o.tagPattern], paths },
+      workflow_dispatch: {
+        inputs: {
+          region: {
+            description: `Build region (empty: ${o.region} from ${o.configFile})`,
+            type: 'string',
+            required: false,
+            default: '',
+          },
+          force: {
+            description:
+              'Rebuild even when an image of this configuration exists, replacing an image of the same name',
+            type: 'boolean',
+            required: false,
+            default: false,
+          },
+          'on-error': {
+            description:
+              'When packer fails: cleanup (delete what it created) or abort (keep it for debugging)',
+            type: 'choice',
+            options: ['cleanup', 'abort'],
+            default: 'cleanup',
+          },
+        },
+      },
+    },
+    permissions: { contents: 'read' },
+    defaults: { run: { shell: 'bash' } },
+    env: { CHECKPOINT_DISABLE: '1', FORCE_COLOR: '0' },
+    jobs: {
+      validate: validateJob(o, config),
+      build: buildJob(o, config),
+    },
+  };
+}
+
+/** The workflow file's text. */
+export function renderWorkflow(o: WorkflowOptions): string {
+  // No anchors and aliases: GitHub only recently accepted them and linters still refuse them.
+  const doc = new Document(workflowObject(o), { aliasDuplicateObjects: false });
+  doc.commentBefore = [
+    ` Generated by sindri ${o.sindriVersion}: sindri packer ci github --config ${shellQuote(o.configFile)} --auth ${o.auth}`,
+    ' Regenerate rather than edit. Set-up (OIDC role or secrets): docs/github-actions.md',
+    o.auth === 'oidc'
+      ? ` Needs the repository variables ${OIDC_VARIABLES.join(' and ')}.`
+      : ` Needs the repository secrets ${KEY_SECRETS.join(' and ')}.`,
+  ].join('\n');
+  return doc.toString({ lineWidth: 0 });
+}
