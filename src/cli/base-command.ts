@@ -43,6 +43,8 @@ export abstract class SindriCommand extends Command {
     } else {
       process.stderr.write(`${report.text}\n`);
     }
+    // Inside GitHub Actions, configuration problems also become ::error annotations on the files.
+    if (process.env.GITHUB_ACTIONS === 'true') (await import('../ci/annotations.ts')).emitAnnotations(err);
   }
 }
 
