@@ -83,7 +83,14 @@ export default class Build extends SindriCommand {
           .map(([r, id]) => `${r} ${id}`)
           .join(', ')} in ${result.durationSeconds}s`,
       );
+      if (process.env.GITHUB_ACTIONS === 'true')
+        await (await import('../../ci/build-report.ts')).reportBuild(result);
       return result;
+    } catch (err) {
+      // A partially failed distribution still made images: report those too.
+      if (process.env.GITHUB_ACTIONS === 'true')
+        await (await import('../../ci/build-report.ts')).reportBuild(err);
+      throw err;
     } finally {
       await progress.close?.();
       process.off('SIGINT', interrupt);
