@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DistributionState } from './distribute.ts';
 
 export type RegionState = 'pending' | 'copying' | 'available' | 'failed';
 
@@ -10,6 +11,11 @@ export interface RegionRecord {
   imageId?: string;
   error?: string;
   shared?: string[];
+  /** An encrypted copy, and the KMS key it was made with ('' for the default service key). */
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  /** Status polls the last wait on this copy took. */
+  polls?: number;
 }
 
 /**
@@ -29,6 +35,8 @@ export interface BuildRecord {
   imageId?: string;
   regions: Record<string, RegionRecord>;
   phases: Array<{ name: string; seconds: number }>;
+  /** Where the post-build distribution stands (source image, encryption, shares, retention). */
+  distribution?: DistributionState;
 }
 
 export function buildDir(configDir: string, buildId: string): string {

@@ -286,7 +286,7 @@ function imageView(ctx: CallContext, image: Image, alias: string): Record<string
       ImportOSSObject: '',
       Progress: progress(image.creatingFrom, image.creatingUntil, now),
       RemainTime: Math.max(0, Math.ceil((image.creatingUntil - now) / 1000)),
-      Encrypted: false,
+      Encrypted: snap?.encrypted === true,
     };
   });
   return {
@@ -521,10 +521,15 @@ const CopyImage: Handler = (ctx) => {
       `The specified DestinationRegionId "${destId}" does not exist.`,
       404,
     );
-  if (dest.regionId === region.regionId)
+  const encrypted = p.bool('Encrypted') || source.encrypted === true;
+  const kmsKeyId = p.str('KMSKeyId');
+  if (kmsKeyId !== undefined && kmsKeyId !== '' && !p.bool('Encrypted'))
+    throw invalidParameter('KMSKeyId', 'KMSKeyId requires Encrypted=true.');
+  // A copy into the source's own region is how an image gets encrypted.
+  if (dest.regionId === region.regionId && !p.bool('Encrypted'))
     throw invalidParameter(
       'DestinationRegionId',
-      'The destination region must differ from the source region.',
+      'The destination region must differ from the source region unless the copy is encrypted.',
     );
   const name = p.str('DestinationImageName') ?? source.name;
   validateImageName(name);
@@ -542,7 +547,12 @@ const CopyImage: Handler = (ctx) => {
       until,
     );
   });
-  for (const s of snapshots) s.name = `Copied from ${source.id}`;
+  const key = encrypted ? (kmsKeyId ?? (p.bool('Encrypted') ? '' : (source.kmsKeyId ?? ''))) : '';
+  for (const s of snapshots) {
+    s.name = `Copied from ${source.id}`;
+    s.encrypted = encrypted;
+    s.kmsKeyId = key;
+  }
   const image = w.add<Image>({
     ...source,
     id: w.newId('m', dest),
@@ -558,8 +568,10 @@ const CopyImage: Handler = (ctx) => {
     isPublic: false,
     creatingFrom: now,
     creatingUntil: until,
+    encrypted,
+    kmsKeyId: key,
   });
-  w.transition(image, [[until - now, 'Available']]);
+  w.transition(image, [[until - now, w.copyFailures.has(dest.regionId) ? 'CreateFailed' : 'Available']]);
   return { ImageId: image.id };
 };
 
@@ -697,7 +709,8 @@ function snapshotView(ctx: CallContext, s: Snapshot): Record<string, unknown> {
     Category: 'standard',
     Usage: usedBy ? 'image' : 'none',
     Available: true,
-    Encrypted: false,
+    Encrypted: s.encrypted === true,
+    KMSKeyId: s.kmsKeyId ?? '',
     InstantAccess: false,
     RegionId: s.regionId,
     CreationTime: isoSeconds(s.createdAt),

@@ -102,6 +102,9 @@ export interface Image extends Resource {
   /** Start and end of the Creating phase, to report Progress. */
   creatingFrom: number;
   creatingUntil: number;
+  /** Encrypted by CopyImage with `Encrypted=true`; its snapshots carry the key. */
+  encrypted?: boolean;
+  kmsKeyId?: string;
 }
 
 export interface Snapshot extends Resource {
@@ -113,6 +116,9 @@ export interface Snapshot extends Resource {
   sourceDiskType: string;
   creatingFrom: number;
   creatingUntil: number;
+  encrypted?: boolean;
+  /** The KMS key of an encrypted snapshot (`''` for the default service key). */
+  kmsKeyId?: string;
 }
 
 export interface Disk extends Resource {
@@ -278,6 +284,8 @@ export class World {
   usedNonces = new Map<string, number>();
   /** Added to the real clock for state transitions (see the admin `advanceTime`). */
   clockOffsetMs = 0;
+  /** Destination regions whose image copies end `CreateFailed` instead of `Available` (a test fault). */
+  copyFailures = new Set<string>();
 
   private readonly initial: WorldOptions;
 
@@ -441,6 +449,7 @@ export class World {
     this.usedNonces.clear();
     this.accountQuotas.clear();
     this.clockOffsetMs = 0;
+    this.copyFailures.clear();
     this.timeScale = this.initial.timeScale ?? 0;
     this.delays = { ...DEFAULT_DELAYS, ...this.initial.delays };
     this.quotas = { ...DEFAULT_QUOTAS, ...this.initial.quotas };

@@ -1,0 +1,215 @@
+/**
+ * Retention: after a build is distributed, older images of the same image name are marked
+ * Deprecated beyond `keep`, and those past `delete_after_days` are deleted. Only images sindri made
+ * (`ManagedBy=sindri`) are touched, and never one that instances use (or, for deletion, one that is
+ * shared) unless forced.
+ */
+import type { CloudClients } from '../cloud/index.ts';
+import { CloudError } from '../cloud/index.ts';
+import {
+  compareNewestFirst,
+  describeRegionImages,
+  type ImageRow,
+  isManagedBySindri,
+  type SdkImage,
+  shareAccounts,
+  toImageRow,
+} from '../lifecycle/images.ts';
+import type { Limiter } from '../lifecycle/limit.ts';
+
+export interface RetentionPolicy {
+  /** Images of the name to keep, the new one included; older ones are deprecated. */
+  keep?: number | undefined;
+  /** Images beyond `keep` (every older one when `keep` is unset) older than this are deleted. */
+  deleteAfterDays?: number | undefined;
+}
+
+export type RetentionVerb = 'deprecate' | 'delete' | 'keep' | 'skip';
+
+export interface RetentionAction {
+  region: string;
+  imageId: string;
+  name: string;
+  created: string;
+  action: RetentionVerb;
+  /** Why an image is skipped or kept. */
+  reason?: string;
+  /** Set once the action was carried out. */
+  done?: boolean;
+  error?: string;
+}
+
+export interface RetentionOutcome {
+  actions: RetentionAction[];
+  error?: string;
+}
+
+/** The part of an image name before a trailing version or date: `web-20260105` → `web`, `web-v2` → `web`. */
+export function nameStem(name: string): string {
+  return name.replace(/[-_.]v?\d[\d._-]*$/i, '');
+}
+
+/** Whether `name` is `imageName` itself or the same name with another version or date suffix. */
+export function sameImageName(name: string, imageName: string): boolean {
+  return name === imageName || nameStem(name) === nameStem(imageName);
+}
+
+export interface RetentionCandidate {
+  row: ImageRow;
+  inUse: boolean;
+}
+
+export interface PlanOptions {
+  imageName: string;
+  buildId: string;
+  /** The images of this build (never touched). */
+  exclude: ReadonlySet<string>;
+  policy: RetentionPolicy;
+  force: boolean;
+  now: number;
+}
+
+/**
+ * Decides per image; pure. Per region: the images of the same name, newest first; the new image
+ * counts as one of `keep`.
+ */
+export function planRetention(
+  region: string,
+  images: RetentionCandidate[],
+  opts: PlanOptions,
+): RetentionAction[] {
+  const mine = images
+    .filter(({ row }) => isManagedBySindri(row.tags) && sameImageName(row.name, opts.imageName))
+    .filter(({ row }) => !opts.exclude.has(row.imageId) && row.buildId !== opts.buildId)
+    .filter(({ row }) => row.status === 'Available' || row.status === 'Deprecated')
+    .sort((a, b) => compareNewestFirst(a.row, b.row));
+  const keepOlder = opts.policy.keep === undefined ? 0 : Math.max(0, opts.policy.keep - 1);
+  const maxAgeMs =
+    opts.policy.deleteAfterDays === undefined ? undefined : opts.policy.deleteAfterDays * 86_400_000;
+  return mine.map(({ row, inUse }, index): RetentionAction => {
+    const base = { region, imageId: row.imageId, name: row.name, created: row.created };
+    if (index < keepOlder)
+      return { ...base, action: 'keep', reason: `one of the ${opts.policy.keep} newest` };
+    const created = Date.parse(row.created);
+    const expired = maxAgeMs !== undefined && !Number.isNaN(created) && opts.now - created > maxAgeMs;
+    let wanted: RetentionAction;
+    if (expired)
+      wanted = { ...base, action: 'delete', reason: `older than ${opts.policy.deleteAfterDays} day(s)` };
+    else if (opts.policy.keep === undefined)
+      return { ...base, action: 'keep', reason: 'within the age limit' };
+    else if (row.status === 'Deprecated') return { ...base, action: 'keep', reason: 'already deprecated' };
+    else wanted = { ...base, action: 'deprecate', reason: `beyond the ${opts.policy.keep} newest` };
+    if (opts.force) return wanted;
+    if (inUse)
+      return {
+        ...base,
+        action: 'skip',
+        reason: `used by instances; not ${wanted.action}d (--force to include)`,
+      };
+    if (wanted.action === 'delete' && row.sharedAccounts.length > 0)
+      return {
+        ...base,
+        action: 'skip',
+        reason: `shared with ${row.sharedAccounts.length} account(s); not deleted (--force to delete)`,
+      };
+    return wanted;
+  });
+}
+
+export interface ApplyRetentionOptions extends PlanOptions {
+  clientsFor: (region: string) => Promise<CloudClients>;
+  regions: string[];
+  limit: Limiter;
+  onProgress?: (text: string) => void;
+}
+
+const GONE = /^Invalid(Image|Snapshot)Id\.Not/;
+
+/** Plans and carries out retention in every region the new image lives in. */
+export async function applyRetention(opts: ApplyRetentionOptions): Promise<RetentionOutcome> {
+  const say = opts.onProgress ?? (() => {});
+  const perRegion = await Promise.all(
+    opts.regions.map(async (region) => {
+      const clients = await opts.clientsFor(region);
+      const images = (await describeRegionImages(clients, region, opts.limit)) as Array<
+        SdkImage & { usage?: string }
+      >;
+      const candidates = await Promise.all(
+        images.map(async (img): Promise<RetentionCandidate> => {
+          const shared = String(img.isSelfShared ?? '').toLowerCase() === 'true';
+          const accounts =
+            shared && img.imageId ? await shareAccounts(clients, region, img.imageId, opts.limit) : [];
+          return { row: toImageRow(region, img, accounts), inUse: img.usage === 'instance' };
+        }),
+      );
+      const actions = planRetention(region, candidates, opts);
+      for (const action of actions) {
+        const image = images.find((i) => i.imageId === action.imageId);
+        try {
+          if (action.action === 'deprecate') {
+            await opts.limit(() =>
+              clients.call('ecs', 'ModifyImageAttribute', {
+                regionId: region,
+                imageId: action.imageId,
+                status: 'Deprecated',
+              }),
+            );
+            action.done = true;
+            say(`${region}: deprecated ${action.imageId} (${action.name}): ${action.reason}`);
+          } else if (action.action === 'delete') {
+            await deleteWithSnapshots(
+              clients,
+              region,
+              image ?? { imageId: action.imageId },
+              opts.force,
+              opts.limit,
+            );
+            action.done = true;
+            say(`${region}: deleted ${action.imageId} (${action.name}): ${action.reason}`);
+          } else if (action.action === 'skip') {
+            say(`${region}: left ${action.imageId} (${action.name}) alone: ${action.reason}`);
+          }
+        } catch (err) {
+          action.error = err instanceof CloudError ? `${err.code}: ${err.message}` : String(err);
+          say(`${region}: ${action.action} ${action.imageId} failed: ${action.error}`);
+        }
+      }
+      return actions;
+    }),
+  );
+  const actions = perRegion.flat();
+  const failed = actions.filter((a) => a.error);
+  return {
+    actions,
+    ...(failed.length > 0
+      ? { error: failed.map((a) => `${a.region} ${a.imageId}: ${a.error}`).join('; ') }
+      : {}),
+  };
+}
+
+/** Deletes an image, then its snapshots; what is already gone is fine. */
+export async function deleteWithSnapshots(
+  clients: CloudClients,
+  region: string,
+  image: SdkImage,
+  force: boolean,
+  limit: Limiter,
+): Promise<void> {
+  const imageId = image.imageId as string;
+  try {
+    await limit(() =>
+      clients.call('ecs', 'DeleteImage', { regionId: region, imageId, ...(force ? { force: true } : {}) }),
+    );
+  } catch (err) {
+    if (!(err instanceof CloudError && GONE.test(err.code))) throw err;
+  }
+  for (const m of image.diskDeviceMappings?.diskDeviceMapping ?? []) {
+    if (!m.snapshotId) continue;
+    const snapshotId = m.snapshotId;
+    try {
+      await limit(() => clients.call('ecs', 'DeleteSnapshot', { snapshotId }));
+    } catch (err) {
+      if (!(err instanceof CloudError && GONE.test(err.code))) throw err;
+    }
+  }
+}
