@@ -8,7 +8,8 @@ import type { AlibabaConfig } from '../config/types.ts';
 import type { PackerBinary } from '../packer/binary.ts';
 import { runPackerBuild } from '../packer/run.ts';
 import { writeTemplate } from '../render/render.ts';
-import { distribute } from './distribute.ts';
+import { distribute, distributionErrors } from './distribute.ts';
+import { savedRecord } from './distribution-record.ts';
 import { renderConfig } from './prepare.ts';
 import type { ProgressSink } from './progress.ts';
 import { phaseOf } from './progress.ts';
@@ -163,7 +164,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     regions: {},
     phases: [],
   };
-  const save = (r: BuildRecord) => saveRecord(workDir, r);
+  // Saved under the record's own build ID: a cache hit continues the record of the build it reuses.
+  const save = (r: BuildRecord) => saveRecord(buildDir(dirname(opts.loaded.file), r.buildId), r);
 
   if (p.build.cache && !opts.force) {
     const hits = await selfImages(clients, region, {
@@ -176,6 +178,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       record.imageId = hit.imageId;
       // The cached image's own build ID finds copies made by its build, so they are reused too.
       if (hit.buildId) record.buildId = hit.buildId;
+      // A distribution that stopped continues from that build's saved record.
+      const saved = await savedRecord(dirname(opts.loaded.file), record.buildId, hit.imageId);
+      if (saved) {
+        Object.assign(record, { regions: saved.regions, startedAt: saved.startedAt, imageId: saved.imageId });
+        if (saved.distribution) record.distribution = saved.distribution;
+        progress.detail(`resuming the distribution recorded for build ${record.buildId}`);
+      }
     }
   }
   const cleanupErrors: string[] = [];
@@ -261,7 +270,13 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   }
 
   const copyRegions = p.alibaba.image_copy_regions;
-  if (copyRegions.length > 0 || p.alibaba.image_share_accounts.length > 0) {
+  const retention = p.retention && { keep: p.retention.keep, deleteAfterDays: p.retention.delete_after_days };
+  if (
+    copyRegions.length > 0 ||
+    p.alibaba.image_share_accounts.length > 0 ||
+    p.alibaba.image_encrypted ||
+    retention
+  ) {
     progress.phase(
       'distribute',
       `copying to ${copyRegions.length} region(s), sharing with ${p.alibaba.image_share_accounts.length} account(s)`,
@@ -279,6 +294,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       },
       encrypted: p.alibaba.image_encrypted,
       ...(p.alibaba.kms_key_id ? { kmsKeyId: p.alibaba.kms_key_id } : {}),
+      retention,
       save,
       onProgress: (text) => progress.detail(text),
       signal: opts.signal,
@@ -341,15 +357,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     );
   }
   if (record.status === 'failed') {
-    const failed = Object.entries(record.regions).filter(([, e]) => e.state === 'failed');
     throw Object.assign(
-      new SindriError(
-        `distribution failed in ${failed.map(([r]) => r).join(', ')}: ${failed.map(([, e]) => e.error).join('; ')}`,
-        {
-          hint: `run the build again to resume; completed regions are kept (record: ${workDir}/record.json)`,
-          code: 'DistributionFailed',
-        },
-      ),
+      new SindriError(`distribution failed: ${distributionErrors(record).join('; ')}`, {
+        hint: `run the build again to resume; completed regions are kept (record: ${buildDir(dirname(opts.loaded.file), record.buildId)}/record.json)`,
+        code: 'DistributionFailed',
+      }),
       { result },
     );
   }
