@@ -323,3 +323,30 @@ describe('sindri packer ci github', () => {
     assert.deepEqual(await runLint(run.stdout, '.github/workflows/sindri.yml'), []);
   });
 });
+
+describe('docs/github-actions.md', () => {
+  it('documents every generator flag, every build output and the variables and secrets', async () => {
+    const { buildOutputs } = await import('../../src/ci/build-report.ts');
+    const { KEY_SECRETS, OIDC_VARIABLES } = await import('../../src/ci/github-workflow.ts');
+    const doc = readFileSync(join(repoRoot, 'docs', 'github-actions.md'), 'utf8');
+    const own = Object.keys(manifest.commands['packer:ci:github']?.flags ?? {}).filter(
+      (f) => f !== 'cloud' && f !== 'debug' && f !== 'force',
+    );
+    for (const flag of own) assert.ok(doc.includes(`\`--${flag}\``), `--${flag} is not documented`);
+    const outputs = Object.keys(
+      buildOutputs({
+        buildId: 'b',
+        name: 'n',
+        region: 'r',
+        imageId: 'm',
+        images: { r: 'm' },
+        configHash: 'h',
+        cached: false,
+        durationSeconds: 1,
+        phases: [],
+      }),
+    ).map((o) => o.replace(/-r$/, '-<region>'));
+    for (const o of outputs) assert.ok(doc.includes(`\`${o}\``), `output ${o} is not documented`);
+    for (const name of [...OIDC_VARIABLES, ...KEY_SECRETS]) assert.ok(doc.includes(`\`${name}\``), name);
+  });
+});
