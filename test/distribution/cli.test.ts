@@ -51,7 +51,12 @@ interface Result {
 
 describe('sindri packer distribute', () => {
   it('copies, shares and deprecates; a second run continues the same record and copies nothing again', async () => {
-    const old = seedImage(emu, { region: 'cn-hangzhou', name: 'web-1', tags: sindriTags('b-1'), createdAt: Date.now() - 86_400_000 });
+    const old = seedImage(emu, {
+      region: 'cn-hangzhou',
+      name: 'web-1',
+      tags: sindriTags('b-1'),
+      createdAt: Date.now() - 86_400_000,
+    });
     const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'web-2', tags: sindriTags('b-2') });
     const res = await box.run(['packer', 'distribute', '--image', image.id, '--json']);
     assert.equal(res.code, 0, res.stderr);
@@ -94,6 +99,4 @@ describe('sindri packer distribute', () => {
     assert.match(human.stderr, /✓ cn-beijing m-/);
     assert.doesNotMatch(human.stderr, STACK_TRACE);
   });
-
-});
 });
