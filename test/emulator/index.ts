@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { EmulatorAdmin } from './admin.ts';
+import { OssEmulator } from './oss/index.ts';
 import { ApiServer } from './server.ts';
 import { SshFleet } from './ssh.ts';
 import { type Delays, type Quotas, World } from './state.ts';
@@ -28,6 +29,7 @@ export type {
 } from './admin.ts';
 export { EmulatorAdmin } from './admin.ts';
 export { AdminClient } from './admin-client.ts';
+export { EXPORT_ROLE, OssEmulator } from './oss/index.ts';
 export type { CommandRule, InstanceRecords, Upload } from './ssh.ts';
 export type { Delays, Quotas } from './state.ts';
 export { DEFAULT_DELAYS, DEFAULT_QUOTAS } from './state.ts';
@@ -56,6 +58,8 @@ export interface Emulator {
   /** Where fake instances accept SSH (on 127.0.0.1). */
   sshPort: number;
   admin: EmulatorAdmin;
+  /** OSS buckets and objects, fault injection ("drop the connection after N bytes"). See docs/export.md. */
+  oss: OssEmulator;
   stop(): Promise<void>;
 }
 
@@ -68,6 +72,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ssh = new SshFleet(world);
   const admin = new EmulatorAdmin(world, ssh);
   const api = new ApiServer(world, admin);
+  const oss = new OssEmulator(world);
+  api.oss = oss;
   const host = options.host ?? '127.0.0.1';
   const sshPort = await ssh.listen(options.sshPort ?? 0);
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     sshPort,
     admin,
+    oss,
     async stop() {
       if (stopped) return;
       stopped = true;

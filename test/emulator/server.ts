@@ -65,6 +65,8 @@ export class ApiServer {
   readonly admin: EmulatorAdmin;
   readonly http: Server;
   private readonly sockets = new Set<Socket>();
+  /** The OSS emulator: claims OSS requests before anything else reads them. */
+  oss: { claim(req: IncomingMessage, res: ServerResponse): boolean } | undefined;
   /** Filled in once listening. */
   url = '';
   sshPort = 0;
@@ -115,6 +117,7 @@ export class ApiServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.oss?.claim(req, res)) return;
     const started = Date.now();
     const rawUrl = req.url ?? '/';
     const proxied = /^https?:\/\//i.test(rawUrl);

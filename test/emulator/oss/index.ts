@@ -1,0 +1,158 @@
+/**
+ * The emulator's OSS: the REST server, admin helpers for tests, and the ExportImage hook that
+ * writes the exported object (of the image's size) into the bucket when the export task finishes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROOT_ACCOUNT_ID } from '../accounts.ts';
+import type { Handler } from '../context.ts';
+import { ecsHandlers } from '../ecs.ts';
+import { ApiError } from '../errors.ts';
+import type { Task, World } from '../state.ts';
+import { OssServer, ossTarget } from './http.ts';
+import { generatedBytes, type OssFaultSpec, OssStore, ossStoreOf } from './store.ts';
+
+export type { OssFaultSpec } from './store.ts';
+
+/** The RAM role ExportImage uses when RoleName is not given. */
+export const EXPORT_ROLE = 'AliyunECSImageExportDefaultRole';
+
+export interface OssObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  crc64: string;
+  type: string;
+}
+
+/** Test-facing OSS admin (`emulator.oss`). */
+export class OssEmulator {
+  readonly store: OssStore;
+  private readonly server: OssServer;
+
+  constructor(world: World) {
+    this.store = new OssStore(world);
+    this.server = new OssServer(this.store);
+    installExportHook();
+  }
+
+  /** Whether the request is an OSS request (handled by `handle`). */
+  claim(req: IncomingMessage, res: ServerResponse): boolean {
+    const target = ossTarget(req);
+    if (!target) return false;
+    void this.server.handle(req, res, target);
+    return true;
+  }
+
+  createBucket(name: string, opts: { region?: string; accountId?: string } = {}): void {
+    this.store.createBucket(name, opts.region ?? 'cn-hangzhou', opts.accountId ?? ROOT_ACCOUNT_ID);
+  }
+
+  putObject(bucket: string, key: string, data: Buffer | string): OssObjectInfo {
+    const b = this.bucket(bucket);
+    const obj = this.store.putBytes(b, key, Buffer.from(data));
+    return { key, size: obj.size, etag: obj.etag, crc64: '', type: obj.type };
+  }
+
+  /** An object of `size` bytes generated from `seed` (never held in memory). */
+  putGenerated(bucket: string, key: string, size: number, seed = key): void {
+    this.store.putGenerated(this.bucket(bucket), key, size, seed);
+  }
+
+  /** The bytes `start..end` of a generated object's content, for comparisons in tests. */
+  generatedContent(seed: string, start: number, end: number): Buffer {
+    return generatedBytes(seed, start, end);
+  }
+
+  async head(bucket: string, key: string): Promise<OssObjectInfo | undefined> {
+    const b = this.bucket(bucket);
+    const obj = this.store.visible(b, key);
+    if (!obj) return undefined;
+    return { key, size: obj.size, etag: obj.etag, crc64: await this.store.crc64Of(obj), type: obj.type };
+  }
+
+  keys(bucket: string): string[] {
+    return [...this.bucket(bucket).objects.keys()].sort();
+  }
+
+  /** Makes ExportImage write objects of this many bytes instead of the image's size in GiB. */
+  setExportSize(bytes: number | undefined): void {
+    this.store.exportSizeBytes = bytes;
+  }
+
+  injectFault(spec: OssFaultSpec): string {
+    return this.store.injectFault(spec);
+  }
+
+  /** "Drop the connection after N bytes" of the next GetObject (of `key`, if given). */
+  dropAfter(bytes: number, opts: { key?: string; times?: number } = {}): string {
+    return this.store.injectFault({ op: 'GetObject', dropAfterBytes: bytes, ...opts });
+  }
+
+  clearFaults(): void {
+    this.store.clearFaults();
+  }
+
+  /** GetObject requests served so far, with their Range headers. */
+  getLog(): Array<{ key: string; range: string | undefined; status: number }> {
+    return [...this.store.getLog];
+  }
+
+  reset(): void {
+    this.store.reset();
+  }
+
+  private bucket(name: string) {
+    const b = this.store.buckets.get(name);
+    if (!b) throw new Error(`no bucket ${name} in the OSS emulator`);
+    return b;
+  }
+}
+
+let hooked = false;
+
+/**
+ * Wraps the ECS ExportImage handler: the bucket must exist in the caller's account and region, the
+ * export role must exist, and the object appears (size of the image) when the task finishes.
+ */
+function installExportHook(): void {
+  if (hooked) return;
+  hooked = true;
+  const original = ecsHandlers.ExportImage as Handler;
+  ecsHandlers.ExportImage = (ctx) => {
+    const store = ossStoreOf(ctx.world);
+    const bucketName = ctx.p.str('OSSBucket');
+    const region = ctx.p.str('RegionId') ?? '';
+    const bucket = bucketName ? store?.buckets.get(bucketName) : undefined;
+    if (store && bucketName) {
+      if (!bucket || bucket.accountId !== ctx.accountId)
+        throw new ApiError(
+          'InvalidOSSBucket.NotFound',
+          `The specified OSS bucket "${bucketName}" does not exist.`,
+          404,
+        );
+      if (bucket.region !== region)
+        throw new ApiError(
+          'InvalidOSSBucket.RegionMismatch',
+          `The OSS bucket "${bucketName}" is in ${bucket.region}, not in ${region}.`,
+          400,
+        );
+    }
+    const roleName = ctx.p.str('RoleName') ?? EXPORT_ROLE;
+    const account = ctx.world.accounts.get(ctx.accountId);
+    if (!account?.roles.has(roleName))
+      throw new ApiError(
+        'NoSetRoletoECSServiceAcount',
+        `The RAM role ${roleName} does not exist; ECS needs it to write to OSS.`,
+        403,
+      );
+    const result = original(ctx) as { TaskId: string; RegionId: string };
+    const task = ctx.world.get('task', region, result.TaskId) as Task | undefined;
+    if (store && bucket && task) {
+      const image = ctx.world.get('image', region, task.resourceId) as { size?: number } | undefined;
+      const size = store.exportSizeBytes ?? (image?.size ?? 20) * 1024 ** 3;
+      const key = task.detail.OSSObject ?? `${task.resourceId}.raw`;
+      store.putGenerated(bucket, key, size, `${task.id}:${key}`, task.finishedAt);
+    }
+    return result;
+  };
+}
