@@ -7,6 +7,7 @@ import { type CloudClients, CloudError } from '../cloud/index.ts';
 import { type CloudContext, openCloud } from './context.ts';
 import {
   describeRegionImages,
+  findSelfImage,
   isManagedBySindri,
   type SdkImage,
   shareAccounts,
@@ -75,22 +76,13 @@ function codeOf(err: unknown): string | undefined {
   return err instanceof CloudError ? err.code : undefined;
 }
 
-async function findImage(
+function findImage(
   clients: CloudClients,
   region: string,
   imageId: string,
   limit: Limiter,
 ): Promise<SdkImage | undefined> {
-  const body = await limit(() =>
-    clients.call('ecs', 'DescribeImages', {
-      regionId: region,
-      imageId,
-      imageOwnerAlias: 'self',
-      status: 'Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated',
-      pageSize: 10,
-    }),
-  );
-  return ((body.images?.image ?? []) as SdkImage[]).find((i) => i.imageId === imageId);
+  return limit(() => findSelfImage(clients, region, imageId));
 }
 
 async function instancesUsing(clients: CloudClients, region: string, imageId: string, limit: Limiter) {

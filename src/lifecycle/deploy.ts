@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode, SindriError, UsageError } from '../cli/errors.ts';
 import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
 import { type CloudContext, openCloud } from './context.ts';
+import { ALL_IMAGE_STATUSES } from './images.ts';
 import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from './tags.ts';
 
 export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
@@ -229,7 +230,7 @@ export async function deploy(ctx: CloudContext, opts: DeployOptions): Promise<De
   const images = await clients.call('ecs', 'DescribeImages', {
     regionId: region,
     imageId: opts.imageId,
-    status: 'Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated',
+    status: ALL_IMAGE_STATUSES,
   });
   const image = (images.images?.image ?? []).find((i) => i.imageId === opts.imageId);
   if (!image) {

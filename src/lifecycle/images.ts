@@ -53,6 +53,22 @@ export interface SdkImage {
   tags?: { tag?: SdkTag[] };
 }
 
+/** One of the account's own images, in any status; undefined when the region has no such image. */
+export async function findSelfImage(
+  clients: CloudClients,
+  region: string,
+  imageId: string,
+): Promise<SdkImage | undefined> {
+  const body = await clients.call('ecs', 'DescribeImages', {
+    regionId: region,
+    imageId,
+    imageOwnerAlias: 'self',
+    status: ALL_IMAGE_STATUSES,
+    pageSize: 10,
+  });
+  return ((body.images?.image ?? []) as SdkImage[]).find((i) => i.imageId === imageId);
+}
+
 export function toImageRow(region: string, image: SdkImage, sharedAccounts: string[] = []): ImageRow {
   const tags = tagRecord(image.tags);
   const mappings = image.diskDeviceMappings?.diskDeviceMapping ?? [];

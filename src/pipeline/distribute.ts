@@ -5,12 +5,7 @@
  * copy in a region.
  */
 import { type Clock, type CloudClients, CloudError, newClientToken, realClock } from '../cloud/index.ts';
-import {
-  ALL_IMAGE_STATUSES,
-  describeRegionImages,
-  type SdkImage,
-  shareAccounts,
-} from '../lifecycle/images.ts';
+import { describeRegionImages, findSelfImage, type SdkImage, shareAccounts } from '../lifecycle/images.ts';
 import { createLimiter, type Limiter } from '../lifecycle/limit.ts';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../lifecycle/tags.ts';
 import { waitForCopy } from './distribution-wait.ts';
@@ -95,14 +90,7 @@ async function describeImage(
   region: string,
   imageId: string,
 ): Promise<Image | undefined> {
-  const body = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageId,
-    imageOwnerAlias: 'self',
-    status: ALL_IMAGE_STATUSES,
-    pageSize: 10,
-  });
-  return ((body.images?.image ?? []) as Image[]).find((i) => i.imageId === imageId);
+  return (await findSelfImage(clients, region, imageId)) as Image | undefined;
 }
 
 function message(err: unknown): string {

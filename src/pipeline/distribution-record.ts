@@ -4,9 +4,8 @@
  */
 import { dirname } from 'node:path';
 import { ExitCode, SindriError, UsageError } from '../cli/errors.ts';
-import type { CloudClients } from '../cloud/index.ts';
 import { openCloud } from '../lifecycle/context.ts';
-import { ALL_IMAGE_STATUSES, type SdkImage } from '../lifecycle/images.ts';
+import { findSelfImage } from '../lifecycle/images.ts';
 import {
   BUILD_ID_TAG,
   CONFIG_HASH_TAG,
@@ -114,21 +113,6 @@ export interface RunDistributionOptions {
   debug?: (line: string) => void;
 }
 
-async function describe(
-  clients: CloudClients,
-  region: string,
-  imageId: string,
-): Promise<SdkImage | undefined> {
-  const body = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageId,
-    imageOwnerAlias: 'self',
-    status: ALL_IMAGE_STATUSES,
-    pageSize: 10,
-  });
-  return ((body.images?.image ?? []) as SdkImage[]).find((i) => i.imageId === imageId);
-}
-
 export async function runDistribution(opts: RunDistributionOptions): Promise<DistributionResult> {
   const started = Date.now();
   const env = opts.env ?? process.env;
@@ -142,7 +126,7 @@ export async function runDistribution(opts: RunDistributionOptions): Promise<Dis
   const p = ctx.loaded.config.providers.packer;
   const region = opts.region ?? ctx.defaultRegion;
   const clients = await ctx.clients(region);
-  const image = await describe(clients, region, opts.imageId);
+  const image = await findSelfImage(clients, region, opts.imageId);
   if (!image) {
     throw new SindriError(`image ${opts.imageId} was not found in ${region}.`, {
       code: 'ImageNotFound',
