@@ -57,6 +57,12 @@ export interface DownloadOptions {
   retry?: Partial<DownloadRetryPolicy>;
   clock?: Clock;
   onProgress?: (p: TransferProgress) => void;
+  /**
+   * Called after every `reclaimEveryBytes` received (default 4 MiB): the CLI passes a garbage
+   * collection there, so the socket's spent chunks do not pile up until V8 decides to collect them.
+   */
+  reclaim?: () => void;
+  reclaimEveryBytes?: number;
   /** A connection dropped or failed and the download continues from `offset`. */
   onRetry?: (e: { attempt: number; offset: number; delayMs: number; reason: string }) => void;
 }
@@ -266,6 +272,8 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
         const onAbort = () => res.stream.destroy(abortReason(signal as AbortSignal));
         signal?.addEventListener('abort', onAbort, { once: true });
         let lastReport = 0;
+        const reclaimEvery = opts.reclaimEveryBytes ?? 4 * 1024 * 1024;
+        let nextReclaim = offset + reclaimEvery;
         try {
           for await (const chunk of res.stream) {
             const buf = chunk as Buffer;
@@ -274,6 +282,10 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
             crc.update(buf);
             md5?.update(buf);
             offset += buf.length;
+            if (opts.reclaim && offset >= nextReclaim) {
+              nextReclaim = offset + reclaimEvery;
+              opts.reclaim();
+            }
             const now = clock.now();
             if (now - lastReport >= 200) {
               lastReport = now;
