@@ -2,9 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SindriError } from '../cli/errors.ts';
+import { ConfigError } from '../config/errors.ts';
 import { type ConfigOverrides, type LoadedConfig, loadConfig } from '../config/load.ts';
+import { problemAt } from '../config/problem-at.ts';
 import { findPacker, PACKER_INSTALL_HINT, type PackerBinary } from '../packer/binary.ts';
-import { type RenderedTemplate, renderTemplate, writeTemplate } from '../render/render.ts';
+import { RenderError, type RenderedTemplate, renderTemplate, writeTemplate } from '../render/render.ts';
 
 export async function loadUserConfig(
   configPath: string | undefined,
@@ -29,12 +31,21 @@ export async function renderConfig(
   packer: PackerBinary,
   ids: { buildId: string; sindriVersion: string },
 ): Promise<RenderedTemplate> {
-  return renderTemplate(loaded.config, {
-    packerVersion: packer.version,
-    buildId: ids.buildId,
-    sindriVersion: ids.sindriVersion,
-    configDir: dirname(loaded.file),
-  });
+  try {
+    return await renderTemplate(loaded.config, {
+      packerVersion: packer.version,
+      buildId: ids.buildId,
+      sindriVersion: ids.sindriVersion,
+      configDir: dirname(loaded.file),
+    });
+  } catch (err) {
+    // What the builder cannot do is a configuration problem: point at the key in sindri.yaml, as
+    // `validate` does, whichever command rendered it.
+    if (err instanceof RenderError) {
+      throw new ConfigError(err.findings.map((f) => problemAt(loaded, f.path, f.message)));
+    }
+    throw err;
+  }
 }
 
 /** A private (0700) temporary directory holding the rendered template; `dispose` removes it. */
