@@ -62,6 +62,11 @@ export interface FaultSpec {
   action?: string;
   product?: Product;
   region?: string;
+  /**
+   * Only calls signed this way: `HMAC-SHA1` (packer's Go SDK, signature v1) or `ACS3-HMAC-SHA256`
+   * (the Node SDK's default), so faults can target one client when both use the same key.
+   */
+  signatureMethod?: string;
   /** Error code to answer with; omit for latency-only or drop faults. */
   code?: string;
   /** HTTP status; defaults from the code (Throttling* 400, ServiceUnavailable 503, InternalError 500, else 400). */
@@ -293,9 +298,15 @@ export class EmulatorAdmin {
   }
 
   /** The fault that hits this call, if any (consumes one of its `count`). */
-  pickFault(product: string, action: string, region: string | undefined): Fault | undefined {
+  pickFault(
+    product: string,
+    action: string,
+    region: string | undefined,
+    signatureMethod?: string,
+  ): Fault | undefined {
     for (const f of this.faults) {
       if (f.count !== undefined && f.hits >= f.count) continue;
+      if (f.signatureMethod !== undefined && f.signatureMethod !== signatureMethod) continue;
       if (f.product !== undefined && f.product !== product) continue;
       if (f.region !== undefined && f.region !== region) continue;
       let pattern = f.action ?? '*';

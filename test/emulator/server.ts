@@ -219,7 +219,7 @@ export class ApiServer {
       const key = this.authenticate(req, url, query, params, body, log);
       this.authorize(key, product, action);
 
-      const fault = this.admin.pickFault(product, action, region);
+      const fault = this.admin.pickFault(product, action, region, log.signatureMethod);
       const loseResponse = fault?.dropResponse === true;
       if (fault) {
         log.fault = fault.id;
