@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { ExitCode, SindriError } from '../cli/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
@@ -120,6 +120,26 @@ async function completeNetwork(clients: CloudClients, alibaba: AlibabaConfig): P
   alibaba.vpc_id = vpcId;
 }
 
+/** Distribution, with an interrupt turned into exit 130 and a record to resume from. */
+async function distributeOrStop(
+  signal: AbortSignal,
+  record: BuildRecord,
+  save: (r: BuildRecord) => Promise<void>,
+  options: Parameters<typeof distribute>[0],
+): Promise<void> {
+  try {
+    await distribute(options);
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    record.status = 'interrupted';
+    await save(record);
+    throw new InterruptedError(
+      'interrupted during distribution; copies already started keep going in the cloud.',
+      'run the same build again: it finds the image in the cache and continues the distribution',
+    );
+  }
+}
+
 /** Region → image ID of every image that is ready: the build region's and each finished copy. */
 function finishedImages(record: BuildRecord): Record<string, string> {
   const images: Record<string, string> = { [record.region]: record.imageId as string };
@@ -213,7 +233,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         ...rendered.packerArgs,
         `-on-error=${opts.onError}`,
         ...(opts.force ? ['-force'] : []),
-        ...opts.varFiles.map((f) => `-var-file=${f}`),
+        ...opts.varFiles.map((f) => `-var-file=${resolve(f)}`),
       ],
       env: packerEnv,
       signal: opts.signal,
@@ -281,7 +301,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       'distribute',
       `copying to ${copyRegions.length} region(s), sharing with ${p.alibaba.image_share_accounts.length} account(s)`,
     );
-    await distribute({
+    await distributeOrStop(opts.signal, record, save, {
       clients,
       record,
       copyRegions,

@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { DEFAULT_DELAYS, type Emulator, startEmulator } from '../emulator/index.ts';
+import { runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 describe('interrupting sindri packer build', () => {
@@ -74,5 +74,46 @@ describe('interrupting sindri packer build', () => {
       status: string;
     };
     assert.equal(record.status, 'interrupted');
+  });
+
+  it('SIGINT during distribution exits 130; the same build then resumes it with one copy per region', async () => {
+    // Real time, but only copies take any: 1.5 s each, long enough to interrupt.
+    const instant = Object.fromEntries(Object.keys(DEFAULT_DELAYS).map((k) => [k, 0]));
+    emulator.admin.setTimeScale(1);
+    emulator.admin.setDelays({ ...instant, imageCopy: 1.5 });
+    const config = join(dir, 'sindri.yaml');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8')
+        .replace('sindri-interrupted', 'sindri-interrupted-copy')
+        .concat('    alibaba:\n      image_copy_regions: [cn-shanghai, cn-beijing]\n'),
+    );
+    const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
+    let stderr = '';
+    let sent = false;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && /distribute\s+\S+: copying/.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    assert.ok(sent, `never reached distribution:\n${stderr}`);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /interrupted during distribution/);
+
+    emulator.admin.setDelays({ imageCopy: 0 });
+    const again = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    assert.equal(again.code, 0, again.stderr);
+    const result = JSON.parse(again.stdout) as { cached: boolean; images: Record<string, string> };
+    assert.equal(result.cached, true);
+    assert.deepEqual(Object.keys(result.images).sort(), ['cn-beijing', 'cn-hangzhou', 'cn-shanghai']);
+    for (const region of ['cn-shanghai', 'cn-beijing']) {
+      const copies = emulator.admin
+        .liveResources(region)
+        .images.filter((i) => i.name === 'sindri-interrupted-copy');
+      assert.equal(copies.length, 1, `${region}: ${JSON.stringify(copies)}`);
+    }
   });
 });
