@@ -224,6 +224,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     const packerEnv = cloud.packerEnv(credentials, region, opts.env);
     if (opts.debug) packerEnv.PACKER_LOG = '1';
     let lastScript = '';
+    let step = 0;
+    const steps = [...rendered.files.keys()].filter(
+      (f) => f.startsWith('scripts/') && f.endsWith('.sh'),
+    ).length;
     let lastPhase = '';
     const built = await runPackerBuild({
       packerPath: opts.packer.path,
@@ -246,6 +250,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         if (phase) lastPhase = phase;
         // packer reports a failed deletion and carries on: the resource stays and costs money.
         if (e.data[0] === 'error' && lastPhase === 'cleanup') cleanupErrors.push(text.trim());
+        if (script?.[1]) {
+          step++;
+          progress.phase('provision', `step ${step}/${Math.max(steps, step)}: ${script[1]}`);
+          return;
+        }
         for (const line of text.split('\n')) {
           const clean = line.replace(/^==> [^:]+: /, '').trim();
           if (!clean) continue;

@@ -46,7 +46,7 @@ describe('interrupting sindri packer build', () => {
     let sent = false;
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      if (!sent && /provision\s+Provisioning with/.test(stderr)) {
+      if (!sent && /provision\s+step \d+\//.test(stderr)) {
         sent = true;
         child.kill('SIGINT');
       }
