@@ -145,6 +145,29 @@ export function isReadAction(action: string): boolean {
   return READ_PREFIXES.some((p) => action.startsWith(p));
 }
 
+/**
+ * Mutations without a ClientToken that are safe to send again after a lost response: they set a state
+ * (attributes, share list, tags, resource group) rather than create something, or they delete, where
+ * every caller takes "not found" as done.
+ */
+const REPEATABLE_ACTIONS = new Set([
+  'ModifyImageAttribute',
+  'ModifyImageSharePermission',
+  'AddTags',
+  'RemoveTags',
+  'TagResources',
+  'UntagResources',
+  'JoinResourceGroup',
+  'DeleteImage',
+  'DeleteSnapshot',
+]);
+
+/** How safe an action is to repeat when it may have reached the server. */
+export function idempotencyOf(action: string, takesToken: boolean): Idempotency {
+  if (takesToken) return 'token';
+  return isReadAction(action) || REPEATABLE_ACTIONS.has(action) ? 'read' : 'mutation';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lazy SDK loading
 
@@ -279,7 +302,7 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
       const fields: Record<string, unknown> = { ...(request as Record<string, unknown> | undefined) };
       const takesToken = !!Model && 'clientToken' in Model.names();
       if (takesToken && !fields.clientToken) fields.clientToken = options.clientToken ?? newClientToken();
-      const idempotency: Idempotency = takesToken ? 'token' : isReadAction(action) ? 'read' : 'mutation';
+      const idempotency = idempotencyOf(action, takesToken);
       const result = await withRetry(
         async (attempt) => {
           const started = clock.now();
