@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { ExitCode, SindriError } from '../cli/errors.ts';
 import { type CloudClients, CloudError, waitFor } from '../cloud/index.ts';
 import { openCloud } from '../lifecycle/context.ts';
-import { type DownloadResult, downloadObject, type TransferProgress } from './download.ts';
+import type { DownloadResult, TransferProgress } from './download.ts';
 import { createOssClient, type ObjectInfo, type OssClient } from './oss-client.ts';
 import { formatOssUrl, parseOssUrl } from './oss-url.ts';
 
@@ -40,8 +40,6 @@ export interface RunExportOptions {
   onDownloadProgress?: (p: TransferProgress) => void;
   onDownloadRetry?: (e: { attempt: number; offset: number; delayMs: number; reason: string }) => void;
   downloadRetry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  /** Frees memory during the download (see DownloadOptions.reclaim). */
-  reclaim?: () => void;
 }
 
 export interface ExportResult {
@@ -61,6 +59,8 @@ export interface ExportResult {
   /** The task was started by an earlier attempt whose reply was lost, and adopted. */
   adoptedTask: boolean;
   download?: DownloadResult;
+  /** Peak resident memory of the process that did the download (it runs apart from the CLI). */
+  downloadMaxRssBytes?: number;
 }
 
 interface Task {
@@ -275,19 +275,25 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
     await mkdir(dir, { recursive: true });
     const dest = join(dir, basename(key));
     say(`downloading ${result.url} to ${dest}`);
-    result.download = await downloadObject({
-      oss,
-      bucket: loc.bucket,
-      key,
-      dest,
-      info,
-      ...(opts.force ? { force: true } : {}),
+    const { downloadInWorker } = await import('./download-worker.ts');
+    const { maxRssBytes, ...download } = await downloadInWorker({
+      job: {
+        region,
+        bucket: loc.bucket,
+        key,
+        dest,
+        info,
+        ...(opts.force ? { force: true } : {}),
+        ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
+      },
+      credentials,
+      env: opts.env ?? process.env,
       ...(signal ? { signal } : {}),
-      ...(opts.downloadRetry ? { retry: opts.downloadRetry } : {}),
       ...(opts.onDownloadProgress ? { onProgress: opts.onDownloadProgress } : {}),
       ...(opts.onDownloadRetry ? { onRetry: opts.onDownloadRetry } : {}),
-      ...(opts.reclaim ? { reclaim: opts.reclaim } : {}),
     });
+    result.download = download;
+    result.downloadMaxRssBytes = maxRssBytes;
   }
   return result;
 }

@@ -1,17 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 
-/**
- * A way to run V8's garbage collector from here: without it, the spent socket chunks of a download
- * (external memory) pile up by tens of MiB before V8 collects them.
- */
-async function collector(): Promise<() => void> {
-  const [v8, vm] = await Promise.all([import('node:v8'), import('node:vm')]);
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
-  return () => gc({ type: 'major' });
-}
-
 export default class Export extends SindriCommand {
   static override summary = 'Export an image to OSS, and optionally download it (resumable, verified)';
   static override description =
@@ -88,7 +77,6 @@ An earlier export of the same image in the same format under the prefix is reuse
         timeoutMs: flags.timeout * 1000,
         signal: abort.signal,
         ...(debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
-        ...(flags.download ? { reclaim: await collector() } : {}),
         onInfo: (line) => this.info(line),
         onTaskProgress: (percent, status) => {
           task.update(percent, status);
@@ -114,9 +102,17 @@ An earlier export of the same image in the same format under the prefix is reuse
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       const usage = process.resourceUsage();
+      const { downloadMaxRssBytes, ...shown } = result;
       return {
-        ...result,
-        ...(debug ? { debug: { maxRssBytes: usage.maxRSS * 1024 } } : {}),
+        ...shown,
+        ...(debug
+          ? {
+              debug: {
+                maxRssBytes: usage.maxRSS * 1024,
+                ...(downloadMaxRssBytes ? { downloadMaxRssBytes } : {}),
+              },
+            }
+          : {}),
       };
     } finally {
       task.done();
