@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { ExitCode, SindriError } from '../cli/errors.ts';
 import { type CloudClients, CloudError, waitFor } from '../cloud/index.ts';
 import { openCloud } from '../lifecycle/context.ts';
+import { findSelfImage } from '../lifecycle/images.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
 import { createOssClient, type ObjectInfo, type OssClient } from './oss-client.ts';
 import { formatOssUrl, parseOssUrl } from './oss-url.ts';
@@ -138,14 +139,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const clients = await ctx.clients(region);
   const signal = opts.signal;
 
-  const images = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageId: opts.imageId,
-    imageOwnerAlias: 'self',
-    status: 'Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated',
-    pageSize: 10,
-  });
-  const image = (images.images?.image ?? []).find((i) => i.imageId === opts.imageId);
+  const image = await findSelfImage(clients, region, opts.imageId);
   if (!image)
     throw new SindriError(`image ${opts.imageId} was not found among your own images in ${region}.`, {
       code: 'InvalidImageId.NotFound',
