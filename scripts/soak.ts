@@ -1,0 +1,33 @@
+/**
+ * The fault soak: `npm run soak -- [--runs 50] [--rate 0.2] [--no-packer-faults]`. Prints runs,
+ * faults, retries, duplicates and leaks; exits 1 unless every run succeeded cleanly. See test/soak/soak.ts.
+ */
+import { parseArgs } from 'node:util';
+import { startEmulator } from '../test/emulator/index.ts';
+import { formatReport, runSoak } from '../test/soak/soak.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '0.2' },
+    'no-packer-faults': { type: 'boolean', default: false },
+  },
+});
+const emulator = await startEmulator();
+try {
+  const report = await runSoak(emulator, {
+    runs: Number(values.runs),
+    faultRate: Number(values.rate),
+    packerFaults: !values['no-packer-faults'],
+    onRun: (line) => console.log(line),
+  });
+  console.log(`\n${formatReport(report)}`);
+  const clean =
+    report.succeeded === report.runs &&
+    report.leaks.length === 0 &&
+    report.duplicates.length === 0 &&
+    report.secretLeaks.length === 0;
+  process.exitCode = clean ? 0 : 1;
+} finally {
+  await emulator.stop();
+}
