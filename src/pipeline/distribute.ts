@@ -284,6 +284,12 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
   };
   const copyLimit = createLimiter(Math.max(1, opts.concurrency ?? DEFAULT_COPY_CONCURRENCY));
   await Promise.all(targets.map((region) => copyLimit(() => copyOne(region))));
+  // Sharing and retention calls do not watch the signal: stop between the steps instead of carrying on.
+  const stopIfAborted = () => {
+    if (opts.signal?.aborted)
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+  };
+  stopIfAborted();
 
   // With encryption, the build region's image is the encrypted copy; the intermediate goes once every
   // copy is there (until then a resume may still need it).
@@ -348,6 +354,7 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
     await opts.save(record);
   }
 
+  stopIfAborted();
   if (opts.retention && (opts.retention.keep !== undefined || opts.retention.deleteAfterDays !== undefined)) {
     const exclude = new Set<string>([state.sourceImageId, ...homes.map(([, id]) => id)]);
     for (const entry of Object.values(record.regions)) if (entry.imageId) exclude.add(entry.imageId);
@@ -370,6 +377,7 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
     }
   }
 
+  stopIfAborted();
   record.status = distributionErrors(record).length > 0 ? 'failed' : 'done';
   await opts.save(record);
   return record;
