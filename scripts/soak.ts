@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../test/emulator/index.ts';
+import { CASES, judgeCase, runCase } from '../test/interrupt/matrix.ts';
 import { formatReport, runSoak } from '../test/soak/soak.ts';
 
 const { values } = parseArgs({
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '50' },
     rate: { type: 'string', default: '0.2' },
     'no-packer-faults': { type: 'boolean', default: false },
+    'no-interrupts': { type: 'boolean', default: false },
   },
 });
 const emulator = await startEmulator();
@@ -27,7 +29,20 @@ try {
     report.leaks.length === 0 &&
     report.duplicates.length === 0 &&
     report.secretLeaks.length === 0;
-  process.exitCode = clean ? 0 : 1;
+  let interruptsClean = true;
+  if (!values['no-interrupts']) {
+    // The interrupt matrix on the same emulator: SIGINT at each phase, then the same command again.
+    const finalImages = new Set<string>();
+    console.log('\ninterrupt matrix (SIGINT, then the same command again):');
+    for (const c of CASES) {
+      const wrong = judgeCase(await runCase(emulator, c, finalImages));
+      if (wrong.length > 0) interruptsClean = false;
+      console.log(
+        `  ${c.phase}: ${wrong.length === 0 ? 'exit 130, no leaks, resumed to completion' : wrong.join('; ')}`,
+      );
+    }
+  }
+  process.exitCode = clean && interruptsClean ? 0 : 1;
 } finally {
   await emulator.stop();
 }
