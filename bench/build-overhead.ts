@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../test/emulator/index.ts';
 import { runPackerBuild } from '../test/emulator/packer-harness.ts';
 import { emulatorEnv } from '../test/helpers/cloud-env.ts';
+import { summary } from './lib.ts';
 
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -85,6 +86,15 @@ try {
   console.log(
     `\noverhead ${((s - p) / 1000).toFixed(2)} s (target <= 1 s): ${s - p <= 1000 ? 'met' : 'MISSED'}`,
   );
+  summary({
+    bench: 'build',
+    measure: `sindri packer build (overhead ${((s - p) / 1000).toFixed(2)} s)`,
+    value: s,
+    baseline: p,
+    baselineLabel: 'packer build alone',
+    unit: 'ms',
+    target: 'overhead <= 1 s',
+  });
 } finally {
   await emulator.stop();
   rmSync(work, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { waitForCopy } from '../src/pipeline/distribution-wait.ts';
 import { saveRecord } from '../src/pipeline/record.ts';
 import { builtImage, copiesIn, HOME_REGION, harness } from '../test/distribution/helpers.ts';
 import { startEmulator } from '../test/emulator/index.ts';
+import { summary } from './lib.ts';
 
 const REGIONS = ['cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'ap-southeast-1', 'eu-central-1'];
 const copyTimes = process.argv
@@ -70,6 +71,16 @@ for (const T of TIMES) {
     console.log(
       `| ${T} ms | ${REGIONS.length}${encrypted ? ' + encrypted in the build region' : ''} | ${Math.round(wall)} ms | ${(wall / T).toFixed(2)} | ${Math.min(...polls)}–${Math.max(...polls)} | ${fixedBackoff(T)} |`,
     );
+    if (T === TIMES[1] && !encrypted)
+      summary({
+        bench: 'distribution',
+        measure: `${REGIONS.length} parallel copies of ${T} ms each`,
+        value: wall,
+        baseline: T,
+        baselineLabel: 'one copy',
+        unit: 'ms',
+        target: '<= 1.5',
+      });
   }
 }
 await h.dispose();
@@ -100,4 +111,14 @@ for (const minutes of [2, 10, 30]) {
   console.log(
     `| ${minutes} min | ${result.polls} | +${((result.elapsedMs - T) / 1000).toFixed(1)} s | ${fixedBackoff(T)} |`,
   );
+  if (minutes === 10)
+    summary({
+      bench: 'polling',
+      measure: 'status polls per wait, 10 min copy',
+      value: result.polls,
+      baseline: Number(fixedBackoff(T).split(' ')[0]),
+      baselineLabel: 'fixed 200 ms ×1.5 backoff (cap 15 s)',
+      unit: 'polls',
+      target: '< 1',
+    });
 }

@@ -43,3 +43,18 @@ export function printTable(title: string, rows: Timing[], baseline: Timing): voi
     );
   }
 }
+
+export interface SummaryRow {
+  bench: string;
+  measure: string;
+  value: number;
+  baseline: number;
+  baselineLabel: string;
+  unit: string;
+  target?: string;
+}
+
+/** One machine-readable line per figure, collected by bench/all.ts into one table. */
+export function summary(row: SummaryRow): void {
+  console.log(`BENCH ${JSON.stringify(row)}`);
+}

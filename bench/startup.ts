@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printTable, timeCommand } from './lib.ts';
+import { printTable, summary, timeCommand } from './lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'run.js');
@@ -37,6 +37,15 @@ try {
     console.log(
       `\nsindri --version: ${ratio.toFixed(2)}x node -e 0 (target <= 2x): ${ratio <= 2 ? 'met' : 'MISSED'}`,
     );
+    summary({
+      bench: 'startup',
+      measure: 'sindri --version',
+      value: version.medianMs,
+      baseline: baseline.medianMs,
+      baselineLabel: 'node -e 0',
+      unit: 'ms',
+      target: '<= 2',
+    });
   }
 } finally {
   rmSync(cacheDir, { recursive: true, force: true });
