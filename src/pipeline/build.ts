@@ -140,6 +140,25 @@ async function distributeOrStop(
   }
 }
 
+/** The API actions behind packer's clean-up messages ("Error cleaning up keypair", ...). */
+const CLEANUP_ACTIONS: Array<[RegExp, string[]]> = [
+  [/key ?pair/i, ['ecs:DetachKeyPair', 'ecs:DeleteKeyPairs']],
+  [/eip/i, ['ecs:UnassociateEipAddress', 'ecs:ReleaseEipAddress']],
+  [/instance/i, ['ecs:DeleteInstance']],
+  [/security group/i, ['ecs:DeleteSecurityGroup']],
+  [/vswitch/i, ['ecs:DeleteVSwitch']],
+  [/vpc/i, ['ecs:DeleteVpc']],
+];
+
+export function cleanupActions(messages: string[]): string[] {
+  const actions = new Set<string>();
+  for (const m of messages) {
+    for (const [pattern, names] of CLEANUP_ACTIONS)
+      if (pattern.test(m)) for (const n of names) actions.add(n);
+  }
+  return actions.size > 0 ? [...actions] : ['the Delete* actions of the resources above'];
+}
+
 /** Region → image ID of every image that is ready: the build region's and each finished copy. */
 function finishedImages(record: BuildRecord): Record<string, string> {
   const images: Record<string, string> = { [record.region]: record.imageId as string };
@@ -378,7 +397,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       new SindriError(
         `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}`,
         {
-          hint: 'delete them by hand (sindri packer doctor shows missing permissions); they cost money while they exist',
+          hint: `delete them by hand; they cost money while they exist. Check that the credentials may call ${cleanupActions(cleanupErrors).join(', ')} (sindri packer doctor checks the policy)`,
           code: 'CleanupFailed',
         },
       ),
