@@ -318,6 +318,27 @@ describe('images', () => {
     assert.match(r.fix ?? '', /--force/);
     expect(await check('image-name', { config: c, force: true }), 'warn', /--force replaces it/);
   });
+
+  test('an image sindri built under the name warns that the cache reuses it, unless the cache is off', async () => {
+    const root = await rootClients(emu);
+    const vm = await root.call('ecs', 'CreateInstance', {
+      regionId: 'cn-hangzhou',
+      imageId: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd',
+      instanceType: 'ecs.g6.xlarge',
+      securityGroupId: net.openSg,
+      vSwitchId: net.vswitchId,
+    });
+    await root.call('ecs', 'CreateImage', {
+      regionId: 'cn-hangzhou',
+      instanceId: vm.instanceId,
+      imageName: 'doctor-cached',
+      tag: [{ key: 'ManagedBy', value: 'sindri' }],
+    } as never);
+    const cached = config({ name: 'doctor-cached' });
+    expect(await check('image-name', { config: cached }), 'warn', /reuses it from the cache/);
+    cached.providers.packer.build.cache = false;
+    expect(await check('image-name', { config: cached }), 'fail', /already exists/);
+  });
 });
 
 describe('quotas', () => {

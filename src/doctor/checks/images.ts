@@ -75,6 +75,17 @@ export const imageName: Check = {
     if (ctx.force) {
       return { status: 'warn', detail: `${p.image_name} exists (${ids}); --force replaces it` };
     }
+    const bySindri = same.every((i) =>
+      (i.tags?.tag ?? []).some((t) => t.tagKey === 'ManagedBy' && t.tagValue === 'sindri'),
+    );
+    if (p.build.cache && bySindri) {
+      // The build's cache reuses an image of the same configuration instead of building again.
+      return {
+        status: 'warn',
+        detail: `${p.image_name} exists (${ids}): a build of the same configuration reuses it from the cache`,
+        fix: 'after changing the configuration, build with --force or choose a new providers.packer.image_name',
+      };
+    }
     return {
       status: 'fail',
       detail: `an image named ${p.image_name} already exists in ${ctx.region} (${ids})`,
