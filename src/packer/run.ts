@@ -119,3 +119,26 @@ export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBu
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * `packer init` for packer >= 1.7, where the alicloud builder is a plugin named in the template's
+ * required_plugins block. Installs into packer's plugin directory; a no-op when it is already there.
+ */
+export async function packerInit(opts: {
+  packerPath: string;
+  dir: string;
+  file: string;
+  env: Record<string, string | undefined>;
+}): Promise<{ ok: boolean; output: string }> {
+  const { execa } = await import('execa');
+  const r = await execa(opts.packerPath, ['init', opts.file], {
+    cwd: opts.dir,
+    env: { ...opts.env, ...PACKER_BASE_ENV },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: 300_000,
+  });
+  return { ok: r.exitCode === 0, output: r.all ?? '' };
+}

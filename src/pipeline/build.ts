@@ -5,8 +5,8 @@ import { ExitCode, SindriError } from '../cli/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { AlibabaConfig } from '../config/types.ts';
-import type { PackerBinary } from '../packer/binary.ts';
-import { runPackerBuild } from '../packer/run.ts';
+import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
+import { packerInit, runPackerBuild } from '../packer/run.ts';
 import { writeTemplate } from '../render/render.ts';
 import { distribute, distributionErrors } from './distribute.ts';
 import { savedRecord } from './distribution-record.ts';
@@ -242,6 +242,23 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     await writeTemplate(rendered, workDir);
     const packerEnv = cloud.packerEnv(credentials, region, opts.env);
     if (opts.debug) packerEnv.PACKER_LOG = '1';
+    if (packerSupportsRequiredPlugins(opts.packer.version)) {
+      progress.detail('packer init: installing the alicloud plugin');
+      const init = await packerInit({
+        packerPath: opts.packer.path,
+        dir: workDir,
+        file: rendered.mainFile,
+        env: packerEnv,
+      });
+      if (!init.ok) {
+        record.status = 'failed';
+        await save(record);
+        throw new SindriError(`packer init failed:\n${clients.redact(init.output.trim())}`, {
+          hint: 'packer >= 1.7 downloads the alicloud plugin from GitHub; without network access install it with `packer plugins install github.com/hashicorp/alicloud`, or use packer 1.6.x',
+          code: 'PackerInitFailed',
+        });
+      }
+    }
     let lastScript = '';
     let step = 0;
     const steps = [...rendered.files.keys()].filter(

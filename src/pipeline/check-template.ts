@@ -1,7 +1,9 @@
+import { SindriError } from '../cli/errors.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { problemAt } from '../config/problem-at.ts';
-import type { PackerBinary } from '../packer/binary.ts';
+import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
+import { packerInit } from '../packer/run.ts';
 import { annotateDiagnostics, packerValidate } from '../packer/validate.ts';
 import { DEFAULT_BUILD_ID, RenderError } from '../render/render.ts';
 import { renderConfig, writeToPrivateDir } from './prepare.ts';
@@ -49,6 +51,21 @@ export async function checkRenderedTemplate(
   const workdir = await writeToPrivateDir(rendered);
   try {
     const region = loaded.config.providers.packer.alibaba.region;
+    if (!opts.syntaxOnly && packerSupportsRequiredPlugins(packer.version)) {
+      // A full validate of packer >= 1.7 needs the alicloud plugin installed.
+      const init = await packerInit({
+        packerPath: packer.path,
+        dir: workdir.dir,
+        file: rendered.mainFile,
+        env: validateEnv(region),
+      });
+      if (!init.ok) {
+        throw new SindriError(`packer init failed:\n${init.output.trim()}`, {
+          hint: 'install the plugin with `packer plugins install github.com/hashicorp/alicloud`, or validate with --syntax-only',
+          code: 'PackerInitFailed',
+        });
+      }
+    }
     const result = await packerValidate(workdir.dir, rendered.mainFile, {
       syntaxOnly: opts.syntaxOnly,
       env: validateEnv(region),

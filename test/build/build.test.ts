@@ -220,6 +220,7 @@ describe('sindri packer build against the emulator with the real packer', () => 
       const run = await runSindri(['packer', 'build'], { cwd: dir, env });
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stderr, /packer build failed while running \S*docker\S*\.sh/);
+      assert.match(run.stderr, /docker: command not found/, 'the tail of the script output');
       assert.doesNotMatch(run.stderr, STACK_TRACE);
       assert.deepEqual(leakedBuildResources(emulator), []);
     } finally {
