@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { formatReport, PACKER_SIGNATURE, runSoak, SDK_SIGNATURE } from './soak.ts';
+import { formatReport, runSoak } from './soak.ts';
 
 describe('fault soak (short; npm run soak -- --runs 50 for the long one)', () => {
   let emulator: Emulator;
@@ -18,9 +18,16 @@ describe('fault soak (short; npm run soak -- --runs 50 for the long one)', () =>
     assert.deepEqual(report.duplicates, []);
     assert.deepEqual(report.secretLeaks, []);
     assert.ok(report.faults.sindri > 0 && report.calls.packer > 0, text);
-    // Faults reached the client they were meant for: errors only on sindri's calls, latency on packer's.
-    const log = emulator.admin.requestLog().filter((e) => e.fault);
-    assert.ok(log.some((e) => e.signatureMethod === SDK_SIGNATURE && e.status !== 200));
-    for (const e of log.filter((x) => x.signatureMethod === PACKER_SIGNATURE)) assert.equal(e.status, 200);
+    // Faults reached the client they were meant for (the emulator matches the signature method):
+    // errors only on sindri's calls, latency only on packer's.
+    const kinds = Object.keys(report.faults.byKind);
+    assert.ok(
+      kinds.some((k) => /^sindri (Throttling|InternalError|ServiceUnavailable|drop)/.test(k)),
+      text,
+    );
+    assert.deepEqual(
+      kinds.filter((k) => k.startsWith('packer ') && k !== 'packer latency'),
+      [],
+    );
   });
 });

@@ -222,6 +222,37 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
   };
   inject(sindriFaults(rate, maxLatencyMs));
   if (opts.packerFaults ?? true) inject(packerFaults(rate, maxLatencyMs));
+  // The emulator keeps at most 20,000 log entries: count per run, then clear.
+  const account = () => {
+    const entries = emulator.admin.requestLog();
+    for (const entry of entries) {
+      if (!entry.action) continue;
+      const who =
+        entry.signatureMethod === SDK_SIGNATURE
+          ? 'sindri'
+          : entry.signatureMethod === PACKER_SIGNATURE
+            ? 'packer'
+            : undefined;
+      if (!who) continue;
+      report.calls[who]++;
+      if (entry.fault) {
+        report.faults[who]++;
+        const kind = `${who} ${faultIds.get(entry.fault) ?? entry.fault}`;
+        report.faults.byKind[kind] = (report.faults.byKind[kind] ?? 0) + 1;
+      }
+    }
+    // The signing key ID is the one thing the emulator may see (as accessKeyId, and as AccessKeyId
+    // among the parameters of a v1 signature).
+    const log = JSON.stringify(
+      entries.map(({ accessKeyId: _, params: { AccessKeyId: __, ...params }, ...rest }) => ({
+        ...rest,
+        params,
+      })),
+    );
+    if (log.includes(CANARY_SECRET) || log.includes(CANARY_KEY_ID))
+      report.secretLeaks.push('the emulator request log holds a canary outside the signing key ID');
+    emulator.admin.clearRequestLog();
+  };
   emulator.admin.clearRequestLog();
   const dirs: string[] = [];
   try {
@@ -233,8 +264,16 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
       const build = await run(['packer', 'build', '--json', '--debug'], dir, env);
       const problems: string[] = [];
       let result: BuildJson | undefined;
-      if (build.code !== 0) problems.push(`build exit ${build.code}: ${build.stdout.slice(0, 1500)}`);
-      else result = JSON.parse(build.stdout) as BuildJson;
+      if (build.code !== 0) {
+        problems.push(`build exit ${build.code}: ${build.stdout.slice(0, 1500)}`);
+        // The run counts as failed; the same command again must finish it, so later runs start clean.
+        const resumed = await run(['packer', 'build', '--json'], dir, env);
+        if (resumed.code === 0) {
+          for (const id of Object.values((JSON.parse(resumed.stdout) as BuildJson).images))
+            finalImages.add(id);
+          problems.push('(the same command again finished it)');
+        } else problems.push(`the re-run exited ${resumed.code} too`);
+      } else result = JSON.parse(build.stdout) as BuildJson;
       let again: { code: number | null; stdout: string; stderr: string } | undefined;
       if (result) {
         for (const id of Object.values(result.images)) finalImages.add(id);
@@ -257,6 +296,7 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
           join(opts.keepOutput, `run-${i}.log`),
           [build.stdout, build.stderr, again?.stdout ?? '', again?.stderr ?? ''].join('\n=====\n'),
         );
+      account();
       const leaks = leaksIn(emulator, finalImages);
       report.leaks.push(...leaks.map((l) => `run ${i}: ${l}`));
       for (const out of [build, again]) {
@@ -283,34 +323,6 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
     rmSync(env.HOME as string, { recursive: true, force: true });
     for (const id of faultIds.keys()) emulator.admin.clearFaults(id);
   }
-  for (const entry of emulator.admin.requestLog()) {
-    if (!entry.action) continue;
-    const who =
-      entry.signatureMethod === SDK_SIGNATURE
-        ? 'sindri'
-        : entry.signatureMethod === PACKER_SIGNATURE
-          ? 'packer'
-          : undefined;
-    if (!who) continue;
-    report.calls[who]++;
-    if (entry.fault) {
-      report.faults[who]++;
-      const kind = `${who} ${faultIds.get(entry.fault) ?? entry.fault}`;
-      report.faults.byKind[kind] = (report.faults.byKind[kind] ?? 0) + 1;
-    }
-  }
-  // The signing key ID is the one thing the emulator may see (as accessKeyId, and as AccessKeyId among
-  // the parameters of a v1 signature).
-  const log = JSON.stringify(
-    emulator.admin
-      .requestLog()
-      .map(({ accessKeyId: _, params: { AccessKeyId: __, ...params }, ...rest }) => ({
-        ...rest,
-        params,
-      })),
-  );
-  if (log.includes(CANARY_SECRET) || log.includes(CANARY_KEY_ID))
-    report.secretLeaks.push('the emulator request log holds a canary outside the signing key ID');
   report.seconds = Math.round((performance.now() - started) / 100) / 10;
   return report;
 }
