@@ -1,5 +1,5 @@
 /**
- * The fault soak: `npm run soak -- [--runs 50] [--rate 0.2] [--no-packer-faults]`. Prints runs,
+ * The fault soak: `npm run soak -- [--runs 50] [--rate 0.2] [--attempts 8] [--no-packer-faults]`. Prints runs,
  * faults, retries, duplicates and leaks; exits 1 unless every run succeeded cleanly. See test/soak/soak.ts.
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '50' },
     rate: { type: 'string', default: '0.2' },
     'no-packer-faults': { type: 'boolean', default: false },
+    attempts: { type: 'string', default: '8' },
     'no-interrupts': { type: 'boolean', default: false },
   },
 });
@@ -21,6 +22,7 @@ try {
     runs: Number(values.runs),
     faultRate: Number(values.rate),
     packerFaults: !values['no-packer-faults'],
+    retryAttempts: Number(values.attempts),
     onRun: (line) => console.log(line),
   });
   console.log(`\n${formatReport(report)}`);

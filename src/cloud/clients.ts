@@ -3,6 +3,7 @@ import type * as EcsSdk from '@alicloud/ecs20140526';
 import type * as RamSdk from '@alicloud/ram20150501';
 import type * as StsSdk from '@alicloud/sts20150401';
 import type * as VpcSdk from '@alicloud/vpc20160428';
+import { UsageError } from '../cli/errors.ts';
 import { abortReason, type Clock, realClock } from './clock.ts';
 import { credentialSecrets, type ResolvedCredentials } from './credentials.ts';
 import {
@@ -246,6 +247,17 @@ function methodName(action: string): string {
   return `${action.charAt(0).toLowerCase()}${action.slice(1)}WithOptions`;
 }
 
+/** `SINDRI_RETRY_ATTEMPTS`: attempts per API call (the first included), for flaky networks. */
+export function attemptsFromEnv(env: NodeJS.ProcessEnv): Partial<RetryPolicy> {
+  const raw = env.SINDRI_RETRY_ATTEMPTS;
+  if (raw === undefined || raw === '') return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 20) {
+    throw new UsageError(`SINDRI_RETRY_ATTEMPTS must be a whole number from 1 to 20, got "${raw}".`);
+  }
+  return { maxAttempts: n };
+}
+
 /**
  * The client factory for ECS, VPC, RAM and STS. Cheap to call: each SDK is imported on the
  * first call to its product.
@@ -253,7 +265,7 @@ function methodName(action: string): string {
 export async function createClients(opts: CreateClientsOptions): Promise<CloudClients> {
   const env = opts.env ?? process.env;
   const overrides = resolveEndpointOverrides(env, opts.endpoints);
-  const policy = retryPolicy(opts.retry);
+  const policy = retryPolicy({ ...attemptsFromEnv(env), ...opts.retry });
   const clock = opts.clock ?? realClock;
   const secrets = credentialSecrets(opts.credentials);
   const scrub = (t: string) => redact(t, secrets);

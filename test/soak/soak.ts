@@ -39,6 +39,8 @@ export interface SoakOptions {
   packerFaults?: boolean;
   /** Injected latency spike (default 800 ms). */
   maxLatencyMs?: number;
+  /** Attempts per API call, as SINDRI_RETRY_ATTEMPTS (default 8). */
+  retryAttempts?: number;
   onRun?: (line: string) => void;
   /** Keep each run's output (stdout and stderr of both commands) in this directory. */
   keepOutput?: string;
@@ -202,7 +204,13 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
     policies: ['AdministratorAccess'],
     accessKeys: [{ accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET }],
   });
-  const env = emulatorEnv(emulator.url, { accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET });
+  // At 20% faults on every call, 5 attempts (the default) run out about once per 3,000 calls; a soak
+  // makes over 200 calls a run, so it uses the documented setting for unreliable networks.
+  const env = emulatorEnv(
+    emulator.url,
+    { accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET },
+    { SINDRI_RETRY_ATTEMPTS: String(opts.retryAttempts ?? 8) },
+  );
   const report: SoakReport = {
     runs: opts.runs,
     succeeded: 0,
