@@ -77,9 +77,10 @@ const SNIPPETS = [
   '"; rm -rf / #',
 ];
 
-type Edit = (lines: string[]) => string[];
+export type Edit = (lines: string[]) => string[];
 
-const editArb: fc.Arbitrary<Edit> = fc.oneof(
+/** One edit of a YAML text's lines: delete, duplicate, insert a snippet, replace a value, re-indent, truncate. */
+export const lineEdit: fc.Arbitrary<Edit> = fc.oneof(
   fc.nat().map(
     (i): Edit =>
       (ls) =>
@@ -118,7 +119,7 @@ const editArb: fc.Arbitrary<Edit> = fc.oneof(
 );
 
 /** Replaces the `pick`-th node of a parsed document (in visiting order) with `value`. */
-function replaceValue(doc: unknown, pick: number, value: unknown): unknown {
+export function replaceValue(doc: unknown, pick: number, value: unknown): unknown {
   let n = 0;
   const visit = (v: unknown): unknown => {
     if (v && typeof v === 'object') {
@@ -219,7 +220,7 @@ export function generateCases(count: number, seed = 20260705): FuzzCase[] {
   const rest = count - cases.length;
   if (rest <= 0) return cases;
   const textEdits = fc
-    .tuple(fc.nat({ max: bases.length - 1 }), fc.array(editArb, { minLength: 1, maxLength: 5 }))
+    .tuple(fc.nat({ max: bases.length - 1 }), fc.array(lineEdit, { minLength: 1, maxLength: 5 }))
     .map(([b, edits]) => edits.reduce((ls, e) => e(ls), (bases[b] as string).split('\n')).join('\n'));
   const values = fc
     .tuple(
