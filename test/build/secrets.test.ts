@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { filesBelow } from '../helpers/files.ts';
 
 const CANARY_KEY_ID = 'LTAI-FAKE-CANARY-7f3a9c2e51';
 const CANARY_SECRET = 'canary-secret-Q9v2Lw7xT4nZ8pRb';
-
-function filesBelow(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesBelow(path) : [path];
-  });
-}
 
 describe('credentials stay secret during a build', () => {
   let emulator: Emulator;

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { runSindri, STACK_TRACE } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { filesBelow } from '../helpers/files.ts';
 
 const KEY_ID = 'LTAI-FAKE-CMDCANARY-93ac1f';
 const SECRET = 'cmd-canary-secret-Hx4Vb8Nq2Lp7';
-
-function filesBelow(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesBelow(path) : [path];
-  });
-}
 
 /** Day-2 commands, their failures and --debug, with canary credentials and faults on the way. */
 const COMMANDS: string[][] = [

@@ -16,13 +16,14 @@
  * each build.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator, FaultSpec } from '../emulator/index.ts';
 import type { Image, Snapshot } from '../emulator/state.ts';
 import { sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { filesBelow } from '../helpers/files.ts';
 
 export const SDK_SIGNATURE = 'ACS3-HMAC-SHA256';
 export const PACKER_SIGNATURE = 'HMAC-SHA1';
@@ -137,13 +138,6 @@ function run(
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function filesBelow(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesBelow(path) : [path];
   });
 }
 
