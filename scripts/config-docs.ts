@@ -3,7 +3,6 @@
  *   node scripts/config-docs.ts          write the file
  *   node scripts/config-docs.ts --check  exit 1 if the committed file is out of date
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,18 +168,6 @@ export function renderConfigDocs(): string {
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
-/** The committed file is biome-formatted (aligned tables): format through the project's biome. */
-export function formatMarkdown(text: string): string {
-  return execFileSync(
-    join(packageRoot, 'node_modules', '.bin', 'biome'),
-    ['format', '--stdin-file-path=docs/configuration.md'],
-    {
-      input: text,
-      encoding: 'utf8',
-    },
-  );
-}
-
 /** Compare generated and committed docs without caring about table padding. */
 export function normaliseMarkdown(text: string): string {
   return text
@@ -210,6 +197,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exit(1);
     }
   } else {
-    writeFileSync(docsFile, formatMarkdown(text));
+    writeFileSync(docsFile, text);
   }
 }

@@ -75,6 +75,8 @@ export interface AlibabaConfig {
   user_data?: string;
   user_data_file?: string;
   resource_group_id?: string;
+  /** A profile of ~/.aliyun/config.json or ~/.alibabacloud/credentials, tried before any other source. */
+  credentials_profile?: string;
   endpoints?: EndpointsConfig;
 }
 

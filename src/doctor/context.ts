@@ -45,7 +45,13 @@ export function createDoctorContext(opts: ContextOptions): DoctorContext {
 
   const session = once<CloudSession>(async () => {
     const cloud = await import('../cloud/index.ts');
-    const credentials = await cloud.resolveCredentials({ env: opts.env, home: opts.home, region });
+    const profile = config?.providers.packer.alibaba.credentials_profile;
+    const credentials = await cloud.resolveCredentials({
+      env: opts.env,
+      home: opts.home,
+      region,
+      ...(profile ? { profile } : {}),
+    });
     const endpoints = config?.providers.packer.alibaba.endpoints;
     const clients = await cloud.createClients({
       credentials,

@@ -64,7 +64,12 @@ export async function openCloud(opts: ContextOptions = {}): Promise<CloudContext
   const cloud = await import('../cloud/index.ts');
   let creds: Promise<ResolvedCredentials> | undefined;
   const credentials = () => {
-    creds ??= cloud.resolveCredentials({ env, home: env.HOME ?? homedir(), region });
+    creds ??= cloud.resolveCredentials({
+      env,
+      home: env.HOME ?? homedir(),
+      region,
+      ...(alibaba?.credentials_profile ? { profile: alibaba.credentials_profile } : {}),
+    });
     return creds;
   };
   const byRegion = new Map<string, Promise<CloudClients>>();

@@ -88,6 +88,7 @@ async function connect(opts: BuildOptions) {
     env: opts.env,
     home: homedir(),
     region: alibaba.region,
+    ...(alibaba.credentials_profile ? { profile: alibaba.credentials_profile } : {}),
   });
   const clients = await cloud.createClients({
     credentials,
