@@ -139,6 +139,19 @@ const OPTIONAL_ALIBABA_KEYS = [
 ] as const;
 
 /**
+ * The configuration as far as it decides the image: how sindri reaches the cloud (credentials profile,
+ * endpoints) does not, so changing it keeps the cache.
+ */
+function hashableConfig(config: SindriConfig): SindriConfig {
+  const {
+    credentials_profile: _profile,
+    endpoints: _endpoints,
+    ...alibaba
+  } = config.providers.packer.alibaba;
+  return { ...config, providers: { packer: { ...config.providers.packer, alibaba } } };
+}
+
+/**
  * Renders the Packer template and its scripts. Pure apart from reading templates/ and the user's
  * scripts and uploads under `configDir`; throws RenderError when the configuration asks for something
  * the builder cannot do (see builderFindings).
@@ -308,7 +321,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
   // The hash covers everything the image is made of, including the template as rendered with an empty
   // hash; the final template differs from that only in the hash values themselves.
   files.set(MAIN_FILE, template(view('')));
-  const configHash = computeConfigHash({ config, files, uploads: uploadDigests });
+  const configHash = computeConfigHash({ config: hashableConfig(config), files, uploads: uploadDigests });
   files.set(MAIN_FILE, template(view(configHash)));
 
   return {

@@ -180,6 +180,16 @@ describe('the configuration hash', () => {
     assert.notEqual((await renderTemplate(moved, FULL_OPTS)).configHash, full);
   });
 
+  it('does not depend on how sindri reaches the cloud (credentials profile, endpoints)', async () => {
+    const base = (await renderTemplate(guideProduction(), RENDER_OPTS)).configHash;
+    const cfg = guideProduction();
+    cfg.providers.packer.alibaba.credentials_profile = 'image-builder';
+    cfg.providers.packer.alibaba.endpoints = { ecs: 'http://127.0.0.1:8080' };
+    assert.equal((await renderTemplate(cfg, RENDER_OPTS)).configHash, base);
+    cfg.providers.packer.alibaba.instance_type = 'ecs.g7.xlarge';
+    assert.notEqual((await renderTemplate(cfg, RENDER_OPTS)).configHash, base);
+  });
+
   it('does not depend on where the configuration lives', async () => {
     const r = await renderTemplate(fullConfig(), FULL_OPTS);
     assert.ok(!(r.files.get('sindri.pkr.hcl') as string).includes(FIXTURE_DIR));
