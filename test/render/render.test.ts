@@ -186,7 +186,7 @@ describe('the configuration hash', () => {
     cfg.providers.packer.alibaba.credentials_profile = 'image-builder';
     cfg.providers.packer.alibaba.endpoints = { ecs: 'http://127.0.0.1:8080' };
     assert.equal((await renderTemplate(cfg, RENDER_OPTS)).configHash, base);
-    cfg.providers.packer.alibaba.instance_type = 'ecs.g7.xlarge';
+    cfg.providers.packer.alibaba.instance_type = 'ecs.c6.xlarge';
     assert.notEqual((await renderTemplate(cfg, RENDER_OPTS)).configHash, base);
   });
 
