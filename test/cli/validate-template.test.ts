@@ -18,7 +18,11 @@ describe('sindri packer validate', () => {
     it(`passes the real packer validate for ${config}`, async () => {
       const result = await runSindri(['packer', 'validate', '--config', config, '--json']);
       assert.equal(result.code, 0, result.stdout + result.stderr);
-      const out = JSON.parse(result.stdout) as { valid: boolean; packer: { version: string }; configHash: string };
+      const out = JSON.parse(result.stdout) as {
+        valid: boolean;
+        packer: { version: string };
+        configHash: string;
+      };
       assert.equal(out.valid, true);
       assert.match(out.packer.version, /^\d+\.\d+\.\d+/);
       assert.match(out.configHash, /^[0-9a-f]{64}$/);
@@ -36,7 +40,14 @@ describe('sindri packer validate', () => {
   });
 
   it('applies flags over the file: a bad --region is reported against the flag with exit 2', async () => {
-    const result = await runSindri(['packer', 'validate', '--config', 'sindri.example.yaml', '--region', 'mars-1']);
+    const result = await runSindri([
+      'packer',
+      'validate',
+      '--config',
+      'sindri.example.yaml',
+      '--region',
+      'mars-1',
+    ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--region/);
   });
@@ -64,19 +75,34 @@ describe('sindri packer template', () => {
       const path = join(f.parentPath, f.name);
       assert.equal(statSync(path).mode & 0o077, 0, `${path} is readable by others`);
       const text = (await import('node:fs')).readFileSync(path, 'utf8');
-      assert.ok(!text.includes(secret) && !text.includes('LTAI-FAKE-CANARY-TEMPLATE'), `${path} holds a credential`);
+      assert.ok(
+        !text.includes(secret) && !text.includes('LTAI-FAKE-CANARY-TEMPLATE'),
+        `${path} holds a credential`,
+      );
     }
   });
 
   it('prints the HCL to stdout with --out -', async () => {
-    const result = await runSindri(['packer', 'template', '--config', 'test/fixtures/config/guide-basic.yaml', '--out', '-']);
+    const result = await runSindri([
+      'packer',
+      'template',
+      '--config',
+      'test/fixtures/config/guide-basic.yaml',
+      '--out',
+      '-',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /source "alicloud-ecs" "sindri" \{/);
     assert.match(result.stdout, /instance_type\s+= "ecs\.g6\.xlarge"/);
   });
 
   it('writes into a new private temporary directory by default', async () => {
-    const result = await runSindri(['packer', 'template', '--config', 'test/fixtures/config/guide-basic.yaml']);
+    const result = await runSindri([
+      'packer',
+      'template',
+      '--config',
+      'test/fixtures/config/guide-basic.yaml',
+    ]);
     assert.equal(result.code, 0, result.stderr);
     const dir = result.stdout.trim();
     made.push(dir);
