@@ -3,8 +3,10 @@ import { after, before, beforeEach, test } from 'node:test';
 import ssh2 from 'ssh2';
 import {
   type Emulator,
+  EXPORT_ROLE,
   ROOT_ACCESS_KEY_ID,
   ROOT_ACCESS_KEY_SECRET,
+  ROOT_ACCOUNT_ID,
   SECOND_ACCESS_KEY_ID,
   SECOND_ACCESS_KEY_SECRET,
   SECOND_ACCOUNT_ID,
@@ -459,6 +461,9 @@ test('ExportImage creates a task that DescribeTasks and DescribeTaskAttribute fo
   const image = await c.ecs.createImage(
     new $Ecs.CreateImageRequest({ regionId: REGION, instanceId, imageName: 'export-me' }),
   );
+  // ECS writes the export with its RAM role into an existing bucket.
+  emu.oss.createBucket('sindri-exports');
+  emu.admin.seedAccount({ accountId: ROOT_ACCOUNT_ID, roles: [{ roleName: EXPORT_ROLE }] });
   emu.admin.setTimeScale(1);
   const exp = await c.ecs.exportImage(
     new $Ecs.ExportImageRequest({
