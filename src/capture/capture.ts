@@ -10,6 +10,7 @@ import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE, VERSION_TAG } from '../
 import { newBuildId } from '../pipeline/build.ts';
 import { distribute } from '../pipeline/distribute.ts';
 import { type BuildRecord, buildDir, saveRecord } from '../pipeline/record.ts';
+import { deleteImagesNamed } from '../pipeline/replace.ts';
 
 export const CAPTURED_FROM_TAG = 'sindri:captured-from';
 
@@ -113,38 +114,16 @@ export async function runCapture(opts: RunCaptureOptions): Promise<CaptureResult
     say(`note: ${opts.instanceId} is running; the image is crash-consistent (use --stop for a clean one)`);
   }
 
-  const replaced: string[] = [];
-  for (const img of taken) {
-    await clients.call('ecs', 'DeleteImage', {
-      regionId: region,
-      imageId: img.imageId as string,
-      force: true,
-    });
-    replaced.push(img.imageId as string);
-    say(`--force: deleted the earlier image ${img.imageId} named ${name}`);
-  }
-  if (opts.force && taken.length > 0) {
-    // The earlier image's copies hold the name in the copy regions: sindri's own ones go too.
-    for (const r of ctx.loaded?.config.providers.packer.alibaba.image_copy_regions ?? []) {
-      if (r === region) continue;
-      const rc = await ctx.clients(r);
-      const body = await rc.call('ecs', 'DescribeImages', {
-        regionId: r,
-        imageName: name,
-        imageOwnerAlias: 'self',
-        pageSize: 100,
-      });
-      for (const img of body.images?.image ?? []) {
-        const managed = (img.tags?.tag ?? []).some(
-          (t) => t.tagKey === MANAGED_BY_KEY && t.tagValue === MANAGED_BY_VALUE,
-        );
-        if (img.imageName !== name || !img.imageId || !managed) continue;
-        await rc.call('ecs', 'DeleteImage', { regionId: r, imageId: img.imageId, force: true });
-        replaced.push(img.imageId);
-        say(`--force: deleted the earlier copy ${img.imageId} in ${r}`);
-      }
-    }
-  }
+  const replaced =
+    opts.force && taken.length > 0
+      ? await deleteImagesNamed({
+          clientsFor: (r) => ctx.clients(r),
+          region,
+          name,
+          copyRegions: ctx.loaded?.config.providers.packer.alibaba.image_copy_regions ?? [],
+          say,
+        })
+      : [];
 
   const buildId = newBuildId();
   // Tagged like a built image: the user's tags, then sindri's own, which win.

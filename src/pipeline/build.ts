@@ -14,6 +14,7 @@ import { renderConfig } from './prepare.ts';
 import type { ProgressSink } from './progress.ts';
 import { phaseOf } from './progress.ts';
 import { type BuildRecord, buildDir, saveRecord } from './record.ts';
+import { deleteImagesNamed } from './replace.ts';
 
 export interface BuildOptions {
   loaded: LoadedConfig;
@@ -207,10 +208,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Saved under the record's own build ID: a cache hit continues the record of the build it reuses.
   const save = (r: BuildRecord) => saveRecord(buildDir(dirname(opts.loaded.file), r.buildId), r);
 
-  if (p.build.cache && !opts.force) {
-    const hits = await selfImages(clients, region, {
-      tag: [{ key: 'sindri:config-hash', value: rendered.configHash }],
-    });
+  // Both preflight look-ups at once: the cache, and an image already holding the name.
+  const useCache = p.build.cache && !opts.force;
+  const [hits, sameName] = await Promise.all([
+    useCache
+      ? selfImages(clients, region, { tag: [{ key: 'sindri:config-hash', value: rendered.configHash }] })
+      : Promise.resolve([]),
+    selfImages(clients, region, { imageName: p.image_name }),
+  ]);
+  if (useCache) {
     const hit = hits[0];
     if (hit) {
       progress.detail(`cache hit: ${hit.imageId} was built from the same configuration`);
@@ -229,10 +235,17 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   }
   const cleanupErrors: string[] = [];
   if (!record.cached) {
-    const same = await selfImages(clients, region, { imageName: p.image_name });
-    if (same.length > 0 && !opts.force) {
+    if (sameName.length > 0 && opts.force) {
+      await deleteImagesNamed({
+        clientsFor: async () => clients,
+        region,
+        name: p.image_name,
+        copyRegions: p.alibaba.image_copy_regions,
+        say: (line) => progress.detail(line),
+      });
+    } else if (sameName.length > 0) {
       throw new SindriError(
-        `an image named ${p.image_name} already exists in ${region} (${same[0]?.imageId}).`,
+        `an image named ${p.image_name} already exists in ${region} (${sameName[0]?.imageId}).`,
         {
           hint: 'use --force to replace it, or change providers.packer.image_name',
           code: 'ImageNameTaken',
@@ -273,7 +286,6 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       args: [
         ...rendered.packerArgs,
         `-on-error=${opts.onError}`,
-        ...(opts.force ? ['-force'] : []),
         ...opts.varFiles.map((f) => `-var-file=${resolve(f)}`),
       ],
       env: packerEnv,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -172,6 +172,32 @@ describe('sindri packer build against the emulator with the real packer', () => 
         (r) => r.action === 'CreateInstance' || r.action === 'RunInstances' || r.action === 'CopyImage',
       );
     assert.deepEqual(creates, []);
+  });
+
+  it('refuses a changed configuration under a taken image name, and replaces the image with --force', async () => {
+    const dir = workdir();
+    writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-name' });
+    const first = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    assert.equal(first.code, 0, first.stderr);
+    const old = (JSON.parse(first.stdout) as BuildJson).imageId;
+    // Same name, another instance type: not a cache hit, so the name is taken.
+    writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-name' });
+    const config = join(dir, 'sindri.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('ecs.g6.large', 'ecs.g6.xlarge'));
+    const taken = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    assert.equal(taken.code, 1, taken.stderr);
+    const error = (JSON.parse(taken.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'ImageNameTaken');
+    assert.ok(error.message.includes(old));
+    const forced = await runSindri(['packer', 'build', '--force', '--json'], { cwd: dir, env });
+    assert.equal(forced.code, 0, forced.stderr);
+    const named = emulator.admin
+      .liveResources('cn-hangzhou')
+      .images.filter((i) => i.name === 'sindri-e2e-name');
+    assert.deepEqual(
+      named.map((i) => i.id),
+      [(JSON.parse(forced.stdout) as BuildJson).imageId],
+    );
   });
 
   it('uses an existing VSwitch named without its VPC, as in the guide', async () => {
