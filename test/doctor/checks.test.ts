@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { policyDocument, requiredActions } from '../../src/doctor/actions.ts';
 import { type CheckResult, runDoctor } from '../../src/doctor/index.ts';
+import { EXPORT_ROLE, ROOT_ACCOUNT_ID } from '../emulator/index.ts';
 import {
   cloudEnv,
   config,
@@ -341,6 +342,19 @@ describe('images', () => {
   });
 });
 
+describe('export role', () => {
+  test('a missing role warns (only export needs it); a present one passes', async () => {
+    expect(await check('export-role'), 'warn', /AliyunECSImageExportDefaultRole does not exist/);
+    emu.admin.seedAccount({ accountId: ROOT_ACCOUNT_ID, roles: [{ roleName: EXPORT_ROLE }] });
+    expect(await check('export-role'), 'pass', /AliyunECSImageExportDefaultRole exists \(acs:ram::/);
+  });
+
+  test('a caller that may not read RAM gets a warning, not a failure', async () => {
+    const u = emu.admin.createRamUser({ userName: 'no-ram-read', policies: ['AliyunECSFullAccess'] });
+    expect(await check('export-role', { keys: u }), 'warn', /could not look the role up/);
+  });
+});
+
 describe('quotas', () => {
   test('room for what the build creates passes', async () => {
     expect(await check('quotas', { config: config() }), 'pass', /EIP \d+\/20/);
@@ -480,12 +494,13 @@ describe('the runner', () => {
     const c = config({
       alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
     });
+    emu.admin.seedAccount({ accountId: ROOT_ACCOUNT_ID, roles: [{ roleName: EXPORT_ROLE }] });
     const report = await runDoctor({ env: cloudEnv(emu, ROOT), home, config: c });
     assert.deepEqual(
       report.checks.filter((r) => r.status !== 'pass').map((r) => `${r.id}: ${r.detail}`),
       [],
     );
     assert.equal(report.ok, true);
-    assert.equal(report.checks.length, 12);
+    assert.equal(report.checks.length, 13);
   });
 });

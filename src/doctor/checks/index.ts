@@ -1,5 +1,6 @@
 import type { Check } from '../types.ts';
 import { credentials } from './credentials.ts';
+import { exportRole } from './export-role.ts';
 import { imageName, sourceImage } from './images.ts';
 import { instanceType } from './instance-type.ts';
 import { securityGroup, vswitch } from './network.ts';
@@ -22,4 +23,5 @@ export const CHECKS: readonly Check[] = [
   imageName,
   quotas,
   ram,
+  exportRole,
 ];
