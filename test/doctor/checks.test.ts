@@ -31,6 +31,24 @@ before(async () => {
 });
 after(() => emu.stop());
 
+/** A custom image of the given name in cn-hangzhou, made from an instance as a user would. */
+async function makeImage(imageName: string, tag: Array<{ key: string; value: string }> = []): Promise<void> {
+  const root = await rootClients(emu);
+  const vm = await root.call('ecs', 'CreateInstance', {
+    regionId: 'cn-hangzhou',
+    imageId: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd',
+    instanceType: 'ecs.g6.xlarge',
+    securityGroupId: net.openSg,
+    vSwitchId: net.vswitchId,
+  });
+  await root.call('ecs', 'CreateImage', {
+    regionId: 'cn-hangzhou',
+    instanceId: vm.instanceId,
+    imageName,
+    tag,
+  } as never);
+}
+
 async function check(
   id: string,
   opts: {
@@ -301,19 +319,7 @@ describe('images', () => {
   test('a free image name passes; a taken one fails, or warns with --force', async () => {
     const c = config({ name: 'doctor-taken' });
     expect(await check('image-name', { config: c }), 'pass', /is free/);
-    const root = await rootClients(emu);
-    const vm = await root.call('ecs', 'CreateInstance', {
-      regionId: 'cn-hangzhou',
-      imageId: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd',
-      instanceType: 'ecs.g6.xlarge',
-      securityGroupId: net.openSg,
-      vSwitchId: net.vswitchId,
-    });
-    await root.call('ecs', 'CreateImage', {
-      regionId: 'cn-hangzhou',
-      instanceId: vm.instanceId,
-      imageName: 'doctor-taken',
-    });
+    await makeImage('doctor-taken');
     const r = await check('image-name', { config: c });
     expect(r, 'fail', /already exists/);
     assert.match(r.fix ?? '', /--force/);
@@ -321,20 +327,7 @@ describe('images', () => {
   });
 
   test('an image sindri built under the name warns that the cache reuses it, unless the cache is off', async () => {
-    const root = await rootClients(emu);
-    const vm = await root.call('ecs', 'CreateInstance', {
-      regionId: 'cn-hangzhou',
-      imageId: 'ubuntu_22_04_x64_20G_alibase_20240130.vhd',
-      instanceType: 'ecs.g6.xlarge',
-      securityGroupId: net.openSg,
-      vSwitchId: net.vswitchId,
-    });
-    await root.call('ecs', 'CreateImage', {
-      regionId: 'cn-hangzhou',
-      instanceId: vm.instanceId,
-      imageName: 'doctor-cached',
-      tag: [{ key: 'ManagedBy', value: 'sindri' }],
-    } as never);
+    await makeImage('doctor-cached', [{ key: 'ManagedBy', value: 'sindri' }]);
     const cached = config({ name: 'doctor-cached' });
     expect(await check('image-name', { config: cached }), 'warn', /reuses it from the cache/);
     cached.providers.packer.build.cache = false;
