@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { canaryEnv } from '../helpers/cloud-env.ts';
 import { filesBelow } from '../helpers/files.ts';
 
 const CANARY_KEY_ID = 'LTAI-FAKE-CANARY-7f3a9c2e51';
@@ -18,12 +18,11 @@ describe('credentials stay secret during a build', () => {
 
   before(async () => {
     emulator = await startEmulator();
-    emulator.admin.createRamUser({
+    env = canaryEnv(emulator, {
       userName: 'canary',
-      policies: ['AdministratorAccess'],
-      accessKeys: [{ accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET }],
+      accessKeyId: CANARY_KEY_ID,
+      accessKeySecret: CANARY_SECRET,
     });
-    env = emulatorEnv(emulator.url, { accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET });
     dir = mkdtempSync(join(tmpdir(), 'sindri-canary-'));
     writeFileSync(
       join(dir, 'sindri.yaml'),

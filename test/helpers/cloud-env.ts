@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET } from '../emulator/accounts.ts';
+import type { Emulator } from '../emulator/index.ts';
 import { isolatedEnv } from './cli.ts';
 
 /**
@@ -27,4 +28,22 @@ export function emulatorEnv(
     NO_PROXY: '127.0.0.1,localhost',
     ...extra,
   });
+}
+
+/**
+ * A RAM user with full access whose access keys are the given canary values, and the environment of
+ * a sindri process signing with them: for tests that prove the keys never show up anywhere.
+ */
+export function canaryEnv(
+  emulator: Emulator,
+  canary: { userName: string; accessKeyId: string; accessKeySecret: string },
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  const keys = { accessKeyId: canary.accessKeyId, accessKeySecret: canary.accessKeySecret };
+  emulator.admin.createRamUser({
+    userName: canary.userName,
+    policies: ['AdministratorAccess'],
+    accessKeys: [keys],
+  });
+  return emulatorEnv(emulator.url, keys, extra);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { runSindri, STACK_TRACE } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { canaryEnv } from '../helpers/cloud-env.ts';
 import { filesBelow } from '../helpers/files.ts';
 
 const KEY_ID = 'LTAI-FAKE-CMDCANARY-93ac1f';
@@ -39,12 +39,7 @@ describe('canary credentials in every other command, its errors and --debug', ()
   let dir: string;
   before(async () => {
     emulator = await startEmulator();
-    emulator.admin.createRamUser({
-      userName: 'canary',
-      policies: ['AdministratorAccess'],
-      accessKeys: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET }],
-    });
-    env = emulatorEnv(emulator.url, { accessKeyId: KEY_ID, accessKeySecret: SECRET });
+    env = canaryEnv(emulator, { userName: 'canary', accessKeyId: KEY_ID, accessKeySecret: SECRET });
     dir = mkdtempSync(join(tmpdir(), 'sindri-secrets-'));
     writeFileSync(
       join(dir, 'sindri.yaml'),

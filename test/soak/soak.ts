@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Emulator, FaultSpec } from '../emulator/index.ts';
 import type { Image, Snapshot } from '../emulator/state.ts';
 import { sindriBin } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { canaryEnv } from '../helpers/cloud-env.ts';
 import { filesBelow } from '../helpers/files.ts';
 
 export const SDK_SIGNATURE = 'ACS3-HMAC-SHA256';
@@ -193,16 +193,11 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
   const rate = opts.faultRate ?? 0.2;
   const maxLatencyMs = opts.maxLatencyMs ?? 800;
   const say = opts.onRun ?? (() => {});
-  emulator.admin.createRamUser({
-    userName: 'soak',
-    policies: ['AdministratorAccess'],
-    accessKeys: [{ accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET }],
-  });
   // At 20% faults on every call, 5 attempts (the default) run out about once per 3,000 calls; a soak
   // makes over 200 calls a run, so it uses the documented setting for unreliable networks.
-  const env = emulatorEnv(
-    emulator.url,
-    { accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET },
+  const env = canaryEnv(
+    emulator,
+    { userName: 'soak', accessKeyId: CANARY_KEY_ID, accessKeySecret: CANARY_SECRET },
     { SINDRI_RETRY_ATTEMPTS: String(opts.retryAttempts ?? 8) },
   );
   const report: SoakReport = {
