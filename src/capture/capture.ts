@@ -61,12 +61,7 @@ export function defaultCaptureName(instanceName: string, now = new Date()): stri
 
 export async function runCapture(opts: RunCaptureOptions): Promise<CaptureResult> {
   const say = opts.onInfo ?? (() => {});
-  const ctx = await openCloud({
-    configPath: opts.configPath,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    ...(opts.debug ? { debug: opts.debug } : {}),
-  });
+  const ctx = await openCloud(opts);
   const region = opts.region ?? ctx.defaultRegion;
   const clients = await ctx.clients(region);
   const signal = opts.signal;

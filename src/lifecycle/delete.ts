@@ -354,11 +354,7 @@ export interface RunDeleteOptions extends DeleteOptions {
 }
 
 export async function runDelete(opts: RunDeleteOptions): Promise<DeleteResult> {
-  const ctx = await openCloud({
-    configPath: opts.configPath,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-  });
+  const ctx = await openCloud(opts);
   return deleteImages(ctx, { ...opts, journalFile: opts.journalFile ?? journalPath(opts.env) });
 }
 

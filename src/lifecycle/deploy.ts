@@ -383,10 +383,6 @@ export interface RunDeployOptions extends DeployOptions {
 }
 
 export async function runDeploy(opts: RunDeployOptions): Promise<DeployResult> {
-  const ctx: CloudContext = await openCloud({
-    configPath: opts.configPath,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-  });
+  const ctx: CloudContext = await openCloud(opts);
   return deploy(ctx, opts);
 }

@@ -23,11 +23,7 @@ export async function targetRegions(
 }
 
 export async function runList(opts: RunListOptions): Promise<ListResult> {
-  const ctx = await openCloud({
-    configPath: opts.configPath,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-  });
+  const ctx = await openCloud(opts);
   const regions = await targetRegions(ctx, opts);
   return listImages(ctx, {
     regions,

@@ -129,12 +129,7 @@ export function checksumOf(info: ObjectInfo): ExportResult['checksum'] {
 export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const loc = parseOssUrl(opts.to, '--to');
   const say = opts.onInfo ?? (() => {});
-  const ctx = await openCloud({
-    configPath: opts.configPath,
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    ...(opts.debug ? { debug: opts.debug } : {}),
-  });
+  const ctx = await openCloud(opts);
   const region = opts.region ?? ctx.defaultRegion;
   const clients = await ctx.clients(region);
   const signal = opts.signal;
