@@ -253,6 +253,22 @@ export interface CloudErrorInit {
   retryable?: boolean;
   attempts?: number;
   recommend?: string;
+  /** `ecs:CopyImage`: the action RAM refused (from AccessDeniedDetail, or the call itself). */
+  deniedAction?: string;
+}
+
+/** Codes by which RAM refuses a call. */
+export function isPermissionDenied(code: string | undefined): boolean {
+  return code === 'Forbidden.RAM' || code === 'Forbidden' || code === 'NoPermission';
+}
+
+/** The hint for a refused call that names the action to allow. */
+export function deniedActionHint(actions: readonly string[]): ErrorHint {
+  const list = actions.join(', ');
+  return {
+    meaning: `The RAM identity may not call ${list}.`,
+    fix: `Allow ${list} in a policy attached to the RAM user or role; \`sindri packer doctor --print-policy\` prints the minimal policy for this configuration.`,
+  };
 }
 
 /**
@@ -269,6 +285,7 @@ export class CloudError extends Error {
   readonly attempts: number;
   readonly recommend: string | undefined;
   readonly hint: ErrorHint | undefined;
+  readonly deniedAction: string | undefined;
 
   constructor(init: CloudErrorInit) {
     super(init.message);
@@ -281,7 +298,16 @@ export class CloudError extends Error {
     this.retryable = init.retryable ?? false;
     this.attempts = init.attempts ?? 1;
     this.recommend = init.recommend;
-    this.hint = hintFor(init.code);
+    this.deniedAction = isPermissionDenied(init.code)
+      ? (init.deniedAction ?? (init.product && init.action ? `${init.product}:${init.action}` : undefined))
+      : undefined;
+    this.hint = this.deniedAction ? deniedActionHint([this.deniedAction]) : hintFor(init.code);
+  }
+
+  /** `Forbidden.RAM: <message>`, naming the refused action when there is one. */
+  summary(): string {
+    const denied = this.deniedAction ? ` (may not call ${this.deniedAction})` : '';
+    return `${this.code}${denied}: ${this.message}`;
   }
 
   toJSON(): Record<string, unknown> {
@@ -291,6 +317,7 @@ export class CloudError extends Error {
       requestId: this.requestId,
       product: this.product,
       action: this.action,
+      ...(this.deniedAction ? { deniedAction: this.deniedAction } : {}),
       statusCode: this.statusCode,
       retryable: this.retryable,
       attempts: this.attempts,
@@ -411,6 +438,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
       action: ctx.action ?? err.action,
       attempts: ctx.attempts ?? err.attempts,
       retryable: ctx.retryable ?? err.retryable,
+      ...(err.deniedAction ? { deniedAction: err.deniedAction } : {}),
     });
   }
   const data = prop(err, 'data');
@@ -427,6 +455,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
       requestId: str(prop(data, 'RequestId')) ?? str(prop(err, 'requestId')),
       statusCode,
       recommend: str(prop(data, 'Recommend')),
+      deniedAction: str(prop(prop(data, 'AccessDeniedDetail'), 'AuthAction')),
     });
   }
   const net = networkCode(err);

@@ -94,8 +94,17 @@ async function describeImage(
 }
 
 function message(err: unknown): string {
-  if (err instanceof CloudError) return `${err.code}: ${err.message}`;
+  if (err instanceof CloudError) return err.summary();
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The actions RAM refused, from errors recorded by `message` (`… (may not call ecs:CopyImage): …`). */
+export function deniedActionsIn(errors: readonly string[]): string[] {
+  return [
+    ...new Set(
+      errors.flatMap((e) => [...e.matchAll(/may not call ([\w-]+:\w+)/g)].map((m) => m[1] as string)),
+    ),
+  ];
 }
 
 function batches<T>(items: T[], size: number): T[][] {

@@ -170,7 +170,7 @@ export async function applyRetention(opts: ApplyRetentionOptions): Promise<Reten
             say(`${region}: left ${action.imageId} (${action.name}) alone: ${action.reason}`);
           }
         } catch (err) {
-          action.error = err instanceof CloudError ? `${err.code}: ${err.message}` : String(err);
+          action.error = err instanceof CloudError ? err.summary() : String(err);
           say(`${region}: ${action.action} ${action.imageId} failed: ${action.error}`);
         }
       }

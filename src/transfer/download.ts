@@ -168,7 +168,7 @@ function interrupted(dest: string): SindriError {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof CloudError) return `${err.code}: ${err.message}`;
+  if (err instanceof CloudError) return err.summary();
   const e = err as { code?: string; message?: string };
   return e?.code ? `${e.code}: ${e.message ?? ''}` : String(e?.message ?? err);
 }

@@ -78,6 +78,35 @@ describe('toCloudError and describeCloudError', () => {
     assert.match(text, /Request ID: REQ-9/);
   });
 
+  it('names the action RAM refused: from AccessDeniedDetail, else the call itself', () => {
+    const detailed = Object.assign(sdkError(403, 'Forbidden.RAM', 'User not authorized.'), {
+      data: {
+        Code: 'Forbidden.RAM',
+        Message: 'User not authorized.',
+        RequestId: 'REQ-9',
+        AccessDeniedDetail: { AuthAction: 'vpc:DescribeVpcs', NoPermissionType: 'ImplicitDeny' },
+      },
+    });
+    const e = toCloudError(detailed, { product: 'ecs', action: 'DescribeVpcs' });
+    assert.equal(e.deniedAction, 'vpc:DescribeVpcs');
+    assert.equal(e.summary(), 'Forbidden.RAM (may not call vpc:DescribeVpcs): User not authorized.');
+    assert.match(
+      describeCloudError(e),
+      /may not call vpc:DescribeVpcs\.\n {2}Fix: Allow vpc:DescribeVpcs in a policy/,
+    );
+    assert.equal(toCloudError(e).deniedAction, 'vpc:DescribeVpcs', 'kept when re-wrapped');
+    assert.equal(e.toJSON().deniedAction, 'vpc:DescribeVpcs');
+
+    const plain = toCloudError(sdkError(403, 'Forbidden.RAM', 'User not authorized.'), {
+      product: 'ecs',
+      action: 'CopyImage',
+    });
+    assert.equal(plain.deniedAction, 'ecs:CopyImage');
+    const other = toCloudError(sdkError(400, 'InvalidZoneId', 'x'), { product: 'ecs', action: 'CopyImage' });
+    assert.equal(other.deniedAction, undefined, 'only refusals name a denied action');
+    assert.equal(other.summary(), 'InvalidZoneId: x');
+  });
+
   it('shows the raw code, message and request ID for unknown codes', () => {
     const text = describeCloudError(sdkError(400, 'Some.NewCode', 'Something new happened.'));
     assert.match(text, /Some\.NewCode: Something new happened\./);

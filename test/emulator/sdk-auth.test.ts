@@ -129,12 +129,17 @@ describe('RAM authorization', () => {
     );
     assert.equal(denied.code, 'Forbidden.RAM');
     assert.equal(denied.statusCode, 403);
-    assert.match(denied.message, /ecs:DescribeInstances/);
+    // As the real API: the message does not name the action, AccessDeniedDetail does.
+    assert.doesNotMatch(denied.message, /DescribeInstances/);
+    assert.equal(
+      (denied.data.AccessDeniedDetail as { AuthAction?: string }).AuthAction,
+      'ecs:DescribeInstances',
+    );
     const implicit = await sdkError(
       c.ecs.createImage(new $Ecs.CreateImageRequest({ regionId: 'cn-hangzhou', snapshotId: 's-x' })),
     );
     assert.equal(implicit.code, 'Forbidden.RAM');
-    assert.match(implicit.message, /ecs:CreateImage/);
+    assert.equal((implicit.data.AccessDeniedDetail as { AuthAction?: string }).AuthAction, 'ecs:CreateImage');
     assert.equal(emu.admin.liveResources().images.length, 0);
 
     const who = await c.sts.getCallerIdentity();

@@ -427,7 +427,8 @@ export class ApiServer {
     if (decision !== 'Allow')
       throw new ApiError(
         'Forbidden.RAM',
-        `User not authorized to operate on the specified resource, or this API doesn't support RAM. (action: ${names[0]})`,
+        // As the real API: the message does not name the action; AccessDeniedDetail does.
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
         403,
         {
           AccessDeniedDetail: {
