@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ExitCode, SindriError } from '../cli/errors.ts';
+import { deniedActionHint } from '../cloud/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { AlibabaConfig } from '../config/types.ts';
+import { type ApiRefusal, routeThroughWatch, startApiWatch } from '../packer/api-watch.ts';
 import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { packerInit, runPackerBuild } from '../packer/run.ts';
 import { writeTemplate } from '../render/render.ts';
-import { distribute, distributionErrors } from './distribute.ts';
+import { deniedActionsIn, distribute, distributionErrors } from './distribute.ts';
 import { savedRecord } from './distribution-record.ts';
+import { probePackerReads } from './permission-probe.ts';
 import { renderConfig } from './prepare.ts';
 import type { ProgressSink } from './progress.ts';
 import { phaseOf } from './progress.ts';
@@ -161,6 +164,37 @@ export function cleanupActions(messages: string[]): string[] {
   return actions.size > 0 ? [...actions] : ['the Delete* actions of the resources above'];
 }
 
+interface Refusal extends ApiRefusal {
+  /** Refused while packer was cleaning up: the resource it meant to delete is still there. */
+  inCleanup: boolean;
+}
+
+/** `Forbidden.RAM: RAM refused ecs:X (request ID …)` and the actions, for refused packer calls. */
+function refusalSummary(refusals: Refusal[]): { actions: string[]; sentence: string } | undefined {
+  if (refusals.length === 0) return undefined;
+  const actions = [...new Set(refusals.map((r) => `ecs:${r.action}`))];
+  const codes = [...new Set(refusals.map((r) => r.code))].join(', ');
+  const ids = [...new Set(refusals.flatMap((r) => (r.requestId ? [r.requestId] : [])))];
+  return {
+    actions,
+    sentence: `${codes}: RAM refused packer's call to ${actions.join(', ')}${ids.length > 0 ? ` (request ID ${ids.join(', ')})` : ''}.`,
+  };
+}
+
+/** The build failed because RAM refused one of packer's calls. */
+function refusedError(refusals: Refusal[]): SindriError {
+  const during = refusalSummary(refusals.filter((r) => !r.inCleanup));
+  const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
+  const after = cleanup
+    ? `While cleaning up, ${cleanup.sentence} The resources packer could not delete are still there: delete them by hand.`
+    : 'packer deleted the temporary resources it had created.';
+  const actions = [...new Set([...(during?.actions ?? []), ...(cleanup?.actions ?? [])])];
+  return new SindriError(`packer build failed. ${during?.sentence} ${after}`, {
+    hint: `${deniedActionHint(actions).fix} Then run the build again.`,
+    code: 'Forbidden.RAM',
+  });
+}
+
 /** Region → image ID of every image that is ready: the build region's and each finished copy. */
 function finishedImages(record: BuildRecord): Record<string, string> {
   const images: Record<string, string> = { [record.region]: record.imageId as string };
@@ -234,6 +268,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     }
   }
   const cleanupErrors: string[] = [];
+  const cleanupRefusals: Refusal[] = [];
   if (!record.cached) {
     if (sameName.length > 0 && opts.force) {
       await deleteImagesNamed({
@@ -252,6 +287,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         },
       );
     }
+    await probePackerReads(clients, config, opts.packer.version);
     await save(record);
     await writeTemplate(rendered, workDir);
     const packerEnv = cloud.packerEnv(credentials, region, opts.env);
@@ -279,6 +315,21 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       (f) => f.startsWith('scripts/') && f.endsWith('.sh'),
     ).length;
     let lastPhase = '';
+    // Packer's builtin builder (< 1.7) calls the API over plain HTTP. Watched, a refused call is
+    // named exactly and at once; packer's own message names neither action nor, in its retry loops
+    // (AttachKeyPair: a minute), says anything until it gives up.
+    const refusals: Refusal[] = [];
+    const watch = packerSupportsRequiredPlugins(opts.packer.version)
+      ? undefined
+      : await startApiWatch({
+          env: opts.env,
+          onRefusal: (r) => {
+            if (refusals.some((x) => x.action === r.action && x.code === r.code)) return;
+            refusals.push({ ...r, inCleanup: lastPhase === 'cleanup' });
+            progress.detail(`RAM refused packer's call to ecs:${r.action} (${r.code})`);
+          },
+        });
+    if (watch) routeThroughWatch(packerEnv, watch.url);
     const built = await runPackerBuild({
       packerPath: opts.packer.path,
       dir: workDir,
@@ -314,19 +365,23 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       onLog: (line) => {
         if (opts.debug) opts.log(clients.redact(line));
       },
-    });
+    }).finally(() => watch?.close());
     if (built.interrupted || opts.signal.aborted) {
       record.status = 'interrupted';
       await save(record);
+      const refused = refusalSummary(refusals.filter((r) => r.inCleanup));
       throw new InterruptedError(
         built.killed
           ? 'interrupted; packer did not finish its cleanup in time and was killed: check for leftover resources.'
-          : 'interrupted; packer cleaned up the resources it had created.',
+          : refused
+            ? `interrupted; ${refused.sentence} The resources packer could not delete are still there: delete them by hand.`
+            : 'interrupted; packer cleaned up the resources it had created.',
       );
     }
     if (built.exitCode !== 0 || !built.images[region]) {
       record.status = 'failed';
       await save(record);
+      if (refusals.some((r) => !r.inCleanup)) throw refusedError(refusals);
       const tail = built.uiTail
         .slice(-12)
         .map((l) => `    ${clients.redact(l)}`)
@@ -340,6 +395,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         },
       );
     }
+    cleanupRefusals.push(...refusals.filter((r) => r.inCleanup));
     record.imageId = built.images[region];
     record.status = 'built';
     await save(record);
@@ -422,12 +478,14 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     ),
     workDir,
   };
-  if (cleanupErrors.length > 0) {
+  if (cleanupErrors.length > 0 || cleanupRefusals.length > 0) {
+    const refused = refusalSummary(cleanupRefusals);
+    const actions = refused ? refused.actions : cleanupActions(cleanupErrors);
     throw Object.assign(
       new SindriError(
-        `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}`,
+        `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}${refused ? `\n  ${refused.sentence}` : ''}`,
         {
-          hint: `delete them by hand; they cost money while they exist. Check that the credentials may call ${cleanupActions(cleanupErrors).join(', ')} (sindri packer doctor checks the policy)`,
+          hint: `delete them by hand; they cost money while they exist. ${refused ? deniedActionHint(actions).fix : `Check that the credentials may call ${actions.join(', ')} (sindri packer doctor checks the policy)`}`,
           code: 'CleanupFailed',
         },
       ),
@@ -435,9 +493,11 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     );
   }
   if (record.status === 'failed') {
+    const errors = distributionErrors(record);
+    const denied = deniedActionsIn(errors);
     throw Object.assign(
-      new SindriError(`distribution failed: ${distributionErrors(record).join('; ')}`, {
-        hint: `run the build again to resume; completed regions are kept (record: ${buildDir(dirname(opts.loaded.file), record.buildId)}/record.json)`,
+      new SindriError(`distribution failed: ${errors.join('; ')}`, {
+        hint: `${denied.length > 0 ? `${deniedActionHint(denied).fix} Then run` : 'run'} the build again to resume; completed regions are kept (record: ${buildDir(dirname(opts.loaded.file), record.buildId)}/record.json)`,
         code: 'DistributionFailed',
       }),
       { result },
