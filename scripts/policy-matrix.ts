@@ -1,11 +1,28 @@
 // `npm run policy-matrix`: for every action of the minimal RAM policy (`sindri packer doctor
 // --print-policy`), a real `sindri packer build` on the emulator as a RAM user holding the policy
-// without that one action. Each build must fail (exit 1) and name the action or Forbidden.RAM.
+// without that one action. Each build must exit 1 with Forbidden.RAM naming the action, and leave
+// no resource behind but the ones its message names.
 // Too slow for `npm test` (one real packer build per action); the test suite runs a sample.
+//
+//   --only ecs:A,ecs:B   just these removals        --variant 1|2   just one configuration
+//   --timeout 120        seconds per build (then Ctrl-C, and the build counts as failed)
+//   --show               print each build's error message
+import { parseArgs } from 'node:util';
 import { policyDocument, requiredActions } from '../src/doctor/index.ts';
 import { config, configText, seedNetwork, startEmulator, writeConfig } from '../test/doctor/helpers.ts';
 import { SECOND_ACCOUNT_ID } from '../test/emulator/index.ts';
 import { isolatedEnv, runSindri } from '../test/helpers/cli.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    variant: { type: 'string' },
+    timeout: { type: 'string', default: '180' },
+    show: { type: 'boolean', default: false },
+  },
+});
+const only = args.only ? new Set(args.only.split(',')) : undefined;
+const timeoutMs = Number(args.timeout) * 1000;
 
 const emu = await startEmulator();
 const net = await seedNetwork(emu);
@@ -18,16 +35,36 @@ const variants = [
     name: 'existing VPC, VSwitch, security group',
     alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
   },
-];
+].filter((_, i) => args.variant === undefined || Number(args.variant) === i + 1);
+
+/** The error sindri printed with --json: `{ "error": { "code", "message", "hint" } }`. */
+function errorOf(stdout: string): { code?: string; message?: string; hint?: string } {
+  try {
+    return (JSON.parse(stdout) as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
+  } catch {
+    return {};
+  }
+}
+
+const TEMPORARY = ['instances', 'eips', 'securityGroups', 'vswitches', 'vpcs', 'keyPairs'] as const;
+/** Count of each kind of temporary build resource alive in the emulator. */
+function temporaryCounts(): Record<string, number> {
+  const live = emu.admin.liveResources();
+  return Object.fromEntries(
+    TEMPORARY.map((k) => [k, live[k].filter((r) => !['Deleted', 'Released'].includes(r.status)).length]),
+  );
+}
 
 let seq = 0;
 let failures = 0;
 let runs = 0;
+const started = Date.now();
 try {
   for (const v of variants) {
     const needed = requiredActions(config({ alibaba: v.alibaba })).map((a) => a.action);
     console.log(`\n${v.name}: ${needed.length} actions`);
     for (const removed of needed) {
+      if (only && !only.has(removed)) continue;
       seq++;
       const user = emu.admin.createRamUser({
         userName: `matrix-${seq}`,
@@ -47,19 +84,34 @@ try {
         HTTPS_PROXY: emu.url,
         NO_PROXY: '127.0.0.1',
       });
-      const r = await runSindri(['packer', 'build', '--config', file, '--json'], { env, cwd: dir });
+      const before = temporaryCounts();
+      const t0 = Date.now();
+      const r = await runSindri(['packer', 'build', '--config', file, '--json'], {
+        env,
+        cwd: dir,
+        timeoutMs,
+      });
+      const seconds = ((Date.now() - t0) / 1000).toFixed(1);
       runs++;
-      const action = removed.split(':')[1] as string;
-      // Failures in packer's clean-up name the resource; sindri's hint names the action.
-      const named = r.stdout.includes('Forbidden.RAM') || r.stdout.includes(action);
-      const ok = r.code === 1 && named;
+      const err = errorOf(r.stdout);
+      const text = `${err.message ?? ''}\n${err.hint ?? ''}`;
+      const ok = r.code === 1 && text.includes('Forbidden.RAM') && text.includes(removed);
       if (!ok) failures++;
-      const code = (/"code": "([^"]+)"/.exec(r.stdout) ?? [])[1] ?? '-';
-      console.log(`  ${ok ? 'ok  ' : 'FAIL'} without ${removed.padEnd(36)} exit ${r.code} ${code}`);
+      console.log(
+        `  ${ok ? 'ok  ' : 'FAIL'} without ${removed.padEnd(36)} exit ${r.code} ${(err.code ?? '-').padEnd(18)} ${seconds} s`,
+      );
+      const after = temporaryCounts();
+      const left = TEMPORARY.filter((k) => (after[k] ?? 0) > (before[k] ?? 0)).map(
+        (k) => `${(after[k] ?? 0) - (before[k] ?? 0)} ${k}`,
+      );
+      if (left.length > 0) console.log(`       left behind: ${left.join(', ')}`);
+      if (args.show || !ok) console.log(`${text.replace(/^/gm, '       | ')}`);
     }
   }
 } finally {
   await emu.stop();
 }
-console.log(`\n${runs} builds, ${runs - failures} failed as they must, ${failures} did not`);
+console.log(
+  `\n${runs} builds in ${Math.round((Date.now() - started) / 1000)} s: ${runs - failures} failed as they must, ${failures} did not`,
+);
 process.exit(failures === 0 ? 0 : 1);
