@@ -19,6 +19,8 @@ export interface RequiredAction {
 export interface RequiredActionsOptions {
   /** The packer that will run the build (default: 1.6.6, whose builder calls only the ECS API). */
   packerVersion?: string;
+  /** The build runs with --force: sindri deletes the earlier image of the same name first. */
+  force?: boolean;
 }
 
 /** Network actions the ECS API of 2014-05-26 also serves (packer 1.6.6 calls them there). */
@@ -109,6 +111,26 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   }
   if (a.resource_group_id) {
     add('JoinResourceGroup', 'sindri moves the image into resource_group_id');
+  }
+  if (a.image_encrypted) {
+    add('CopyImage', 'sindri makes the encrypted copy in the build region (image_encrypted)');
+    add('ModifyImageAttribute', 'sindri renames the unencrypted intermediate image');
+    add('DeleteImage', 'sindri deletes the unencrypted intermediate image');
+    add('DeleteSnapshot', "sindri deletes the intermediate image's snapshots");
+  }
+  const retention = config.providers.packer.retention;
+  if (retention) {
+    add('DescribeImageSharePermission', 'retention checks who older images are shared with');
+    if (retention.keep !== undefined)
+      add('ModifyImageAttribute', 'retention deprecates the images beyond retention.keep');
+    if (retention.delete_after_days !== undefined) {
+      add('DeleteImage', 'retention deletes the images older than retention.delete_after_days');
+      add('DeleteSnapshot', "retention deletes those images' snapshots");
+    }
+  }
+  if (opts.force) {
+    add('DeleteImage', '--force: sindri deletes the earlier image of the same name and its copies');
+    add('DeleteSnapshot', "--force: sindri deletes that image's snapshots");
   }
 
   return [...out.entries()]

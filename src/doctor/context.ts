@@ -96,7 +96,10 @@ export function createDoctorContext(opts: ContextOptions): DoctorContext {
   const actions = once<string[]>(async () => {
     if (!config) return [];
     const p = await packer();
-    return requiredActions(config, p ? { packerVersion: p.version } : {}).map((a) => a.action);
+    return requiredActions(config, {
+      ...(p ? { packerVersion: p.version } : {}),
+      force: opts.force ?? false,
+    }).map((a) => a.action);
   });
 
   return {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
 import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
@@ -171,6 +172,47 @@ describe('the minimal policy', () => {
         assert.equal(report.ok, false);
       }
     }
+  });
+
+  test('with encryption, retention and --force the printed policy still suffices', async () => {
+    const alibaba = { vpc_id: net.vpcId, vswitch_id: net.vswitchId, image_encrypted: true };
+    const retention = '    retention:\n      keep: 1\n';
+    const c = resolveConfig({
+      text: configText({ name: 'lifecycle-v1', alibaba }) + retention,
+      displayFile: 'sindri.yaml',
+      env: {},
+    }).config;
+    const needed = requiredActions(c, { force: true }).map((a) => a.action);
+    for (const a of ['ecs:CopyImage', 'ecs:ModifyImageAttribute', 'ecs:DeleteImage', 'ecs:DeleteSnapshot'])
+      assert.ok(needed.includes(a), a);
+    assert.ok(!requiredActions(config({ alibaba: {} })).some((a) => a.action === 'ecs:DeleteImage'));
+    const keys = userWith(policyDocument(needed));
+    // v1; v2 deprecates v1 (retention); v2 again with --force replaces the first v2.
+    for (const [name, extra] of [
+      ['lifecycle-v1', []],
+      ['lifecycle-v2', []],
+      ['lifecycle-v2', ['--force']],
+    ] as const) {
+      const { dir, file } = await writeConfig(
+        configText({ name, sshPort: emu.sshPort, alibaba }) + retention,
+      );
+      const env = isolatedEnv({
+        HOME: dir,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
+        SINDRI_ENDPOINT: emu.url,
+        HTTP_PROXY: emu.url,
+        HTTPS_PROXY: emu.url,
+        NO_PROXY: '127.0.0.1',
+      });
+      const r = await runSindri(['packer', 'build', '--config', file, '--json', ...extra], { env, cwd: dir });
+      assert.equal(r.code, 0, `${name} ${extra.join(' ')}: ${r.stdout}`);
+    }
+    const { called, forbidden } = actionsCalledBy(keys);
+    assert.deepEqual(forbidden, []);
+    for (const a of called) assert.ok(needed.includes(a), `${a} was called but is not in the policy`);
+    for (const a of ['ecs:CopyImage', 'ecs:ModifyImageAttribute', 'ecs:DeleteImage', 'ecs:DeleteSnapshot'])
+      assert.ok(called.has(a), `${a} was exercised`);
   });
 
   /** The JSON error of a failed build, as one string to search. */

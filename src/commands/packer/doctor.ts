@@ -24,7 +24,8 @@ export default class Doctor extends SindriCommand {
   static override flags = {
     ...configFlags,
     force: Flags.boolean({
-      description: 'The build will run with --force: an existing image name is not a failure',
+      description:
+        'The build will run with --force: an existing image name is not a failure, and --print-policy includes deleting it',
       default: false,
     }),
     'print-policy': Flags.boolean({
@@ -54,7 +55,10 @@ export default class Doctor extends SindriCommand {
           overrides: overridesFromFlags(flags),
         }).config;
       const packer = await findPacker(process.env);
-      const actions = requiredActions(config, packer ? { packerVersion: packer.version } : {});
+      const actions = requiredActions(config, {
+        ...(packer ? { packerVersion: packer.version } : {}),
+        force: flags.force,
+      });
       const policy = policyDocument(actions);
       if (!this.jsonEnabled()) {
         this.info(
