@@ -242,6 +242,10 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   // Saved under the record's own build ID: a cache hit continues the record of the build it reuses.
   const save = (r: BuildRecord) => saveRecord(buildDir(dirname(opts.loaded.file), r.buildId), r);
 
+  // The probe of packer's reads runs alongside the preflight look-ups; it only matters when packer
+  // runs (not on a cache hit), and is awaited there.
+  const probing = probePackerReads(clients, config, opts.packer.version);
+  probing.catch(() => {});
   // Both preflight look-ups at once: the cache, and an image already holding the name.
   const useCache = p.build.cache && !opts.force;
   const [hits, sameName] = await Promise.all([
@@ -270,6 +274,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const cleanupErrors: string[] = [];
   const cleanupRefusals: Refusal[] = [];
   if (!record.cached) {
+    // Before --force deletes anything.
+    await probing;
     if (sameName.length > 0 && opts.force) {
       await deleteImagesNamed({
         clientsFor: async () => clients,
@@ -287,7 +293,6 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         },
       );
     }
-    await probePackerReads(clients, config, opts.packer.version);
     await save(record);
     await writeTemplate(rendered, workDir);
     const packerEnv = cloud.packerEnv(credentials, region, opts.env);
