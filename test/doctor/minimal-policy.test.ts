@@ -58,8 +58,11 @@ function userWith(policy: object, extra: string[] = []): Keys & { userName: stri
   return { userName, accessKeyId: u.accessKeyId, accessKeySecret: u.accessKeySecret };
 }
 
-async function build(v: Variant, keys: Keys, name: string) {
-  const { dir, file } = await writeConfig(configText({ name, sshPort: emu.sshPort, alibaba: v.alibaba }));
+/** A real `sindri packer build`; `suffix` is appended to the configuration (keys under `packer:`). */
+async function build(v: Variant, keys: Keys, name: string, opts: { suffix?: string; args?: string[] } = {}) {
+  const { dir, file } = await writeConfig(
+    configText({ name, sshPort: emu.sshPort, alibaba: v.alibaba }) + (opts.suffix ?? ''),
+  );
   const env = isolatedEnv({
     HOME: dir,
     ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
@@ -71,7 +74,10 @@ async function build(v: Variant, keys: Keys, name: string) {
     NO_PROXY: '127.0.0.1',
   });
   return {
-    ...(await runSindri(['packer', 'build', '--config', file, '--json'], { env, cwd: dir })),
+    ...(await runSindri(['packer', 'build', '--config', file, '--json', ...(opts.args ?? [])], {
+      env,
+      cwd: dir,
+    })),
     dir,
     file,
   };
@@ -188,25 +194,16 @@ describe('the minimal policy', () => {
     assert.ok(!requiredActions(config({ alibaba: {} })).some((a) => a.action === 'ecs:DeleteImage'));
     const keys = userWith(policyDocument(needed));
     // v1; v2 deprecates v1 (retention); v2 again with --force replaces the first v2.
-    for (const [name, extra] of [
+    for (const [name, args] of [
       ['lifecycle-v1', []],
       ['lifecycle-v2', []],
       ['lifecycle-v2', ['--force']],
     ] as const) {
-      const { dir, file } = await writeConfig(
-        configText({ name, sshPort: emu.sshPort, alibaba }) + retention,
-      );
-      const env = isolatedEnv({
-        HOME: dir,
-        ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
-        SINDRI_ENDPOINT: emu.url,
-        HTTP_PROXY: emu.url,
-        HTTPS_PROXY: emu.url,
-        NO_PROXY: '127.0.0.1',
+      const r = await build({ name: 'lifecycle', alibaba }, keys, name, {
+        suffix: retention,
+        args: [...args],
       });
-      const r = await runSindri(['packer', 'build', '--config', file, '--json', ...extra], { env, cwd: dir });
-      assert.equal(r.code, 0, `${name} ${extra.join(' ')}: ${r.stdout}`);
+      assert.equal(r.code, 0, `${name} ${args.join(' ')}: ${r.stdout}`);
     }
     const { called, forbidden } = actionsCalledBy(keys);
     assert.deepEqual(forbidden, []);
