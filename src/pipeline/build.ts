@@ -182,12 +182,14 @@ function refusalSummary(refusals: Refusal[]): { actions: string[]; sentence: str
 }
 
 /** The build failed because RAM refused one of packer's calls. */
-function refusedError(refusals: Refusal[]): SindriError {
+function refusedError(refusals: Refusal[], cleanupErrors: string[]): SindriError {
   const during = refusalSummary(refusals.filter((r) => !r.inCleanup));
   const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
   const after = cleanup
     ? `While cleaning up, ${cleanup.sentence} The resources packer could not delete are still there: delete them by hand.`
-    : 'packer deleted the temporary resources it had created.';
+    : cleanupErrors.length > 0
+      ? `packer could not delete some temporary resources; delete them by hand:\n    ${cleanupErrors.join('\n    ')}`
+      : 'packer deleted the temporary resources it had created.';
   const actions = [...new Set([...(during?.actions ?? []), ...(cleanup?.actions ?? [])])];
   return new SindriError(`packer build failed. ${during?.sentence} ${after}`, {
     hint: `${deniedActionHint(actions).fix} Then run the build again.`,
@@ -386,7 +388,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (built.exitCode !== 0 || !built.images[region]) {
       record.status = 'failed';
       await save(record);
-      if (refusals.some((r) => !r.inCleanup)) throw refusedError(refusals);
+      if (refusals.some((r) => !r.inCleanup)) throw refusedError(refusals, cleanupErrors);
       const tail = built.uiTail
         .slice(-12)
         .map((l) => `    ${clients.redact(l)}`)
