@@ -37,12 +37,13 @@ const variants = [
   },
 ].filter((_, i) => args.variant === undefined || Number(args.variant) === i + 1);
 
-/** The error sindri printed with --json: `{ "error": { "code", "message", "hint" } }`. */
-function errorOf(stdout: string): { code?: string; message?: string; hint?: string } {
+/** The error sindri printed with --json (`{ "error": { "code", "message", "hint", … } }`). */
+function errorOf(stdout: string): { code?: string; message?: string; text: string } {
   try {
-    return (JSON.parse(stdout) as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
+    const error = (JSON.parse(stdout) as { error?: { code?: string; message?: string } }).error ?? {};
+    return { ...error, text: JSON.stringify(error) };
   } catch {
-    return {};
+    return { text: stdout };
   }
 }
 
@@ -94,8 +95,7 @@ try {
       const seconds = ((Date.now() - t0) / 1000).toFixed(1);
       runs++;
       const err = errorOf(r.stdout);
-      const text = `${err.message ?? ''}\n${err.hint ?? ''}`;
-      const ok = r.code === 1 && text.includes('Forbidden.RAM') && text.includes(removed);
+      const ok = r.code === 1 && err.text.includes('Forbidden.RAM') && err.text.includes(removed);
       if (!ok) failures++;
       console.log(
         `  ${ok ? 'ok  ' : 'FAIL'} without ${removed.padEnd(36)} exit ${r.code} ${(err.code ?? '-').padEnd(18)} ${seconds} s`,
@@ -105,7 +105,7 @@ try {
         (k) => `${(after[k] ?? 0) - (before[k] ?? 0)} ${k}`,
       );
       if (left.length > 0) console.log(`       left behind: ${left.join(', ')}`);
-      if (args.show || !ok) console.log(`${text.replace(/^/gm, '       | ')}`);
+      if (args.show || !ok) console.log(`${(err.message ?? err.text).replace(/^/gm, '       | ')}`);
     }
   }
 } finally {

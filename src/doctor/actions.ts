@@ -138,6 +138,24 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
     .sort((x, y) => x.action.localeCompare(y.action));
 }
 
+/**
+ * Actions a successful build never calls, so they are not in the minimal policy: packer calls them
+ * to delete the image it made when the build fails or is interrupted after CreateImage.
+ */
+export function failureCleanupActions(
+  config: SindriConfig,
+  opts: RequiredActionsOptions = {},
+): RequiredAction[] {
+  const needed = new Set(requiredActions(config, opts).map((a) => a.action));
+  return [
+    {
+      action: 'ecs:DeleteImage',
+      why: 'packer deletes the half-made image when a build fails after CreateImage',
+    },
+    { action: 'ecs:DeleteSnapshot', why: "packer deletes that image's snapshots" },
+  ].filter((a) => !needed.has(a.action));
+}
+
 /** The minimal RAM policy document (version 1) allowing exactly `actions`. */
 export function policyDocument(actions: readonly RequiredAction[] | readonly string[]): {
   Version: '1';

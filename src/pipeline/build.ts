@@ -332,7 +332,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
           env: opts.env,
           onRefusal: (r) => {
             if (refusals.some((x) => x.action === r.action && x.code === r.code)) return;
-            refusals.push({ ...r, inCleanup: lastPhase === 'cleanup' });
+            // A refused delete leaves its resource behind, whenever packer makes it.
+            const inCleanup = lastPhase === 'cleanup' || /^(Delete|Release)/.test(r.action);
+            refusals.push({ ...r, inCleanup });
             progress.detail(`RAM refused packer's call to ecs:${r.action} (${r.code})`);
           },
         });
@@ -394,8 +396,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         .map((l) => `    ${clients.redact(l)}`)
         .join('\n');
       const where = lastScript ? ` while running ${lastScript}` : '';
+      const leftBehind = refusalSummary(refusals);
       throw new SindriError(
-        `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}`,
+        `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}${leftBehind ? `\n  While cleaning up, ${leftBehind.sentence} The resources packer could not delete are still there: delete them by hand.` : ''}`,
         {
           hint: 'fix the cause above and run the build again; --on-error abort keeps the instance for debugging',
           code: 'PackerBuildFailed',

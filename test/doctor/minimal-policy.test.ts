@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
-import { policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
+import { failureCleanupActions, policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
 import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
 import { isolatedEnv, runSindri } from '../helpers/cli.ts';
 import {
@@ -94,6 +94,10 @@ function actionsCalledBy(keys: Keys): { called: Set<string>; forbidden: string[]
 
 const cfg = (v: Variant): SindriConfig => config({ alibaba: v.alibaba });
 
+/** The JSON error of a failed build, as one string to search. */
+const errorText = (stdout: string): string =>
+  JSON.stringify((JSON.parse(stdout) as { error?: unknown }).error ?? {});
+
 describe('the minimal policy', () => {
   for (const i of [0, 1]) {
     test(`a build as a RAM user holding exactly the printed policy succeeds and calls exactly its actions (variant ${i})`, async () => {
@@ -125,6 +129,13 @@ describe('the minimal policy', () => {
     assert.equal(printed.code, 0, printed.stderr);
     const policy = JSON.parse(printed.stdout);
     assert.deepEqual(policy, policyDocument(requiredActions(cfg(v))));
+    assert.match(printed.stderr, /never calls ecs:DeleteImage or ecs:DeleteSnapshot; allow them too/);
+    const forced = await runSindri(['packer', 'doctor', '--print-policy', '--force', '--config', file], {
+      env: isolatedEnv({ HOME: dir }),
+      cwd: dir,
+    });
+    assert.ok(JSON.parse(forced.stdout).Statement[0].Action.includes('ecs:DeleteImage'), '--force deletes');
+    assert.doesNotMatch(forced.stderr, /never calls/);
 
     const keys = userWith(policy, ['AliyunRAMReadOnlyAccess']);
     const env = isolatedEnv({
@@ -180,6 +191,27 @@ describe('the minimal policy', () => {
     }
   });
 
+  test('with the failure clean-up actions too, a build failing after CreateImage leaves no image', async () => {
+    const v = variants()[1] as Variant;
+    const needed = requiredActions(cfg(v)).map((a) => a.action);
+    const onFailure = failureCleanupActions(cfg(v)).map((a) => a.action);
+    assert.deepEqual(onFailure, ['ecs:DeleteImage', 'ecs:DeleteSnapshot']);
+    const removed = 'ecs:ModifyImageSharePermission';
+    const keys = userWith(policyDocument([...needed.filter((a) => a !== removed), ...onFailure]));
+    const before = emu.admin.liveResources();
+    const r = await build(v, keys, 'fails-after-image');
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(errorText(r.stdout).includes(removed));
+    assert.deepEqual(
+      actionsCalledBy(keys).forbidden.filter((a) => a !== removed),
+      [],
+      'only the removed action was refused',
+    );
+    const after = emu.admin.liveResources();
+    assert.equal(after.images.length, before.images.length, 'packer deleted its half-made image');
+    assert.equal(after.snapshots.length, before.snapshots.length, 'and its snapshots');
+  });
+
   test('with encryption, retention and --force the printed policy still suffices', async () => {
     const alibaba = { vpc_id: net.vpcId, vswitch_id: net.vswitchId, image_encrypted: true };
     const retention = '    retention:\n      keep: 1\n';
@@ -211,10 +243,6 @@ describe('the minimal policy', () => {
     for (const a of ['ecs:CopyImage', 'ecs:ModifyImageAttribute', 'ecs:DeleteImage', 'ecs:DeleteSnapshot'])
       assert.ok(called.has(a), `${a} was exercised`);
   });
-
-  /** The JSON error of a failed build, as one string to search. */
-  const errorText = (stdout: string): string =>
-    JSON.stringify((JSON.parse(stdout) as { error?: unknown }).error ?? {});
 
   // Real builds with one action removed, one per way it is caught: sindri's read probe before packer
   // starts, packer's own call (seen by the API watch), sindri's distribution, and packer's cleanup.

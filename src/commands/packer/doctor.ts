@@ -41,11 +41,12 @@ export default class Doctor extends SindriCommand {
     const loaded = await this.loadOptionalConfig(flags);
 
     if (flags['print-policy']) {
-      const [{ policyDocument, requiredActions }, { findPacker }, { resolveConfig }] = await Promise.all([
-        import('../../doctor/actions.ts'),
-        import('../../packer/binary.ts'),
-        import('../../config/load.ts'),
-      ]);
+      const [{ failureCleanupActions, policyDocument, requiredActions }, { findPacker }, { resolveConfig }] =
+        await Promise.all([
+          import('../../doctor/actions.ts'),
+          import('../../packer/binary.ts'),
+          import('../../config/load.ts'),
+        ]);
       const config: SindriConfig =
         loaded?.config ??
         resolveConfig({
@@ -55,18 +56,27 @@ export default class Doctor extends SindriCommand {
           overrides: overridesFromFlags(flags),
         }).config;
       const packer = await findPacker(process.env);
-      const actions = requiredActions(config, {
-        ...(packer ? { packerVersion: packer.version } : {}),
-        force: flags.force,
-      });
+      const options = { ...(packer ? { packerVersion: packer.version } : {}), force: flags.force };
+      const actions = requiredActions(config, options);
+      const onFailure = failureCleanupActions(config, options);
       const policy = policyDocument(actions);
       if (!this.jsonEnabled()) {
         this.info(
           `# ${actions.length} actions for ${loaded ? loaded.file : 'the default configuration (no sindri.yaml)'}, packer ${packer?.version ?? '1.6.6 (assumed)'}`,
         );
+        if (onFailure.length > 0)
+          this.info(
+            `# a build that succeeds never calls ${onFailure.map((a) => a.action).join(' or ')}; allow them too and packer can delete the half-made image of a build that fails after creating it`,
+          );
         process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
       }
-      return { policy, actions, packerVersion: packer?.version ?? null, config: loaded?.file ?? null };
+      return {
+        policy,
+        actions,
+        onFailure,
+        packerVersion: packer?.version ?? null,
+        config: loaded?.file ?? null,
+      };
     }
 
     if (!loaded) this.info('no configuration file: checking packer, credentials and region only');
