@@ -47,8 +47,8 @@ function errorOf(stdout: string): { code?: string; message?: string; text: strin
   }
 }
 
-const TEMPORARY = ['instances', 'eips', 'securityGroups', 'vswitches', 'vpcs', 'keyPairs'] as const;
-/** Count of each kind of temporary build resource alive in the emulator. */
+const TEMPORARY = ['instances', 'eips', 'securityGroups', 'vswitches', 'vpcs', 'keyPairs', 'images'] as const;
+/** Count of each kind of build resource alive in the emulator (images: a failed build may keep one). */
 function temporaryCounts(): Record<string, number> {
   const live = emu.admin.liveResources();
   return Object.fromEntries(
