@@ -53,20 +53,41 @@ export interface SdkImage {
   tags?: { tag?: SdkTag[] };
 }
 
+export interface SelfImageFilter {
+  imageId?: string;
+  imageName?: string;
+  tags?: Record<string, string>;
+  /** Comma-separated statuses; every status by default. */
+  status?: string;
+}
+
+/** The account's own images matching `filter` (one page of up to 100). */
+export async function selfImages(
+  clients: CloudClients,
+  region: string,
+  filter: SelfImageFilter,
+): Promise<SdkImage[]> {
+  const body = await clients.call('ecs', 'DescribeImages', {
+    regionId: region,
+    imageOwnerAlias: 'self',
+    status: filter.status ?? ALL_IMAGE_STATUSES,
+    pageSize: MAX_PAGE_SIZE,
+    ...(filter.imageId ? { imageId: filter.imageId } : {}),
+    ...(filter.imageName ? { imageName: filter.imageName } : {}),
+    ...(filter.tags
+      ? { tag: Object.entries(filter.tags).map(([key, value]) => ({ key, value })) as never }
+      : {}),
+  });
+  return (body.images?.image ?? []) as SdkImage[];
+}
+
 /** One of the account's own images, in any status; undefined when the region has no such image. */
 export async function findSelfImage(
   clients: CloudClients,
   region: string,
   imageId: string,
 ): Promise<SdkImage | undefined> {
-  const body = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageId,
-    imageOwnerAlias: 'self',
-    status: ALL_IMAGE_STATUSES,
-    pageSize: 10,
-  });
-  return ((body.images?.image ?? []) as SdkImage[]).find((i) => i.imageId === imageId);
+  return (await selfImages(clients, region, { imageId })).find((i) => i.imageId === imageId);
 }
 
 export function toImageRow(region: string, image: SdkImage, sharedAccounts: string[] = []): ImageRow {

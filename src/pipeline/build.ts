@@ -6,6 +6,8 @@ import { deniedActionHint } from '../cloud/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { AlibabaConfig } from '../config/types.ts';
+import { type SelfImageFilter, selfImages } from '../lifecycle/images.ts';
+import { BUILD_ID_TAG, CONFIG_HASH_TAG, tagRecord } from '../lifecycle/tags.ts';
 import { type ApiRefusal, routeThroughWatch, startApiWatch } from '../packer/api-watch.ts';
 import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { packerInit, runPackerBuild } from '../packer/run.ts';
@@ -65,22 +67,12 @@ interface FoundImage {
   buildId?: string;
 }
 
-async function selfImages(clients: CloudClients, region: string, filter: Record<string, unknown>) {
-  const body = (await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageOwnerAlias: 'self',
-    status: 'Available',
-    pageSize: 100,
-    ...filter,
-  } as never)) as {
-    images?: {
-      image?: Array<{ imageId?: string; tags?: { tag?: Array<{ tagKey?: string; tagValue?: string }> } }>;
-    };
-  };
-  return (body.images?.image ?? []).map(
+/** The build region's available images matching `filter`, with the build that made each. */
+async function availableImages(clients: CloudClients, region: string, filter: SelfImageFilter) {
+  return (await selfImages(clients, region, { ...filter, status: 'Available' })).map(
     (img): FoundImage => ({
       imageId: img.imageId as string,
-      buildId: img.tags?.tag?.find((t) => t.tagKey === 'sindri:build-id')?.tagValue,
+      buildId: tagRecord(img.tags)[BUILD_ID_TAG],
     }),
   );
 }
@@ -252,9 +244,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const useCache = p.build.cache && !opts.force;
   const [hits, sameName] = await Promise.all([
     useCache
-      ? selfImages(clients, region, { tag: [{ key: 'sindri:config-hash', value: rendered.configHash }] })
+      ? availableImages(clients, region, { tags: { [CONFIG_HASH_TAG]: rendered.configHash } })
       : Promise.resolve([]),
-    selfImages(clients, region, { imageName: p.image_name }),
+    availableImages(clients, region, { imageName: p.image_name }),
   ]);
   if (useCache) {
     const hit = hits[0];

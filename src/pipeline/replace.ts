@@ -4,20 +4,15 @@
  * them itself, with Force, because packer's own -force cannot delete an image that is shared.
  */
 import type { CloudClients } from '../cloud/index.ts';
-import { ALL_IMAGE_STATUSES, isManagedBySindri, type SdkImage } from '../lifecycle/images.ts';
+import { isManagedBySindri, type SdkImage, selfImages } from '../lifecycle/images.ts';
 import { createLimiter } from '../lifecycle/limit.ts';
 import { tagRecord } from '../lifecycle/tags.ts';
 import { deleteWithSnapshots } from './retention.ts';
 
 async function imagesNamed(clients: CloudClients, region: string, name: string): Promise<SdkImage[]> {
-  const body = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageName: name,
-    imageOwnerAlias: 'self',
-    status: ALL_IMAGE_STATUSES,
-    pageSize: 100,
-  });
-  return ((body.images?.image ?? []) as SdkImage[]).filter((i) => i.imageName === name && i.imageId);
+  return (await selfImages(clients, region, { imageName: name })).filter(
+    (i) => i.imageName === name && i.imageId,
+  );
 }
 
 /** Deletes the images named `name`; returns their IDs. */
