@@ -71,6 +71,9 @@ function errorOf(status: number, body: Buffer): { code: string; requestId: strin
   }
 }
 
+/** A URL's hostname as sockets take it: `[::1]` → `::1`. */
+const bare = (hostname: string) => hostname.replace(/^\[|\]$/g, '');
+
 function proxyAuthorization(proxy: URL | undefined): string | undefined {
   if (!proxy?.username) return undefined;
   const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
@@ -101,9 +104,15 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
     if (auth) headers['proxy-authorization'] = auth;
     const upstream = request(
       proxy
-        ? { host: proxy.hostname, port: proxy.port || 80, path: target.href, method: req.method, headers }
+        ? {
+            host: bare(proxy.hostname),
+            port: proxy.port || 80,
+            path: target.href,
+            method: req.method,
+            headers,
+          }
         : {
-            host: target.hostname,
+            host: bare(target.hostname),
             port: target.port || 80,
             path: `${target.pathname}${target.search}`,
             method: req.method,
@@ -133,8 +142,11 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
     const authority = req.url ?? '';
     const via = proxyFor(`https://${authority}`, opts.env);
     const proxy = via ? new URL(via) : undefined;
-    const [host, port] = [authority.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(authority)?.[1] ?? 443)];
-    const server = proxy ? connect(Number(proxy.port || 80), proxy.hostname) : connect(port, host);
+    const [host, port] = [
+      bare(authority.replace(/:\d+$/, '')),
+      Number(/:(\d+)$/.exec(authority)?.[1] ?? 443),
+    ];
+    const server = proxy ? connect(Number(proxy.port || 80), bare(proxy.hostname)) : connect(port, host);
     sockets.add(server);
     server.on('close', () => sockets.delete(server));
     const fail = () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { connect, createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { type ApiRefusal, routeThroughWatch, startApiWatch } from '../../src/packer/api-watch.ts';
 
 interface Seen {
@@ -127,6 +128,47 @@ describe('the API watch', () => {
       assert.doesNotMatch(JSON.stringify(refusals), /LTAI-FAKE|canary|Signature/);
     } finally {
       await watch.close();
+    }
+  });
+
+  test('reports a call exactly when its answer is a RAM refusal (property)', async () => {
+    let answer = { status: 200, body: {} as unknown };
+    const upstream = await listen(() => answer);
+    const refusals: ApiRefusal[] = [];
+    const watch = await startApiWatch({ env: {}, onRefusal: (r) => refusals.push(r) });
+    const port = Number(new URL(watch.url).port);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.stringMatching(/^[A-Z][A-Za-z]{0,30}$/),
+          fc.constantFrom(
+            'Forbidden.RAM',
+            'Forbidden',
+            'NoPermission',
+            'Throttling.User',
+            'InvalidParameter',
+            'Forbidden.RiskControl',
+          ),
+          fc.constantFrom(200, 400, 403, 404, 500),
+          fc.boolean(),
+          async (action, code, status, json) => {
+            refusals.length = 0;
+            answer = { status, body: json ? { Code: code, RequestId: 'R-P' } : `<html>${code}</html>` };
+            const r = await viaProxy(
+              port,
+              `http://127.0.0.1:${upstream.port}/?Action=${action}&${SECRET_QUERY}`,
+            );
+            assert.equal(r.status, status, 'the status passes through');
+            const refused =
+              json && status >= 400 && ['Forbidden.RAM', 'Forbidden', 'NoPermission'].includes(code);
+            assert.deepEqual(refusals, refused ? [{ action, code, requestId: 'R-P' }] : []);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      await watch.close();
+      upstream.server.close();
     }
   });
 
