@@ -47,6 +47,14 @@ function errorOf(stdout: string): { code?: string; message?: string; text: strin
   }
 }
 
+function resultOf(stdout: string): { images?: Record<string, string> } {
+  try {
+    return (JSON.parse(stdout) as { result?: { images?: Record<string, string> } }).result ?? {};
+  } catch {
+    return {};
+  }
+}
+
 const TEMPORARY = ['instances', 'eips', 'securityGroups', 'vswitches', 'vpcs', 'keyPairs', 'images'] as const;
 /** Count of each kind of build resource alive in the emulator (images: a failed build may keep one). */
 function temporaryCounts(): Record<string, number> {
@@ -101,6 +109,8 @@ try {
         `  ${ok ? 'ok  ' : 'FAIL'} without ${removed.padEnd(36)} exit ${r.code} ${(err.code ?? '-').padEnd(18)} ${seconds} s`,
       );
       const after = temporaryCounts();
+      // The images the build reports as its result (its error carries them) are not left behind.
+      after.images = (after.images ?? 0) - Object.keys(resultOf(r.stdout).images ?? {}).length;
       const left = TEMPORARY.filter((k) => (after[k] ?? 0) > (before[k] ?? 0)).map(
         (k) => `${(after[k] ?? 0) - (before[k] ?? 0)} ${k}`,
       );
