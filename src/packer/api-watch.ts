@@ -153,12 +153,17 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
       client.destroy();
       server.destroy();
     };
+    let established = false;
     server.on('error', () => {
-      if (client.writable && !proxy) client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
-      fail();
+      server.destroy();
+      // Not connected yet: packer gets an answer; a broken tunnel is just closed.
+      if (!established && client.writable)
+        client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+      else fail();
     });
     client.on('error', fail);
     server.on('connect', () => {
+      established = true;
       if (proxy) {
         // The upstream proxy answers the CONNECT itself; its answer goes back to packer as it is.
         const auth = proxyAuthorization(proxy);

@@ -232,6 +232,21 @@ describe('the API watch', () => {
       }
     });
 
+    test('answers 502 when the host cannot be reached', async () => {
+      const closed = createTcpServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const a = closed.address();
+      const closedPort = typeof a === 'object' && a ? a.port : 0;
+      await new Promise<void>((r) => closed.close(() => r()));
+      const watch = await startApiWatch({ env: {}, onRefusal: () => {} });
+      try {
+        const got = await tunnel(Number(new URL(watch.url).port), `127.0.0.1:${closedPort}`, '');
+        assert.match(got, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+      } finally {
+        await watch.close();
+      }
+    });
+
     test("passes an upstream proxy's refusal back as it is", async () => {
       const refusing = createTcpServer((s) => {
         s.once('data', (chunk: Buffer) => {
