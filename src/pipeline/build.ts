@@ -137,6 +137,9 @@ async function distributeOrStop(
   }
 }
 
+/** packer's closing lines for a failed build: `Build 'x' errored after …`, `Some builds didn't …`. */
+const PACKER_SUMMARY = /^(?:Build '[^']*' errored|(?:==> )?Some builds didn't complete|--> )/;
+
 /** The API actions behind packer's clean-up messages ("Error cleaning up keypair", ...). */
 const CLEANUP_ACTIONS: Array<[RegExp, string[]]> = [
   [/key ?pair/i, ['ecs:DetachKeyPair', 'ecs:DeleteKeyPairs']],
@@ -350,7 +353,9 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         const phase = phaseOf(text);
         if (phase) lastPhase = phase;
         // packer reports a failed deletion and carries on: the resource stays and costs money.
-        if (e.data[0] === 'error' && lastPhase === 'cleanup') cleanupErrors.push(text.trim());
+        // (not packer's closing summary of a failed build, which follows the clean-up)
+        if (e.data[0] === 'error' && lastPhase === 'cleanup' && !PACKER_SUMMARY.test(text.trim()))
+          cleanupErrors.push(text.trim());
         if (script?.[1]) {
           step++;
           progress.phase('provision', `step ${step}/${Math.max(steps, step)}: ${script[1]}`);

@@ -1,35 +1,38 @@
 /**
- * Packer waits on its read calls in loops that retry every error, a refused one included: without
+ * Packer waits on some reads in loops that retry every error, a refused one included: without
  * `ecs:DescribeInstances` packer 1.6.6 polls for 30 minutes before it gives up, with the build
- * instance running. So before packer starts, sindri makes each read call the build needs once
- * itself; a refused one stops the build at once, before anything is created, naming the action.
+ * instance running (an interrupt does not stop such a loop). So before packer starts, sindri makes
+ * each of those reads once itself; a refused one stops the build at once, before anything is
+ * created, naming the action.
  */
 import { SindriError } from '../cli/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { requiredActions } from '../doctor/actions.ts';
 
-type Params = (alibaba: SindriConfig['providers']['packer']['alibaba']) => Record<string, unknown>;
+type Alibaba = SindriConfig['providers']['packer']['alibaba'];
 
-/** The reads packer makes, with the cheapest request of each that RAM authorises the same way. */
-const PACKER_READS: Record<string, Params> = {
-  DescribeRegions: () => ({}),
-  DescribeZones: () => ({}),
-  DescribeVpcs: (a) => ({ pageSize: 1, ...(a.vpc_id ? { vpcId: a.vpc_id } : {}) }),
-  DescribeVSwitches: (a) => ({ pageSize: 1, ...(a.vswitch_id ? { vSwitchId: a.vswitch_id } : {}) }),
-  DescribeSecurityGroups: (a) => ({ pageSize: 1, ...(a.vpc_id ? { vpcId: a.vpc_id } : {}) }),
+/**
+ * The reads packer polls, retrying every error, with the cheapest request of each that RAM
+ * authorises the same way. A VPC or VSwitch is polled only after packer creates it; given ones are
+ * read once, and packer stops at that refusal by itself (the API watch names it).
+ */
+const PACKER_POLLS: Record<string, (alibaba: Alibaba) => Record<string, unknown> | undefined> = {
   DescribeInstances: () => ({ pageSize: 1 }),
   DescribeEipAddresses: () => ({ pageSize: 1 }),
+  DescribeVpcs: (a) => (a.vpc_id ? undefined : { pageSize: 1 }),
+  DescribeVSwitches: (a) => (a.vswitch_id ? undefined : { pageSize: 1 }),
 };
 
-/** The `product:Action` names of the reads a build of `config` has packer make. */
+/** The `product:Action` names of the reads a build of `config` has packer poll. */
 export function packerReads(config: SindriConfig, packerVersion: string): string[] {
+  const alibaba = config.providers.packer.alibaba;
   return requiredActions(config, { packerVersion })
     .map((a) => a.action)
-    .filter((name) => (name.split(':')[1] ?? '') in PACKER_READS);
+    .filter((name) => PACKER_POLLS[name.split(':')[1] ?? '']?.(alibaba) !== undefined);
 }
 
-/** Makes each of packer's reads once, in parallel; throws Forbidden.RAM naming every refused one. */
+/** Makes each of packer's polled reads once, in parallel; throws Forbidden.RAM naming every refused one. */
 export async function probePackerReads(
   clients: CloudClients,
   config: SindriConfig,
@@ -41,7 +44,7 @@ export async function probePackerReads(
   const outcomes = await Promise.allSettled(
     reads.map((name) => {
       const [product, action] = name.split(':') as [string, string];
-      const params = { regionId: alibaba.region, ...(PACKER_READS[action] as Params)(alibaba) };
+      const params = { regionId: alibaba.region, ...PACKER_POLLS[action]?.(alibaba) };
       return clients.call(product as 'ecs', action as never, params as never);
     }),
   );

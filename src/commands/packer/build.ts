@@ -32,8 +32,11 @@ export default class Build extends SindriCommand {
   async run(): Promise<BuildResult | Record<string, unknown>> {
     const { flags } = await this.parse(Build);
     this.checkCloud(flags.cloud);
+    // `packer version` runs while the configuration loads; a configuration error still comes first.
+    const packerFound = requirePacker();
+    packerFound.catch(() => {});
     const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
-    const packer = await requirePacker();
+    const packer = await packerFound;
     if (flags['dry-run']) {
       const { checkRenderedTemplate } = await import('../../pipeline/check-template.ts');
       const { ConfigError } = await import('../../config/errors.ts');
