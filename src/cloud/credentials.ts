@@ -91,6 +91,23 @@ function sessionName(env: NodeJS.ProcessEnv): string {
   return val(env, 'ALIBABA_CLOUD_ROLE_SESSION_NAME') ?? `sindri-${Date.now()}`;
 }
 
+/**
+ * ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION: how long an assumed role's session lasts, in seconds (STS
+ * allows 900 up to the role's MaxSessionDuration, at most 43200). Unset: STS's default, one hour,
+ * which a longer build or distribution outlives.
+ */
+function sessionDuration(env: NodeJS.ProcessEnv): { durationSeconds?: number } {
+  const raw = val(env, 'ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION');
+  if (raw === undefined) return {};
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43_200)
+    throw credError(
+      'InvalidSessionDuration',
+      `ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION must be a whole number of seconds from 900 to 43200, got "${raw}".`,
+    );
+  return { durationSeconds: seconds };
+}
+
 /** A pair of environment variables: both or neither. */
 function envPair(
   env: NodeJS.ProcessEnv,
@@ -545,6 +562,7 @@ export async function resolveCredentials(opts: ResolveOptions): Promise<Resolved
         oidcProviderArn: providerArn,
         oidcToken: await readOidcToken(tokenFile),
         sessionName: sessionName(env),
+        ...sessionDuration(env),
       },
       'oidc',
     );

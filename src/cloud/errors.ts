@@ -95,6 +95,15 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
     meaning: 'The account has not completed real-name verification.',
     fix: 'Complete real-name verification (required for mainland China regions).',
   },
+  InvalidSessionDuration: {
+    meaning: 'ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION is not a session length STS accepts.',
+    fix: 'Set it to a whole number of seconds from 900 to 43200 (and at most the role’s MaxSessionDuration), or unset it for one hour.',
+  },
+  'InvalidParameter.DurationSeconds': {
+    meaning:
+      "The requested session is longer than the role's maximum session duration (or shorter than 900 s).",
+    fix: "Lower ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION, or raise the role's MaxSessionDuration in the RAM console (up to 43200 s).",
+  },
   'EntityNotExist.Role': {
     meaning: 'The RAM role does not exist.',
     fix: 'Check the role ARN (ALIBABA_CLOUD_ROLE_ARN or the profile) and the role name.',

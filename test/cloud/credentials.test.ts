@@ -321,6 +321,23 @@ describe('resolveCredentials precedence', () => {
     assert.equal(req.oidcToken, 'fake.oidc.jwt');
     assert.equal(req.sessionName, 'gha-run-1');
     assert.equal(req.stsEndpoint, 'http://127.0.0.1:9');
+    assert.equal(req.durationSeconds, undefined, "unset: STS's default of one hour");
+
+    // A longer session for builds that outlive an hour; a value STS cannot take is refused first.
+    await resolve({ ...oidcEnv, ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION: '10800' }, h, {
+      assumeRole: fakeSts(calls),
+    });
+    assert.equal(calls.at(-1)?.durationSeconds, 10800);
+    for (const bad of ['600', '50000', '1h', '3600.5']) {
+      await assert.rejects(
+        resolve({ ...oidcEnv, ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION: bad }, h, {
+          assumeRole: fakeSts(calls),
+        }),
+        (e: unknown) =>
+          e instanceof CloudError && e.code === 'InvalidSessionDuration' && e.message.includes(bad),
+      );
+    }
+    assert.equal(calls.length, 2, 'no exchange with an invalid duration');
 
     // Static keys in the environment still win over OIDC.
     assert.equal((await resolve({ ...oidcEnv, ...ENV_ALICLOUD }, h)).source, 'env:ALICLOUD_ACCESS_KEY');
