@@ -348,6 +348,7 @@ describe('STS exchanges through the SDK', () => {
         oidcProviderArn: 'acs:ram::1000000000000001:oidc-provider/github',
         oidcToken: 'fake.oidc.jwt',
         sessionName: 'gha-1',
+        durationSeconds: 10800,
         stsEndpoint: api.url,
       },
       { env: {}, clock: new FakeClock() },
@@ -362,6 +363,7 @@ describe('STS exchanges through the SDK', () => {
     assert.equal(sent.action, 'AssumeRoleWithOIDC');
     assert.equal(sent.query.get('OIDCToken'), 'fake.oidc.jwt');
     assert.equal(sent.query.get('RoleSessionName'), 'gha-1');
+    assert.equal(sent.query.get('DurationSeconds'), '10800');
     assert.equal(sent.headers.authorization, undefined);
   });
 });
