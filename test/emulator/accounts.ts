@@ -64,10 +64,19 @@ export interface RamRole {
   policies: Attachment[];
 }
 
+/** An OIDC identity provider registered in RAM (for AssumeRoleWithOIDC). */
+export interface OidcProvider {
+  name: string;
+  arn: string;
+  issuerUrl: string;
+  clientIds: string[];
+}
+
 export interface AccountRecord {
   accountId: string;
   users: Map<string, RamUser>;
   roles: Map<string, RamRole>;
+  oidcProviders: Map<string, OidcProvider>;
   /** Custom policies of this account (system policies are global). */
   policies: Map<string, PolicyRecord>;
 }

@@ -31,6 +31,8 @@ export interface SeedRole {
   policies?: PolicyRef[];
   /** Accounts allowed to assume the role (default: the role's own account). */
   trustedAccounts?: string[];
+  /** OIDC providers (names, in the role's account) whose tokens may assume the role. */
+  trustedOidcProviders?: string[];
   maxSessionDuration?: number;
 }
 
@@ -43,6 +45,8 @@ export interface SeedAccountSpec {
   policies?: SeedPolicy[];
   users?: SeedUser[];
   roles?: SeedRole[];
+  /** OIDC identity providers; a token's `iss` must be the issuer and its `aud` one of the client IDs. */
+  oidcProviders?: Array<{ name: string; issuerUrl: string; clientIds: string[] }>;
 }
 
 export interface SeededAccount {
@@ -197,9 +201,16 @@ export class EmulatorAdmin {
         accessKeySecret: last?.accessKeySecret ?? '',
       };
     }
+    for (const o of spec.oidcProviders ?? []) {
+      account.oidcProviders.set(o.name, {
+        ...o,
+        arn: `acs:ram::${accountId}:oidc-provider/${o.name}`,
+      });
+    }
     for (const r of spec.roles ?? []) {
       const now = isoSeconds(w.now());
       const trusted = r.trustedAccounts ?? [accountId];
+      const federated = (r.trustedOidcProviders ?? []).map((n) => `acs:ram::${accountId}:oidc-provider/${n}`);
       const role = account.roles.get(r.roleName) ?? {
         roleName: r.roleName,
         roleId: randomDigits(19),
@@ -213,6 +224,9 @@ export class EmulatorAdmin {
               Effect: 'Allow',
               Principal: { RAM: trusted.map((a) => `acs:ram::${a}:root`) },
             },
+            ...(federated.length > 0
+              ? [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Federated: federated } }]
+              : []),
           ],
         }),
         createDate: now,

@@ -1,6 +1,6 @@
 /** RAM (2015-05-01) and STS (2015-04-01) actions. */
 import { randomBytes } from 'node:crypto';
-import type { AccountRecord, Attachment, PolicyRecord } from './accounts.ts';
+import type { AccountRecord, Attachment, PolicyRecord, RamRole } from './accounts.ts';
 import type { CallContext, Handler } from './context.ts';
 import { ApiError } from './errors.ts';
 import { parsePolicy } from './policy.ts';
@@ -202,15 +202,16 @@ function trusts(document: string, callerAccount: string): boolean {
   return false;
 }
 
-const AssumeRole: Handler = (ctx) => {
-  const arn = ctx.p.req('RoleArn');
-  const session = ctx.p.req('RoleSessionName');
-  if (!/^[\w.@-]{2,64}$/.test(session))
-    throw new ApiError(
-      'InvalidParameter.RoleSessionName',
-      'The RoleSessionName must be 2-64 characters of [A-Za-z0-9.@_-].',
-    );
-  const duration = ctx.p.int('DurationSeconds', 3600);
+/** The role's trust policy does not admit the caller. */
+const notTrusted = () =>
+  new ApiError(
+    'NoPermission',
+    'You are not authorized to do this action. You should be authorized by RAM.',
+    403,
+  );
+
+/** The role an ARN names, and its account; EntityNotExist.Role otherwise. */
+function roleOf(ctx: CallContext, arn: string): { target: AccountRecord; role: RamRole } {
   const m = /^acs:ram::(\d+):role\/(.+)$/i.exec(arn);
   if (!m) throw new ApiError('InvalidParameter.RoleArn', `The RoleArn "${arn}" is not valid.`);
   const target = ctx.world.accounts.get(m[1] ?? '');
@@ -218,16 +219,22 @@ const AssumeRole: Handler = (ctx) => {
     ? [...target.roles.values()].find((r) => r.roleName.toLowerCase() === (m[2] ?? '').toLowerCase())
     : undefined;
   if (!target || !role) throw entityNotExist('Role', m[2] ?? arn);
+  return { target, role };
+}
+
+/** Checks the session parameters and issues STS credentials for the role (AssumeRole*). */
+function issueRoleSession(ctx: CallContext, target: AccountRecord, role: RamRole): Record<string, unknown> {
+  const session = ctx.p.req('RoleSessionName');
+  if (!/^[\w.@-]{2,64}$/.test(session))
+    throw new ApiError(
+      'InvalidParameter.RoleSessionName',
+      'The RoleSessionName must be 2-64 characters of [A-Za-z0-9.@_-].',
+    );
+  const duration = ctx.p.int('DurationSeconds', 3600);
   if (duration < 900 || duration > role.maxSessionDuration)
     throw new ApiError(
       'InvalidParameter.DurationSeconds',
       `DurationSeconds must be between 900 and ${role.maxSessionDuration}.`,
-    );
-  if (!trusts(role.assumeRolePolicyDocument, ctx.accountId))
-    throw new ApiError(
-      'NoPermission',
-      'You are not authorized to do this action. You should be authorized by RAM.',
-      403,
     );
   const sessionPolicy = ctx.p.str('Policy');
   if (sessionPolicy !== undefined) {
@@ -262,6 +269,66 @@ const AssumeRole: Handler = (ctx) => {
     },
     SourceIdentity: '',
   };
+}
+
+const AssumeRole: Handler = (ctx) => {
+  const { target, role } = roleOf(ctx, ctx.p.req('RoleArn'));
+  if (!trusts(role.assumeRolePolicyDocument, ctx.accountId)) throw notTrusted();
+  return issueRoleSession(ctx, target, role);
 };
 
-export const stsHandlers: Record<string, Handler> = { GetCallerIdentity, AssumeRole };
+/** The claims of a JWT, unverified (the emulator checks issuer, audience and expiry, not the signature). */
+function jwtClaims(token: string): { iss?: unknown; aud?: unknown; sub?: unknown; exp?: unknown } {
+  const invalid = () =>
+    new ApiError('AuthenticationFail.OIDCToken.Invalid', 'The OIDC token is not a valid JWT.', 400);
+  const parts = token.split('.');
+  if (parts.length !== 3) throw invalid();
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'));
+    if (claims === null || typeof claims !== 'object') throw invalid();
+    return claims;
+  } catch {
+    throw invalid();
+  }
+}
+
+/** Anonymous: the OIDC token is the credential. */
+const AssumeRoleWithOIDC: Handler = (ctx) => {
+  const providerArn = ctx.p.req('OIDCProviderArn');
+  const token = ctx.p.req('OIDCToken');
+  const { target, role } = roleOf(ctx, ctx.p.req('RoleArn'));
+  const provider = [...target.oidcProviders.values()].find((o) => o.arn === providerArn);
+  if (!provider) throw entityNotExist('OIDCProvider', providerArn);
+  const claims = jwtClaims(token);
+  if (claims.iss !== provider.issuerUrl)
+    throw new ApiError(
+      'AuthenticationFail.OIDCToken.Invalid',
+      `The issuer of the OIDC token is not ${provider.issuerUrl}.`,
+    );
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.some((a) => provider.clientIds.includes(String(a))))
+    throw new ApiError(
+      'AuthenticationFail.OIDCToken.Invalid',
+      "The audience of the OIDC token is not one of the provider's client IDs.",
+    );
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 <= ctx.world.now())
+    throw new ApiError('AuthenticationFail.OIDCToken.Expired', 'The OIDC token has expired.');
+  if (!trustsProvider(role.assumeRolePolicyDocument, provider.arn)) throw notTrusted();
+  return issueRoleSession(ctx, target, role);
+};
+
+/** Does the role's trust policy name the OIDC provider as a federated principal? */
+function trustsProvider(document: string, providerArn: string): boolean {
+  return (
+    parsePolicy(document) as Array<{ Effect?: string; Principal?: { Federated?: string | string[] } }>
+  ).some(
+    (st) =>
+      (st.Effect ?? '').toLowerCase() === 'allow' &&
+      [st.Principal?.Federated ?? []].flat().includes(providerArn),
+  );
+}
+
+export const stsHandlers: Record<string, Handler> = { GetCallerIdentity, AssumeRole, AssumeRoleWithOIDC };
+
+/** Actions called without credentials (the request carries its own proof). */
+export const ANONYMOUS_ACTIONS = new Set(['sts:AssumeRoleWithOIDC']);

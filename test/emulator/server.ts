@@ -11,11 +11,18 @@ import { regionById } from './catalog.ts';
 import { type CallContext, type Handler, PRODUCT_VERSIONS, type Product } from './context.ts';
 import { ecsHandlers, VPC_ACTIONS, vpcHandlers } from './ecs.ts';
 import { ApiError } from './errors.ts';
-import { ramHandlers, stsHandlers } from './iam.ts';
+import { ANONYMOUS_ACTIONS, ramHandlers, stsHandlers } from './iam.ts';
 import { Params } from './params.ts';
 import { evaluate } from './policy.ts';
 import { parseAcs3Authorization, sha256Hex, verifyAcs3, verifyV1 } from './signature.ts';
 import type { World } from './state.ts';
+
+/** The caller of an anonymous action: no account, no key. */
+const ANONYMOUS: AccessKeyRecord = {
+  accessKeyId: '',
+  secret: '',
+  principal: { type: 'root', accountId: '' },
+};
 
 export const HANDLERS: Record<Product, Record<string, Handler>> = {
   ecs: ecsHandlers,
@@ -216,8 +223,10 @@ export class ApiServer {
           404,
         );
 
-      const key = this.authenticate(req, url, query, params, body, log);
-      this.authorize(key, product, action);
+      // AssumeRoleWithOIDC is called without credentials: the OIDC token in it is the proof.
+      const anonymous = ANONYMOUS_ACTIONS.has(`${product}:${action}`);
+      const key = anonymous ? ANONYMOUS : this.authenticate(req, url, query, params, body, log);
+      if (!anonymous) this.authorize(key, product, action);
 
       const fault = this.admin.pickFault(product, action, region, log.signatureMethod);
       const loseResponse = fault?.dropResponse === true;

@@ -359,7 +359,13 @@ export class World {
   addAccount(accountId: string): AccountRecord {
     let account = this.accounts.get(accountId);
     if (!account) {
-      account = { accountId, users: new Map(), roles: new Map(), policies: new Map() };
+      account = {
+        accountId,
+        users: new Map(),
+        roles: new Map(),
+        oidcProviders: new Map(),
+        policies: new Map(),
+      };
       this.accounts.set(accountId, account);
     }
     return account;
