@@ -200,6 +200,7 @@ export async function runCapture(opts: RunCaptureOptions): Promise<CaptureResult
       tags,
       encrypted: p.alibaba.image_encrypted,
       ...(p.alibaba.kms_key_id ? { kmsKeyId: p.alibaba.kms_key_id } : {}),
+      ...(p.alibaba.kms_key_ids ? { kmsKeyIds: p.alibaba.kms_key_ids } : {}),
       save,
       onProgress: say,
       ...(signal ? { signal } : {}),

@@ -247,6 +247,25 @@ function semanticChecks(data: Record<string, unknown>, baseDir: string | undefin
     );
   }
 
+  // A key for a region the image never reaches is a typo that silently leaves a copy on another key.
+  const keys = getPath(data, [...ALIBABA, 'kms_key_ids']);
+  if (isPlainObject(keys)) {
+    const copies = getPath(data, [...ALIBABA, 'image_copy_regions']);
+    const reached = [region, ...(Array.isArray(copies) ? copies : [])].filter(
+      (r): r is string => typeof r === 'string',
+    );
+    for (const key of Object.keys(keys)) {
+      if (reached.includes(key)) continue;
+      const guess = didYouMean(key, reached);
+      report(
+        [...ALIBABA, 'kms_key_ids', key],
+        `"${key}" is neither the build region nor one of image_copy_regions (${reached.join(', ')})`,
+        guess ? `did you mean "${guess}"?` : 'remove it, or add the region to image_copy_regions',
+        true,
+      );
+    }
+  }
+
   if (baseDir === undefined) return;
   const mustExist = (path: KeyPath, what: string) => {
     const value = getPath(data, path);

@@ -65,6 +65,8 @@ export interface AlibabaConfig {
   vswitch_cidr_block?: string;
   image_encrypted: boolean;
   kms_key_id?: string;
+  /** Region → KMS key; a region not listed uses kms_key_id. */
+  kms_key_ids?: Record<string, string>;
   image_copy_regions: string[];
   image_share_accounts: string[];
   spot_strategy: SpotStrategy;

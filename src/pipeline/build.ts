@@ -435,6 +435,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
       },
       encrypted: p.alibaba.image_encrypted,
       ...(p.alibaba.kms_key_id ? { kmsKeyId: p.alibaba.kms_key_id } : {}),
+      ...(p.alibaba.kms_key_ids ? { kmsKeyIds: p.alibaba.kms_key_ids } : {}),
       retention,
       save,
       onProgress: (text) => progress.detail(text),

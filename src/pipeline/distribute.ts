@@ -55,7 +55,10 @@ export interface DistributeOptions {
   pruneShares?: boolean;
   /** Tags of every copy (ManagedBy and the build ID are always added). */
   tags: Record<string, string>;
+  /** The KMS key of every region not in `kmsKeyIds` (unset: the default service key). */
   kmsKeyId?: string;
+  /** Region → KMS key (KMS keys are regional). */
+  kmsKeyIds?: Record<string, string>;
   encrypted: boolean;
   retention?: RetentionPolicy | undefined;
   /** Retention may deprecate and delete images that instances use or that are shared. */
@@ -184,6 +187,8 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
     say(`${home}: renamed the unencrypted ${state.sourceImageId} to ${renamed}`);
   }
 
+  const kmsKeyOf = (region: string) => opts.kmsKeyIds?.[region] ?? opts.kmsKeyId;
+
   const copyOne = async (region: string) => {
     const entry = record.regions[region] as RegionRecord;
     const clients = await clientsFor(region);
@@ -228,7 +233,7 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
             destinationRegionId: region,
             destinationImageName: record.imageName,
             ...(opts.encrypted ? { encrypted: true } : {}),
-            ...(opts.encrypted && opts.kmsKeyId ? { KMSKeyId: opts.kmsKeyId } : {}),
+            ...(opts.encrypted && kmsKeyOf(region) ? { KMSKeyId: kmsKeyOf(region) } : {}),
             // Plain objects: the SDK model serialises them as Tag.N.Key / Tag.N.Value.
             tag: Object.entries(tags).map(([key, value]) => ({ key, value })) as never,
           },
@@ -243,7 +248,7 @@ export async function distribute(opts: DistributeOptions): Promise<BuildRecord> 
       entry.state = 'copying';
       if (opts.encrypted) {
         entry.encrypted = true;
-        entry.kmsKeyId = opts.kmsKeyId ?? '';
+        entry.kmsKeyId = kmsKeyOf(region) ?? '';
       }
       await opts.save(record);
       const id = imageId;

@@ -169,6 +169,7 @@ export async function runDistribution(opts: RunDistributionOptions): Promise<Dis
       tags: copyTags,
       encrypted: a.image_encrypted,
       ...(a.kms_key_id ? { kmsKeyId: a.kms_key_id } : {}),
+      ...(a.kms_key_ids ? { kmsKeyIds: a.kms_key_ids } : {}),
       retention: p.retention && { keep: p.retention.keep, deleteAfterDays: p.retention.delete_after_days },
       force: opts.force,
       save: (r) => saveRecord(dir, r),

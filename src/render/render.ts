@@ -131,6 +131,7 @@ const OPTIONAL_ALIBABA_KEYS = [
   'vpc_cidr_block',
   'vswitch_cidr_block',
   'kms_key_id',
+  'kms_key_ids',
   'spot_price_limit',
   'user_data',
   'user_data_file',

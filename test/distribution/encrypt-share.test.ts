@@ -35,6 +35,28 @@ function snapshotKeys(image: Image): Array<{ encrypted: boolean; kms: string }> 
 }
 
 describe('distribution: encryption', () => {
+  it("uses each region's own KMS key where one is given, and kms_key_id elsewhere", async () => {
+    const { record } = builtImage(emu, 'b-enc-keys');
+    const keys = { [HOME_REGION]: 'key-home0000000000000001', 'cn-shanghai': 'key-shanghai000000000002' };
+    const done = await run(h, record, {
+      copyRegions: ['cn-shanghai', 'cn-beijing'],
+      encrypted: true,
+      kmsKeyId: KMS,
+      kmsKeyIds: keys,
+    });
+    assert.equal(done.status, 'done');
+    const expected: Record<string, string> = { ...keys, 'cn-beijing': KMS };
+    for (const [region, key] of Object.entries(expected)) {
+      const copy = copiesIn(emu, region, 'b-enc-keys')[0] as Image;
+      assert.deepEqual(
+        snapshotKeys(copy),
+        copy.snapshotIds.map(() => ({ encrypted: true, kms: key })),
+        region,
+      );
+      assert.equal(done.regions[region]?.kmsKeyId, key, region);
+    }
+  });
+
   it('encrypts in the build region and every copy region with the KMS key and removes the unencrypted intermediate', async () => {
     const { image, record } = builtImage(emu, 'b-enc');
     const intermediateSnapshots = [...image.snapshotIds];
