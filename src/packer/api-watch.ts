@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import { proxyFor } from '../cloud/endpoints.ts';
 import { isPermissionDenied } from '../cloud/errors.ts';
 
@@ -36,15 +37,6 @@ export interface ApiWatchOptions {
   /** Where the calls go on: HTTP_PROXY / HTTPS_PROXY / NO_PROXY as the user set them. */
   env: NodeJS.ProcessEnv;
   onRefusal(refusal: ApiRefusal): void;
-}
-
-function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 /** The action of an RPC call: in the query, or in a form body. */
@@ -93,7 +85,7 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
       return;
     }
     calls++;
-    const body = await readAll(req);
+    const body = await buffer(req);
     const action = actionOf(target, body, req.headers['content-type']);
     const via = proxyFor(target.href, opts.env);
     const proxy = via ? new URL(via) : undefined;
@@ -126,7 +118,7 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
     upstream.on('error', () => res.destroy());
     upstream.on('response', async (up) => {
       try {
-        const answer = await readAll(up);
+        const answer = await buffer(up);
         const failure = errorOf(up.statusCode ?? 0, answer);
         if (failure && action && isPermissionDenied(failure.code)) opts.onRefusal({ action, ...failure });
         res.writeHead(up.statusCode ?? 502, up.headers);

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
+import { buffer } from 'node:stream/consumers';
 import type { AccessKeyRecord } from './accounts.ts';
 import type { EmulatorAdmin } from './admin.ts';
 import { handleAdmin } from './admin-http.ts';
@@ -130,7 +131,7 @@ export class ApiServer {
     const proxied = /^https?:\/\//i.test(rawUrl);
     const url = new URL(proxied ? rawUrl : `http://${req.headers.host ?? 'localhost'}${rawUrl}`);
     const host = proxied ? url.host : (req.headers.host ?? '');
-    const body = await readBody(req);
+    const body = await buffer(req);
 
     if (!proxied && url.pathname.startsWith('/__admin')) {
       await handleAdmin(this, req, res, url, body);
@@ -480,13 +481,4 @@ function flatten(q: Record<string, string | string[] | undefined>): Record<strin
     out[k] = Array.isArray(v) ? (v[0] ?? '') : v;
   }
   return out;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

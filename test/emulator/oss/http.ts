@@ -7,6 +7,7 @@
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import type { World } from '../state.ts';
 import { bodyStream, type OssBucket, type OssObject, type OssStore } from './store.ts';
 
@@ -110,15 +111,6 @@ function isoDate(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** Parses `bytes=a-b`, `bytes=a-`, `bytes=-n`; undefined when malformed (OSS then ignores it). */
 export function parseRange(
   header: string,
@@ -155,7 +147,7 @@ export class OssServer {
       const url = new URL(req.url ?? '/', 'http://oss.invalid');
       const query = url.searchParams;
       const accountId = this.authenticate(req, target, query);
-      const body = method === 'PUT' || method === 'POST' ? await readBody(req) : Buffer.alloc(0);
+      const body = method === 'PUT' || method === 'POST' ? await buffer(req) : Buffer.alloc(0);
       await this.route(req, res, { target, query, accountId, body, requestId, method });
     } catch (err) {
       const e =
