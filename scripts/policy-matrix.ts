@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { policyDocument, requiredActions } from '../src/doctor/index.ts';
 import { config, configText, seedNetwork, startEmulator, writeConfig } from '../test/doctor/helpers.ts';
 import { SECOND_ACCOUNT_ID } from '../test/emulator/index.ts';
-import { isolatedEnv, runSindri } from '../test/helpers/cli.ts';
+import { runSindri } from '../test/helpers/cli.ts';
+import { emulatorEnv } from '../test/helpers/cloud-env.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,15 +85,7 @@ try {
       const { dir, file } = await writeConfig(
         configText({ name: `matrix-${seq}`, sshPort: emu.sshPort, alibaba: v.alibaba }),
       );
-      const env = isolatedEnv({
-        HOME: dir,
-        ALIBABA_CLOUD_ACCESS_KEY_ID: user.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: user.accessKeySecret,
-        SINDRI_ENDPOINT: emu.url,
-        HTTP_PROXY: emu.url,
-        HTTPS_PROXY: emu.url,
-        NO_PROXY: '127.0.0.1',
-      });
+      const env = emulatorEnv(emu.url, user);
       const before = temporaryCounts();
       const t0 = Date.now();
       const r = await runSindri(['packer', 'build', '--config', file, '--json'], {

@@ -176,12 +176,22 @@ function refusalSummary(refusals: Refusal[]): { actions: string[]; sentence: str
   };
 }
 
+/** What refused clean-up calls left behind, as a sentence; undefined when there were none. */
+function leftBehind(refusals: Refusal[]): string | undefined {
+  const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
+  return (
+    cleanup &&
+    `${cleanup.sentence} The resources packer could not delete are still there: delete them by hand.`
+  );
+}
+
 /** The build failed because RAM refused one of packer's calls. */
 function refusedError(refusals: Refusal[], cleanupErrors: string[]): SindriError {
   const during = refusalSummary(refusals.filter((r) => !r.inCleanup));
   const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
-  const after = cleanup
-    ? `While cleaning up, ${cleanup.sentence} The resources packer could not delete are still there: delete them by hand.`
+  const left = leftBehind(refusals);
+  const after = left
+    ? `While cleaning up, ${left}`
     : cleanupErrors.length > 0
       ? `packer could not delete some temporary resources; delete them by hand:\n    ${cleanupErrors.join('\n    ')}`
       : 'packer deleted the temporary resources it had created.';
@@ -269,7 +279,8 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     }
   }
   const cleanupErrors: string[] = [];
-  const cleanupRefusals: Refusal[] = [];
+  // Calls RAM refused packer (seen through the API watch).
+  const refusals: Refusal[] = [];
   if (!record.cached) {
     // Before --force deletes anything.
     await probing;
@@ -320,7 +331,6 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     // Packer's builtin builder (< 1.7) calls the API over plain HTTP. Watched, a refused call is
     // named exactly and at once; packer's own message names neither action nor, in its retry loops
     // (AttachKeyPair: a minute), says anything until it gives up.
-    const refusals: Refusal[] = [];
     const watch = packerSupportsRequiredPlugins(opts.packer.version)
       ? undefined
       : await startApiWatch({
@@ -375,12 +385,12 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     if (built.interrupted || opts.signal.aborted) {
       record.status = 'interrupted';
       await save(record);
-      const refused = refusalSummary(refusals.filter((r) => r.inCleanup));
+      const left = leftBehind(refusals);
       throw new InterruptedError(
         built.killed
           ? 'interrupted; packer did not finish its cleanup in time and was killed: check for leftover resources.'
-          : refused
-            ? `interrupted; ${refused.sentence} The resources packer could not delete are still there: delete them by hand.`
+          : left
+            ? `interrupted; ${left}`
             : 'interrupted; packer cleaned up the resources it had created.',
       );
     }
@@ -393,16 +403,15 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
         .map((l) => `    ${clients.redact(l)}`)
         .join('\n');
       const where = lastScript ? ` while running ${lastScript}` : '';
-      const leftBehind = refusalSummary(refusals);
+      const left = leftBehind(refusals);
       throw new SindriError(
-        `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}${leftBehind ? `\n  While cleaning up, ${leftBehind.sentence} The resources packer could not delete are still there: delete them by hand.` : ''}`,
+        `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}${left ? `\n  While cleaning up, ${left}` : ''}`,
         {
           hint: 'fix the cause above and run the build again; --on-error abort keeps the instance for debugging',
           code: 'PackerBuildFailed',
         },
       );
     }
-    cleanupRefusals.push(...refusals.filter((r) => r.inCleanup));
     record.imageId = built.images[region];
     record.status = 'built';
     await save(record);
@@ -486,6 +495,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
     ),
     workDir,
   };
+  const cleanupRefusals = refusals.filter((r) => r.inCleanup);
   if (cleanupErrors.length > 0 || cleanupRefusals.length > 0) {
     const refused = refusalSummary(cleanupRefusals);
     const actions = refused ? refused.actions : cleanupActions(cleanupErrors);

@@ -10,6 +10,7 @@ import type { SindriConfig } from '../../src/config/types.ts';
 import { failureCleanupActions, policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
 import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
 import { isolatedEnv, runSindri } from '../helpers/cli.ts';
+import { emulatorEnv } from '../helpers/cloud-env.ts';
 import {
   cloudEnv,
   config,
@@ -63,16 +64,7 @@ async function build(v: Variant, keys: Keys, name: string, opts: { suffix?: stri
   const { dir, file } = await writeConfig(
     configText({ name, sshPort: emu.sshPort, alibaba: v.alibaba }) + (opts.suffix ?? ''),
   );
-  const env = isolatedEnv({
-    HOME: dir,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
-    SINDRI_ENDPOINT: emu.url,
-    HTTP_PROXY: emu.url,
-    HTTPS_PROXY: emu.url,
-    // The SDK reaches the emulator directly; packer's aliyuncs.com requests go through the proxy.
-    NO_PROXY: '127.0.0.1',
-  });
+  const env = emulatorEnv(emu.url, keys);
   return {
     ...(await runSindri(['packer', 'build', '--config', file, '--json', ...(opts.args ?? [])], {
       env,
