@@ -6,6 +6,7 @@
  * created, naming the action.
  */
 import { SindriError } from '../cli/errors.ts';
+import { CloudError, deniedActionHint } from '../cloud/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { requiredActions } from '../doctor/actions.ts';
@@ -39,7 +40,6 @@ export async function probePackerReads(
   packerVersion: string,
 ): Promise<void> {
   const alibaba = config.providers.packer.alibaba;
-  const { CloudError, deniedActionHint } = await import('../cloud/errors.ts');
   const reads = packerReads(config, packerVersion);
   const outcomes = await Promise.allSettled(
     reads.map((name) => {
