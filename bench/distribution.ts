@@ -3,10 +3,14 @@
  * the emulator with copies that take T. Run: ./node_modules/.bin/node bench/distribution.ts [T ms ...]
  */
 import { FakeClock } from '../src/cloud/index.ts';
-import { distribute } from '../src/pipeline/distribute.ts';
-import { waitForCopy } from '../src/pipeline/distribution-wait.ts';
-import { saveRecord } from '../src/pipeline/record.ts';
-import { builtImage, copiesIn, HOME_REGION, harness } from '../test/distribution/helpers.ts';
+import { waitForCopy } from '../src/images/copy-wait.ts';
+import {
+  builtImage,
+  copiesIn,
+  run as distribute,
+  HOME_REGION,
+  harness,
+} from '../test/distribution/helpers.ts';
 import { startEmulator } from '../test/emulator/index.ts';
 import { summary } from './lib.ts';
 
@@ -48,15 +52,11 @@ for (const T of TIMES) {
       const buildId = `bench-${n++}`;
       const { record } = builtImage(emu, buildId, 'bench-image');
       const started = performance.now();
-      const done = await distribute({
-        clients: h.clients,
-        record,
+      const done = await distribute(h, record, {
         copyRegions: REGIONS,
-        shareAccounts: [],
         tags: {},
         encrypted,
         ...(encrypted ? { kmsKeyId: 'key-bench0000000000000000' } : {}),
-        save: (r) => saveRecord(h.dir, r),
         pollMinDelayMs: Math.min(1000, T / 8),
       });
       walls.push(performance.now() - started);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../test/emulator/index.ts';
+import { jsonResult } from '../test/helpers/cli.ts';
 import { emulatorEnv } from '../test/helpers/cloud-env.ts';
 
 const bin = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -68,13 +69,13 @@ try {
   console.log('$ sindri packer build --cloud alibaba');
   const build = await sindri(['packer', 'build', '--cloud', 'alibaba', '--json'], work, env, true);
   if (build.code !== 0) throw new Error(`sindri packer build exited ${build.code}`);
-  const result = JSON.parse(build.stdout) as { images: Record<string, string>; durationSeconds: number };
+  const result = jsonResult(build.stdout) as { images: Record<string, string>; durationSeconds: number };
   console.log('\nImages:');
   for (const [region, id] of Object.entries(result.images)) console.log(`  ${region.padEnd(16)} ${id}`);
 
   console.log('\n$ sindri packer build --cloud alibaba   (same configuration again)');
   const again = await sindri(['packer', 'build', '--cloud', 'alibaba', '--json'], work, env, true);
-  const cached = JSON.parse(again.stdout) as { cached: boolean };
+  const cached = jsonResult(again.stdout) as { cached: boolean };
   console.log(`  cache hit: ${cached.cached}`);
 
   const live = emulator.admin.liveResources();

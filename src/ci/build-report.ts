@@ -16,7 +16,7 @@ export type ReportedBuild = Pick<
   | 'durationSeconds'
   | 'phases'
 > &
-  Partial<Pick<BuildResult, 'distribution'>>;
+  Partial<Pick<BuildResult, 'regions'>>;
 
 /** Variables whose values are credentials; their values never reach the summary or the outputs. */
 const SECRET_VARIABLES = [
@@ -53,7 +53,7 @@ function regionRows(result: ReportedBuild): Array<{ region: string; imageId: str
     { region: result.region, imageId: result.imageId, state: result.cached ? 'cached' : 'built' },
   ];
   const seen = new Set([result.region]);
-  for (const [region, entry] of Object.entries(result.distribution ?? {})) {
+  for (const [region, entry] of Object.entries(result.regions ?? {})) {
     if (seen.has(region)) continue;
     seen.add(region);
     const imageId = entry.imageId ?? result.images[region] ?? '';

@@ -1,10 +1,11 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { checkCloud } from '../config/load.ts';
+import { type Envelope, failureEnvelope, type JsonWarning, successEnvelope } from './envelope.ts';
 import { reportError } from './report-error.ts';
 
 /**
- * Every sindri command: shared flags, --json, and one place that turns errors into
- * exit codes (0 ok, 1 failed, 2 invalid input, 130 interrupted) without stack traces.
+ * Every sindri command: shared flags, --json, and one place that turns results and errors into the
+ * JSON envelope and exit codes (0 ok, 1 failed, 2 invalid input, 130 interrupted) without stack traces.
  */
 export abstract class SindriCommand extends Command {
   static override enableJsonFlag = true;
@@ -22,8 +23,16 @@ export abstract class SindriCommand extends Command {
     }),
   };
 
+  /** Warnings of this run, for the envelope. */
+  private readonly warnings: JsonWarning[] = [];
+
   protected get debugEnabled(): boolean {
     return this.argv.includes('--debug') || process.env.SINDRI_DEBUG === '1';
+  }
+
+  /** The command as typed: `packer build`. */
+  protected get commandName(): string {
+    return (this.id ?? '').split(':').join(' ');
   }
 
   protected checkCloud(cloud: string): void {
@@ -35,11 +44,25 @@ export abstract class SindriCommand extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${message}\n`);
   }
 
+  /** A warning: in the envelope with --json, else a `warning:` line on stderr. */
+  protected warning(message: string, code?: string): void {
+    this.warnings.push({ message, ...(code ? { code } : {}) });
+    if (!this.jsonEnabled()) process.stderr.write(`warning: ${message}\n`);
+  }
+
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
+  protected override toSuccessJson(result: unknown): Envelope {
+    return successEnvelope(this.commandName, result, this.warnings);
+  }
+
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
     const report = reportError(err, this.debugEnabled);
     process.exitCode = report.exitCode;
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify(report.json, null, 2)}\n`);
+      this.logJson(failureEnvelope(this.commandName, report.error, report.result, this.warnings));
     } else {
       process.stderr.write(`${report.text}\n`);
     }

@@ -3,7 +3,7 @@ import type * as EcsSdk from '@alicloud/ecs20140526';
 import type * as RamSdk from '@alicloud/ram20150501';
 import type * as StsSdk from '@alicloud/sts20150401';
 import type * as VpcSdk from '@alicloud/vpc20160428';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../errors.ts';
 import { abortReason, type Clock, realClock } from './clock.ts';
 import { credentialSecrets, type ResolvedCredentials } from './credentials.ts';
 import {

@@ -1,3 +1,4 @@
+import { SindriError } from '../errors.ts';
 import { redact } from './redact.ts';
 
 /** What an error code means and what the user can do about it. */
@@ -280,13 +281,22 @@ export function deniedActionHint(actions: readonly string[]): ErrorHint {
   };
 }
 
+const NETWORK_HINTS: Record<string, ErrorHint> = {
+  ECONNREFUSED: {
+    meaning: 'The endpoint refused the connection.',
+    fix: 'Check the endpoint (config `endpoints:` / SINDRI_ENDPOINT_*) and any proxy settings.',
+  },
+  ENOTFOUND: {
+    meaning: 'The endpoint host name does not resolve.',
+    fix: 'Check the region, the endpoint override and DNS; behind a proxy set HTTPS_PROXY.',
+  },
+};
+
 /**
  * An Alibaba Cloud failure in a form the CLI can show. It carries only sanitised fields:
  * never the request, the SDK error object or anything derived from the credentials.
  */
-export class CloudError extends Error {
-  readonly code: string;
-  readonly requestId: string | undefined;
+export class CloudError extends SindriError {
   readonly product: string | undefined;
   readonly action: string | undefined;
   readonly statusCode: number | undefined;
@@ -297,40 +307,43 @@ export class CloudError extends Error {
   readonly deniedAction: string | undefined;
 
   constructor(init: CloudErrorInit) {
-    super(init.message);
+    const deniedAction = isPermissionDenied(init.code)
+      ? (init.deniedAction ?? (init.product && init.action ? `${init.product}:${init.action}` : undefined))
+      : undefined;
+    const hint = deniedAction
+      ? deniedActionHint([deniedAction])
+      : (hintFor(init.code) ?? NETWORK_HINTS[init.code]);
+    super(init.message, {
+      code: init.code,
+      requestId: init.requestId,
+      actions: hint ? [hint.fix] : [],
+    });
     this.name = 'CloudError';
-    this.code = init.code;
-    this.requestId = init.requestId;
     this.product = init.product;
     this.action = init.action;
     this.statusCode = init.statusCode;
     this.retryable = init.retryable ?? false;
     this.attempts = init.attempts ?? 1;
     this.recommend = init.recommend;
-    this.deniedAction = isPermissionDenied(init.code)
-      ? (init.deniedAction ?? (init.product && init.action ? `${init.product}:${init.action}` : undefined))
-      : undefined;
-    this.hint = this.deniedAction ? deniedActionHint([this.deniedAction]) : hintFor(init.code);
+    this.deniedAction = deniedAction;
+    this.hint = hint;
   }
 
   /** `Forbidden.RAM: <message>`, naming the refused action when there is one. */
-  summary(): string {
+  override summary(): string {
     const denied = this.deniedAction ? ` (may not call ${this.deniedAction})` : '';
     return `${this.code}${denied}: ${this.message}`;
   }
 
-  toJSON(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return {
-      code: this.code,
-      message: this.message,
-      requestId: this.requestId,
       product: this.product,
       action: this.action,
       ...(this.deniedAction ? { deniedAction: this.deniedAction } : {}),
       statusCode: this.statusCode,
       retryable: this.retryable,
       attempts: this.attempts,
-      hint: this.hint,
+      ...(this.hint ? { meaning: this.hint.meaning } : {}),
     };
   }
 }
@@ -393,17 +406,6 @@ export function networkCode(err: unknown): string | undefined {
   if (cause && cause !== err) return networkCode(cause);
   return undefined;
 }
-
-const NETWORK_HINTS: Record<string, ErrorHint> = {
-  ECONNREFUSED: {
-    meaning: 'The endpoint refused the connection.',
-    fix: 'Check the endpoint (config `endpoints:` / SINDRI_ENDPOINT_*) and any proxy settings.',
-  },
-  ENOTFOUND: {
-    meaning: 'The endpoint host name does not resolve.',
-    fix: 'Check the region, the endpoint override and DNS; behind a proxy set HTTPS_PROXY.',
-  },
-};
 
 /** Drops query strings from URLs in a message: the SDK's transport errors quote the signed request URL. */
 export function stripQueries(text: string): string {
@@ -498,7 +500,7 @@ export function describeCloudError(err: unknown, secrets: Iterable<string | unde
   const e = toCloudError(err, { secrets });
   const where = [e.product?.toUpperCase(), e.action].filter(Boolean).join(' ');
   const lines: string[] = [];
-  const hint = e.hint ?? NETWORK_HINTS[e.code];
+  const hint = e.hint;
   const head = where ? `${where} failed` : 'Alibaba Cloud call failed';
   if (hint) {
     lines.push(`${head}: ${hint.meaning}`);

@@ -1,3 +1,5 @@
+import { ExitCode, SindriError } from '../errors.ts';
+
 /** One thing wrong with a configuration, located in the file (or attributed to a flag/environment variable). */
 export interface ConfigProblem {
   /** Config file as shown to the user, or the flag (`--region`) / variable (`$ALICLOUD_REGION`) that set the value. */
@@ -11,14 +13,21 @@ export interface ConfigProblem {
 }
 
 /** A configuration that cannot be used. Always exit code 2 (a usage error), never a stack trace. */
-export class ConfigError extends Error {
-  readonly exitCode = 2;
-  problems: ConfigProblem[];
+export class ConfigError extends SindriError {
+  readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[]) {
-    super(formatProblems(problems));
+    super(formatProblems(problems), {
+      code: 'InvalidConfig',
+      exitCode: ExitCode.invalidInput,
+      actions: [...new Set(problems.flatMap((p) => (p.hint ? [p.hint] : [])))],
+    });
     this.name = 'ConfigError';
     this.problems = problems;
+  }
+
+  override details(): Record<string, unknown> {
+    return { problems: this.problems };
   }
 }
 

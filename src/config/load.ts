@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { validateSchema } from './schema.ts';
@@ -37,12 +38,6 @@ export interface LoadOptions {
 export const SUPPORTED_CLOUDS = ['alibaba'] as const;
 export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
-/** Region variables, most specific first (the guide's names, then the Alibaba SDK's). */
-export const REGION_ENV_VARS = [
-  'ALICLOUD_REGION',
-  'ALIBABA_CLOUD_REGION_ID',
-  'ALIBABA_CLOUD_REGION',
-] as const;
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
 const OVERRIDE_PATHS: { [K in keyof ConfigOverrides]-?: { flag: string; path: KeyPath } } = {
@@ -337,4 +332,14 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
   });
   return { config, file, text, locate: (path) => parsed.locate(path) };
+}
+
+/**
+ * For commands where the file is optional (list, delete, deploy, doctor, ...): `--config FILE` must
+ * exist; `./sindri.yaml` is used only when present.
+ */
+export async function loadOptionalConfig(opts: LoadOptions = {}): Promise<LoadedConfig | undefined> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.configPath === undefined && !existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) return undefined;
+  return loadConfig({ ...opts, cwd });
 }

@@ -1,5 +1,5 @@
 /** Builds the doctor's shared context: each cloud lookup runs once however many checks need it. */
-import { REGION_ENV_VARS } from '../config/load.ts';
+import { openSession } from '../cloud/session.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { findPacker, type PackerBinary } from '../packer/binary.ts';
 import { requiredActions } from './actions.ts';
@@ -25,44 +25,25 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export function regionFor(opts: Pick<ContextOptions, 'config' | 'region' | 'env'>): {
-  region: string;
-  source: string;
-} {
-  if (opts.config) return { region: opts.config.providers.packer.alibaba.region, source: 'config' };
-  if (opts.region) return { region: opts.region, source: '--region' };
-  for (const name of REGION_ENV_VARS) {
-    const v = opts.env[name]?.trim();
-    if (v) return { region: v, source: `env:${name}` };
-  }
-  return { region: 'cn-hangzhou', source: 'default' };
-}
-
 export function createDoctorContext(opts: ContextOptions): DoctorContext {
-  const { region, source } = regionFor(opts);
   const config = opts.config;
-  const packer = once<PackerBinary | undefined>(() => findPacker(opts.env));
-
-  const session = once<CloudSession>(async () => {
-    const cloud = await import('../cloud/index.ts');
-    const profile = config?.providers.packer.alibaba.credentials_profile;
-    const credentials = await cloud.resolveCredentials({
-      env: opts.env,
-      home: opts.home,
-      region,
-      ...(profile ? { profile } : {}),
-    });
-    const endpoints = config?.providers.packer.alibaba.endpoints;
-    const clients = await cloud.createClients({
-      credentials,
-      region,
-      env: opts.env,
-      ...(endpoints ? { endpoints } : {}),
-      // A doctor answers quickly: two attempts, short backoff.
+  const cloud = openSession({
+    env: opts.env,
+    home: opts.home,
+    settings: config?.providers.packer.alibaba,
+    region: opts.region,
+    // A doctor answers quickly: two attempts, short backoff.
+    clientOptions: {
       retry: { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000 },
       connectTimeoutMs: 5000,
       readTimeoutMs: opts.readTimeoutMs ?? 15_000,
-    });
+    },
+  });
+  const region = cloud.region;
+  const packer = once<PackerBinary | undefined>(() => findPacker(opts.env));
+
+  const session = once<CloudSession>(async () => {
+    const [credentials, clients] = await Promise.all([cloud.credentials(), cloud.clients()]);
     return { credentials, clients };
   });
 
@@ -108,7 +89,7 @@ export function createDoctorContext(opts: ContextOptions): DoctorContext {
     config,
     configFile: opts.configFile,
     region,
-    regionSource: source,
+    regionSource: cloud.regionSource,
     force: opts.force ?? false,
     packer,
     session,

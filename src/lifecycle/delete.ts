@@ -2,9 +2,10 @@
  * `sindri packer delete`: find the images (and with --all-regions their copies), refuse what is
  * in use, confirm, delete each image and then its snapshots. Safe to run again at any point.
  */
-import { ExitCode, SindriError } from '../cli/errors.ts';
+
 import { type CloudClients, CloudError } from '../cloud/index.ts';
-import { type CloudContext, openCloud } from './context.ts';
+import { openWorkspace, type Workspace } from '../config/workspace.ts';
+import { ExitCode, SindriError } from '../errors.ts';
 import {
   describeRegionImages,
   findSelfImage,
@@ -12,10 +13,10 @@ import {
   type SdkImage,
   shareAccounts,
   toImageRow,
-} from './images.ts';
+} from '../images/images.ts';
+import { createLimiter, type Limiter, mapLimited } from '../images/limit.ts';
+import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
 import { DeleteJournal, type JournalEntry, journalPath } from './journal.ts';
-import { createLimiter, type Limiter, mapLimited } from './limit.ts';
-import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from './tags.ts';
 
 export interface DeleteTarget {
   imageId: string;
@@ -99,7 +100,7 @@ async function instancesUsing(clients: CloudClients, region: string, imageId: st
 }
 
 async function toTarget(
-  ctx: CloudContext,
+  ctx: Workspace,
   region: string,
   image: SdkImage,
   viaBuildId: boolean,
@@ -128,12 +129,12 @@ async function toTarget(
 
 /** Everything that would be deleted, found without changing anything. */
 export async function planDelete(
-  ctx: CloudContext,
+  ctx: Workspace,
   opts: DeleteOptions,
   journal: DeleteJournal,
   limit: Limiter,
 ): Promise<DeletePlan> {
-  const home = opts.region ?? ctx.defaultRegion;
+  const home = ctx.region;
   const regions = opts.allRegions ? await ctx.allRegions() : [home];
   const found = new Map<string, { region: string; image: SdkImage; viaBuildId: boolean }>();
   const alreadyDeleted: JournalEntry[] = [];
@@ -168,9 +169,11 @@ export async function planDelete(
     const where = opts.allRegions ? 'in any region' : `in ${home}`;
     throw new SindriError(`No image ${unknown.join(', ')} ${where} owned by this account.`, {
       code: 'ImageNotFound',
-      hint: opts.allRegions
-        ? 'check the ID with `sindri packer list --all-regions`'
-        : 'check the ID and region with `sindri packer list --all-regions`, or pass --region / --all-regions',
+      actions: [
+        opts.allRegions
+          ? 'check the ID with `sindri packer list --all-regions`'
+          : 'check the ID and region with `sindri packer list --all-regions`, or pass --region / --all-regions',
+      ],
     });
   }
 
@@ -242,7 +245,7 @@ async function deleteSnapshots(
 }
 
 async function deleteOne(
-  ctx: CloudContext,
+  ctx: Workspace,
   t: DeleteTarget,
   opts: DeleteOptions,
   journal: DeleteJournal,
@@ -305,7 +308,7 @@ async function deleteOne(
 
 /** A second run for an image already gone: finish the snapshots an interrupted run left behind. */
 async function finishDeleted(
-  ctx: CloudContext,
+  ctx: Workspace,
   entry: JournalEntry,
   opts: DeleteOptions,
   journal: DeleteJournal,
@@ -325,7 +328,7 @@ async function finishDeleted(
   return { ...base, ...snaps };
 }
 
-export async function deleteImages(ctx: CloudContext, opts: DeleteOptions): Promise<DeleteResult> {
+export async function deleteImages(ctx: Workspace, opts: DeleteOptions): Promise<DeleteResult> {
   const limit = createLimiter(opts.concurrency ?? 8);
   const journal = await DeleteJournal.open(opts.journalFile ?? journalPath());
   const plan = await planDelete(ctx, opts, journal, limit);
@@ -333,7 +336,7 @@ export async function deleteImages(ctx: CloudContext, opts: DeleteOptions): Prom
     throw new SindriError(`Refusing to delete:\n  - ${plan.blockers.join('\n  - ')}`, {
       code: plan.targets.some((t) => t.usedBy.length > 0) ? 'ImageInUse' : 'DeleteRefused',
       exitCode: ExitCode.failed,
-      hint: 'delete or re-image the instances, unshare the image, or pass --force to delete anyway',
+      actions: ['delete or re-image the instances, unshare the image, or pass --force to delete anyway'],
     });
   }
   if (plan.targets.length > 0 && !opts.force && opts.confirm && !(await opts.confirm(plan))) {
@@ -354,7 +357,7 @@ export interface RunDeleteOptions extends DeleteOptions {
 }
 
 export async function runDelete(opts: RunDeleteOptions): Promise<DeleteResult> {
-  const ctx = await openCloud(opts);
+  const ctx = await openWorkspace(opts);
   return deleteImages(ctx, { ...opts, journalFile: opts.journalFile ?? journalPath(opts.env) });
 }
 

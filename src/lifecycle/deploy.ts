@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { ExitCode, SindriError, UsageError } from '../cli/errors.ts';
 import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
-import { type CloudContext, openCloud } from './context.ts';
-import { ALL_IMAGE_STATUSES } from './images.ts';
-import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from './tags.ts';
+import { openWorkspace, type Workspace } from '../config/workspace.ts';
+import { ExitCode, SindriError, UsageError } from '../errors.ts';
+import { ALL_IMAGE_STATUSES } from '../images/images.ts';
+import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
 
 export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
 export const DEFAULT_PUBLIC_BANDWIDTH_MBPS = 10;
@@ -208,9 +208,9 @@ async function ensureImportedKey(
   }
 }
 
-export async function deploy(ctx: CloudContext, opts: DeployOptions): Promise<DeployResult> {
+export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<DeployResult> {
   const alibaba = ctx.alibaba;
-  const region = opts.region ?? ctx.defaultRegion;
+  const region = ctx.region;
   const instanceType = opts.instanceType ?? alibaba?.instance_type ?? DEFAULT_INSTANCE_TYPE;
   const vswitchId = opts.vswitchId ?? alibaba?.vswitch_id;
   const securityGroupId = opts.securityGroupId ?? alibaba?.security_group_id;
@@ -236,7 +236,7 @@ export async function deploy(ctx: CloudContext, opts: DeployOptions): Promise<De
   if (!image) {
     throw new SindriError(`No image ${opts.imageId} in ${region}.`, {
       code: 'ImageNotFound',
-      hint: 'check the ID and region with `sindri packer list --all-regions`',
+      actions: ['check the ID and region with `sindri packer list --all-regions`'],
     });
   }
   if (image.status !== 'Available') {
@@ -267,7 +267,7 @@ export async function deploy(ctx: CloudContext, opts: DeployOptions): Promise<De
       const why = err instanceof Error ? err.message : String(err);
       throw new SindriError(`Deploy failed (${why}) and clean-up could not delete: ${left.join('; ')}`, {
         code: 'CleanupFailed',
-        hint: 'delete the resources listed in the console or with the aliyun CLI',
+        actions: ['delete the resources listed in the console or with the aliyun CLI'],
       });
     }
     if (opts.signal?.aborted) {
@@ -383,6 +383,6 @@ export interface RunDeployOptions extends DeployOptions {
 }
 
 export async function runDeploy(opts: RunDeployOptions): Promise<DeployResult> {
-  const ctx: CloudContext = await openCloud(opts);
+  const ctx: Workspace = await openWorkspace(opts);
   return deploy(ctx, opts);
 }

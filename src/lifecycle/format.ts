@@ -1,5 +1,5 @@
 /** Terminal output of the lifecycle commands. The table library is imported only when a table is printed. */
-import type { ImageRow } from './images.ts';
+import type { ImageRow } from '../images/images.ts';
 
 export const IMAGE_COLUMNS = [
   'IMAGE ID',

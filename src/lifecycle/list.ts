@@ -1,6 +1,19 @@
-/** `sindri packer list`. */
-import { type CloudContext, openCloud } from './context.ts';
-import { type ListResult, listImages } from './images.ts';
+/** `sindri packer list`: sindri's images in one or every region. */
+import type { CloudSession } from '../cloud/session.ts';
+import { openWorkspace } from '../config/workspace.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  describeRegionImages,
+  type ImageRow,
+  inRegion,
+  isManagedBySindri,
+  mergePages,
+  nameMatcher,
+  shareAccounts,
+  toImageRow,
+} from '../images/images.ts';
+import { createLimiter } from '../images/limit.ts';
+import { tagRecord } from '../images/tags.ts';
 
 export interface RunListOptions {
   configPath?: string | undefined;
@@ -13,22 +26,69 @@ export interface RunListOptions {
   cwd?: string;
 }
 
-/** The regions a command works on: `--all-regions`, else `--region`, else the default region. */
+/** The regions a command works on: `--all-regions`, else the session's region. */
 export async function targetRegions(
-  ctx: CloudContext,
-  opts: { region?: string | undefined; allRegions?: boolean },
+  session: CloudSession,
+  opts: { allRegions?: boolean },
 ): Promise<string[]> {
-  if (opts.allRegions) return ctx.allRegions();
-  return [opts.region ?? ctx.defaultRegion];
+  return opts.allRegions ? session.allRegions() : [session.region];
 }
 
 export async function runList(opts: RunListOptions): Promise<ListResult> {
-  const ctx = await openCloud(opts);
-  const regions = await targetRegions(ctx, opts);
-  return listImages(ctx, {
+  const ws = await openWorkspace(opts);
+  const regions = await targetRegions(ws, opts);
+  return listImages(ws, {
     regions,
     name: opts.name,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.onRegion ? { onRegion: opts.onRegion } : {}),
   });
+}
+
+export interface ListOptions {
+  /** Regions to look in. */
+  regions: string[];
+  name?: string | undefined;
+  concurrency?: number;
+  /** Called after each region completes. */
+  onRegion?: (region: string, found: number, done: number, total: number) => void;
+}
+
+export interface ListResult {
+  images: ImageRow[];
+  regions: string[];
+  /** DescribeImages pages read. */
+  pages: number;
+}
+
+export async function listImages(ctx: CloudSession, opts: ListOptions): Promise<ListResult> {
+  const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const matches = nameMatcher(opts.name);
+  const stats = { pages: 0 };
+  let done = 0;
+  // Regions start together; one limiter bounds the API calls in flight across all of them (the
+  // region tasks themselves hold no slot, so nested calls cannot starve each other).
+  const perRegion = await Promise.all(
+    opts.regions.map(async (region) => {
+      const clients = await ctx.clients(region);
+      const images = (await describeRegionImages(clients, region, limit, {}, stats)).filter(
+        (img) => isManagedBySindri(tagRecord(img.tags)) && matches(img.imageName ?? ''),
+      );
+      const rows = await Promise.all(
+        images.map(async (img) => {
+          const shared =
+            String(img.isSelfShared ?? '').toLowerCase() === 'true' && img.imageId
+              ? await shareAccounts(clients, region, img.imageId, limit).catch((err) => {
+                  throw inRegion(err, region);
+                })
+              : [];
+          return toImageRow(region, img, shared);
+        }),
+      );
+      done++;
+      opts.onRegion?.(region, rows.length, done, opts.regions.length);
+      return rows;
+    }),
+  );
+  return { images: mergePages(perRegion), regions: opts.regions, pages: stats.pages };
 }

@@ -4,7 +4,7 @@
  * without an answer the command refuses with exit 2 (use --force or --yes in scripts).
  */
 import { createInterface } from 'node:readline';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface ConfirmOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };

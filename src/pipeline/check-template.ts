@@ -1,7 +1,7 @@
-import { SindriError } from '../cli/errors.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { problemAt } from '../config/problem-at.ts';
+import { SindriError } from '../errors.ts';
 import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { packerInit } from '../packer/run.ts';
 import { annotateDiagnostics, packerValidate } from '../packer/validate.ts';
@@ -61,7 +61,9 @@ export async function checkRenderedTemplate(
       });
       if (!init.ok) {
         throw new SindriError(`packer init failed:\n${init.output.trim()}`, {
-          hint: 'install the plugin with `packer plugins install github.com/hashicorp/alicloud`, or validate with --syntax-only',
+          actions: [
+            'install the plugin with `packer plugins install github.com/hashicorp/alicloud`, or validate with --syntax-only',
+          ],
           code: 'PackerInitFailed',
         });
       }

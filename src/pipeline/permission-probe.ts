@@ -5,11 +5,12 @@
  * each of those reads once itself; a refused one stops the build at once, before anything is
  * created, naming the action.
  */
-import { SindriError } from '../cli/errors.ts';
+
 import { CloudError, deniedActionHint } from '../cloud/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { requiredActions } from '../doctor/actions.ts';
+import { SindriError } from '../errors.ts';
 
 type Alibaba = SindriConfig['providers']['packer']['alibaba'];
 
@@ -60,6 +61,6 @@ export async function probePackerReads(
   const requests = denied.flatMap((d) => (d.requestId ? [d.requestId] : []));
   throw new SindriError(
     `Forbidden.RAM: the credentials may not call ${actions.join(', ')}, which packer needs during the build; nothing was created.${requests.length > 0 ? ` (request ID ${requests.join(', ')})` : ''}`,
-    { hint: deniedActionHint(actions).fix, code: 'Forbidden.RAM' },
+    { actions: [deniedActionHint(actions).fix], code: 'Forbidden.RAM' },
   );
 }

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { SindriError } from '../cli/errors.ts';
 import { ConfigError } from '../config/errors.ts';
 import { type ConfigOverrides, type LoadedConfig, loadConfig } from '../config/load.ts';
 import { problemAt } from '../config/problem-at.ts';
+import { SindriError } from '../errors.ts';
 import { findPacker, PACKER_INSTALL_HINT, type PackerBinary } from '../packer/binary.ts';
 import { RenderError, type RenderedTemplate, renderTemplate, writeTemplate } from '../render/render.ts';
 
@@ -19,7 +19,7 @@ export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promi
   const packer = await findPacker(env);
   if (!packer) {
     throw new SindriError('packer was not found on PATH.', {
-      hint: PACKER_INSTALL_HINT,
+      actions: [PACKER_INSTALL_HINT],
       code: 'PackerNotFound',
     });
   }
@@ -29,7 +29,7 @@ export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promi
 export async function renderConfig(
   loaded: LoadedConfig,
   packer: PackerBinary,
-  ids: { buildId: string; sindriVersion: string },
+  ids: { buildId: string; sindriVersion: string; vpcId?: string | undefined },
 ): Promise<RenderedTemplate> {
   try {
     return await renderTemplate(loaded.config, {
@@ -37,6 +37,7 @@ export async function renderConfig(
       buildId: ids.buildId,
       sindriVersion: ids.sindriVersion,
       configDir: dirname(loaded.file),
+      ...(ids.vpcId ? { vpcId: ids.vpcId } : {}),
     });
   } catch (err) {
     // What the builder cannot do is a configuration problem: point at the key in sindri.yaml, as

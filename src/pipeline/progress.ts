@@ -30,6 +30,8 @@ export function phaseOf(message: string): Phase | undefined {
 export interface ProgressSink {
   phase(name: Phase, detail?: string): void;
   detail(text: string): void;
+  /** How far a long wait is (an image being created), where the cloud reports it. */
+  percent?(phase: Phase, value: number, status: string): void;
   end(): Array<{ name: string; seconds: number }>;
   /** Waits until the display has finished drawing (the terminal renderer draws asynchronously). */
   close?(): Promise<void>;

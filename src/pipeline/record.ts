@@ -1,6 +1,12 @@
+/**
+ * The build record: the one state every pipeline step reads and writes, persisted after each step so
+ * that an interrupted build, capture or distribution resumes where it stopped. Holds no credentials.
+ */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DistributionState } from './distribute.ts';
+import type { RetentionOutcome } from '../images/retention.ts';
+import type { ShareState } from '../images/share.ts';
 
 export type RegionState = 'pending' | 'copying' | 'available' | 'failed';
 
@@ -10,7 +16,6 @@ export interface RegionRecord {
   clientToken?: string;
   imageId?: string;
   error?: string;
-  shared?: string[];
   /** An encrypted copy, and the KMS key it was made with ('' for the default service key). */
   encrypted?: boolean;
   kmsKeyId?: string;
@@ -18,10 +23,30 @@ export interface RegionRecord {
   polls?: number;
 }
 
-/**
- * What a build did and where its distribution stands: written after every step so that an interrupted
- * build can be resumed. Holds no credentials.
- */
+/** Where the post-build distribution stands. */
+export interface DistributionState {
+  /** The image packer built. With encryption it is the unencrypted intermediate. */
+  sourceImageId: string;
+  /** Its tags (but the cloud's own `acs:` ones), which every copy carries too. */
+  sourceTags?: Record<string, string>;
+  /** The intermediate was deleted once every encrypted copy was Available. */
+  sourceDeleted?: boolean;
+  /** Why the unencrypted intermediate is still there. */
+  sourceKept?: string;
+  shares?: Record<string, ShareState>;
+  retention?: RetentionOutcome;
+}
+
+/** `preflight` until the cache is decided: a record in preflight is never saved. */
+export type BuildStatus =
+  | 'preflight'
+  | 'building'
+  | 'built'
+  | 'distributing'
+  | 'done'
+  | 'failed'
+  | 'interrupted';
+
 export interface BuildRecord {
   buildId: string;
   configFile: string;
@@ -30,13 +55,170 @@ export interface BuildRecord {
   region: string;
   startedAt: string;
   finishedAt?: string;
-  status: 'building' | 'built' | 'distributing' | 'done' | 'failed' | 'interrupted';
+  status: BuildStatus;
   cached: boolean;
   imageId?: string;
+  /** The VPC of a configured VSwitch, looked up before the build (the builder needs both). */
+  vpcId?: string;
+  /** The instance a captured image was made from. */
+  capturedFrom?: string;
+  /** Images `--force` deleted to free the name (with their copies). */
+  replaced?: string[];
   regions: Record<string, RegionRecord>;
   phases: Array<{ name: string; seconds: number }>;
-  /** Where the post-build distribution stands (source image, encryption, shares, retention). */
   distribution?: DistributionState;
+}
+
+export function newBuildId(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function newRecord(
+  fields: Pick<BuildRecord, 'buildId' | 'configFile' | 'configHash' | 'imageName' | 'region'> &
+    Partial<BuildRecord>,
+): BuildRecord {
+  return {
+    startedAt: new Date().toISOString(),
+    status: 'building',
+    cached: false,
+    regions: {},
+    phases: [],
+    ...fields,
+  };
+}
+
+/**
+ * Region → image ID of every finished image: the build region's first, then each available copy.
+ * With encryption, the build region's image is its encrypted copy, once that is available.
+ */
+export function finishedImages(record: BuildRecord): Record<string, string> {
+  const images: Record<string, string> = {};
+  if (record.imageId && !record.regions[record.region]) images[record.region] = record.imageId;
+  for (const [region, entry] of Object.entries(record.regions))
+    if (entry.state === 'available' && entry.imageId) images[region] = entry.imageId;
+  return images;
+}
+
+/** Whether an image belongs to a record: the build's image, its intermediate, or one of its copies. */
+export function recordHasImage(record: BuildRecord, imageId: string): boolean {
+  return (
+    record.imageId === imageId ||
+    record.distribution?.sourceImageId === imageId ||
+    Object.values(record.regions).some((r) => r.imageId === imageId)
+  );
+}
+
+/** Every problem the record holds: failed copies, shares, retention. */
+export function distributionErrors(record: BuildRecord): string[] {
+  const errors: string[] = [];
+  for (const [region, entry] of Object.entries(record.regions))
+    if (entry.state === 'failed') errors.push(`${region}: copy failed: ${entry.error ?? 'unknown error'}`);
+  const d = record.distribution;
+  for (const [region, share] of Object.entries(d?.shares ?? {}))
+    if (share.error) errors.push(`${region}: sharing failed: ${share.error}`);
+  if (d?.retention?.error) errors.push(`retention failed: ${d.retention.error}`);
+  return errors;
+}
+
+export interface RegionOutcome {
+  state: string;
+  imageId?: string;
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  polls?: number;
+  sharedWith?: string[];
+  unshared?: string[];
+  error?: string;
+}
+
+/** What every pipeline reports: where the image is, per region, and what its distribution did. */
+export interface RecordSummary {
+  buildId: string;
+  name: string;
+  region: string;
+  imageId: string;
+  status: BuildStatus;
+  cached: boolean;
+  images: Record<string, string>;
+  regions: Record<string, RegionOutcome>;
+  intermediate?: { imageId: string; deleted: boolean; note?: string };
+  retention: Array<{
+    region: string;
+    imageId: string;
+    name: string;
+    action: string;
+    reason?: string;
+    error?: string;
+  }>;
+  errors: string[];
+  /** Images `--force` deleted to free the name. */
+  replaced?: string[];
+  phases: Array<{ name: string; seconds: number }>;
+  /** The record's file. */
+  record: string;
+}
+
+function regionOutcomes(record: BuildRecord): Record<string, RegionOutcome> {
+  const d = record.distribution;
+  const out: Record<string, RegionOutcome> = {};
+  const regions = [record.region, ...Object.keys(record.regions).filter((r) => r !== record.region)];
+  for (const region of regions) {
+    const entry = record.regions[region];
+    const share = d?.shares?.[region];
+    const base: RegionOutcome =
+      entry !== undefined
+        ? {
+            state: entry.state,
+            ...(entry.imageId ? { imageId: entry.imageId } : {}),
+            ...(entry.encrypted ? { encrypted: true, kmsKeyId: entry.kmsKeyId ?? '' } : {}),
+            ...(entry.polls !== undefined ? { polls: entry.polls } : {}),
+            ...(entry.error ? { error: entry.error } : {}),
+          }
+        : { state: 'available', ...(record.imageId ? { imageId: record.imageId } : {}) };
+    if (share) {
+      base.sharedWith = share.accounts;
+      if (share.removed.length > 0) base.unshared = share.removed;
+      if (share.error) base.error = [base.error, `sharing: ${share.error}`].filter(Boolean).join('; ');
+    }
+    out[region] = base;
+  }
+  return out;
+}
+
+export function summarize(record: BuildRecord, dir: string): RecordSummary {
+  const d = record.distribution;
+  return {
+    buildId: record.buildId,
+    name: record.imageName,
+    region: record.region,
+    imageId: record.imageId ?? '',
+    status: record.status,
+    cached: record.cached,
+    images: finishedImages(record),
+    regions: regionOutcomes(record),
+    ...(d && d.sourceImageId !== record.imageId
+      ? {
+          intermediate: {
+            imageId: d.sourceImageId,
+            deleted: !!d.sourceDeleted,
+            ...(d.sourceKept ? { note: d.sourceKept } : {}),
+          },
+        }
+      : {}),
+    retention: (d?.retention?.actions ?? []).map((x) => ({
+      region: x.region,
+      imageId: x.imageId,
+      name: x.name,
+      action: x.action,
+      ...(x.reason ? { reason: x.reason } : {}),
+      ...(x.error ? { error: x.error } : {}),
+    })),
+    errors: distributionErrors(record),
+    ...(record.replaced ? { replaced: record.replaced } : {}),
+    phases: record.phases,
+    record: join(dir, 'record.json'),
+  };
 }
 
 export function buildDir(configDir: string, buildId: string): string {
@@ -65,4 +247,18 @@ export function saveRecord(dir: string, record: BuildRecord): Promise<void> {
 
 export async function loadRecord(dir: string): Promise<BuildRecord> {
   return JSON.parse(await readFile(join(dir, 'record.json'), 'utf8')) as BuildRecord;
+}
+
+/** The saved record of a build, when there is one and it is about this image. */
+export async function savedRecord(
+  configDir: string,
+  buildId: string,
+  imageId: string,
+): Promise<BuildRecord | undefined> {
+  try {
+    const record = await loadRecord(buildDir(configDir, buildId));
+    return record.buildId === buildId && recordHasImage(record, imageId) ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }

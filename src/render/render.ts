@@ -1,7 +1,7 @@
 import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ExitCode, SindriError } from '../cli/errors.ts';
 import type { SindriConfig } from '../config/types.ts';
+import { ExitCode, SindriError } from '../errors.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { templatesDir } from '../util/paths.ts';
 import { loadCatalogue, resolveExtensions, UnknownExtensionError } from './catalogue.ts';
@@ -18,6 +18,11 @@ export interface RenderOptions {
   sindriVersion: string;
   /** Directory of sindri.yaml, for build.scripts, build.files and user_data_file. */
   configDir: string;
+  /**
+   * The VPC of a configured VSwitch, looked up by the build: passed with `-var vpc_id=...`, so the
+   * template (and the configuration hash) stays what `sindri packer template` renders.
+   */
+  vpcId?: string | undefined;
 }
 
 export interface RenderedTemplate {
@@ -31,7 +36,7 @@ export interface RenderedTemplate {
   copies: Map<string, string>;
   /** sha256 (hex) of the effective configuration, the rendered files and the uploaded files' contents. */
   configHash: string;
-  /** Arguments the build must give packer, e.g. ["-var", "build_id=..."]. */
+  /** Arguments the build must give packer, e.g. ["-var", "build_id=...", "-var", "vpc_id=..."]. */
   packerArgs: string[];
   /** Keys sindri accepted but cannot pass to the builder as written (see docs/packer-mapping.md). */
   warnings: SupportFinding[];
@@ -302,6 +307,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
 
   const view = (hash: string) => ({
     requiredPlugins: packerSupportsRequiredPlugins(opts.packerVersion),
+    vpcVariable: Boolean(p.alibaba.vswitch_id && !p.alibaba.vpc_id),
     image_name: p.image_name,
     description: p.description ?? null,
     alibaba: withNulls(p.alibaba, OPTIONAL_ALIBABA_KEYS),
@@ -330,7 +336,11 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     mainFile: MAIN_FILE,
     copies,
     configHash,
-    packerArgs: ['-var', `build_id=${opts.buildId}`],
+    packerArgs: [
+      '-var',
+      `build_id=${opts.buildId}`,
+      ...(opts.vpcId && p.alibaba.vswitch_id && !p.alibaba.vpc_id ? ['-var', `vpc_id=${opts.vpcId}`] : []),
+    ],
     warnings: findings.filter((f) => f.severity === 'warning'),
   };
 }

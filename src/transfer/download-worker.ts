@@ -6,8 +6,8 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SindriError } from '../cli/errors.ts';
 import { CloudError } from '../cloud/errors.ts';
+import { SindriError } from '../errors.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
 import type { ObjectInfo } from './oss-client.ts';
 
@@ -32,7 +32,7 @@ interface SerializedError {
   message: string;
   code?: string;
   exitCode?: number;
-  hint?: string;
+  actions?: string[];
   requestId?: string;
   statusCode?: number;
 }
@@ -59,7 +59,7 @@ function serialize(err: unknown): SerializedError {
       message: err.message,
       code: err.code,
       exitCode: err.exitCode,
-      ...(err.hint ? { hint: err.hint } : {}),
+      actions: [...err.actions],
     };
   }
   return { kind: 'other', message: err instanceof Error ? err.message : String(err) };
@@ -79,7 +79,7 @@ function revive(e: SerializedError): Error {
     return new SindriError(e.message, {
       ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
       ...(e.code ? { code: e.code } : {}),
-      ...(e.hint ? { hint: e.hint } : {}),
+      ...(e.actions ? { actions: e.actions } : {}),
     });
   }
   return new Error(e.message);

@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { ExitCode, SindriError } from '../cli/errors.ts';
 import { abortReason, type Clock, realClock } from '../cloud/clock.ts';
 import { CloudError } from '../cloud/errors.ts';
+import { ExitCode, SindriError } from '../errors.ts';
 import { Crc64 } from './crc64.ts';
 import type { ObjectInfo, OssClient } from './oss-client.ts';
 
@@ -163,7 +163,7 @@ function interrupted(dest: string): SindriError {
   return new SindriError(`interrupted; the partial download is kept in ${partPaths(dest).part}.`, {
     exitCode: ExitCode.interrupted,
     code: 'Interrupted',
-    hint: 'run the same command again to resume it',
+    actions: ['run the same command again to resume it'],
   });
 }
 
@@ -189,7 +189,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
   if (!opts.force && (await exists(dest)))
     throw new SindriError(`${dest} already exists.`, {
       code: 'DestinationExists',
-      hint: 'remove it, choose another directory, or pass --force to replace it',
+      actions: ['remove it, choose another directory, or pass --force to replace it'],
     });
 
   const wanted: PartMeta = {
@@ -265,7 +265,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
             `download of oss://${bucket}/${key} stopped: ${problem}; nothing was appended.`,
             {
               code: 'RangeNotHonoured',
-              hint: `the partial file ${part} is kept; run the command again to retry`,
+              actions: [`the partial file ${part} is kept; run the command again to retry`],
             },
           );
         }
@@ -302,7 +302,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
         if (err instanceof CloudError && err.code === 'PreconditionFailed')
           throw new SindriError(`oss://${bucket}/${key} changed while it was being downloaded.`, {
             code: 'ObjectChanged',
-            hint: `delete ${part} and download it again`,
+            actions: [`delete ${part} and download it again`],
           });
         if (!retryable(err)) throw err;
         failures = offset > before ? 1 : failures + 1;
@@ -311,7 +311,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
             `download of oss://${bucket}/${key} failed ${failures} times in a row at byte ${offset}: ${describe(err)}`,
             {
               code: 'DownloadFailed',
-              hint: `the partial file ${part} is kept; run the command again to resume`,
+              actions: [`the partial file ${part} is kept; run the command again to resume`],
             },
           );
         const delayMs = retryDelay(failures, policy);
@@ -346,7 +346,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
       await rm(meta, { force: true });
       throw new SindriError(
         `the downloaded file does not match oss://${bucket}/${key}: CRC-64 ${gotCrc}, OSS reports ${info.crc64}.`,
-        { code: 'ChecksumMismatch', hint: 'the partial file was deleted; download again' },
+        { code: 'ChecksumMismatch', actions: ['the partial file was deleted; download again'] },
       );
     }
     result.verifiedBy = 'crc64';
@@ -358,7 +358,7 @@ export async function downloadObject(opts: DownloadOptions): Promise<DownloadRes
       await rm(meta, { force: true });
       throw new SindriError(
         `the downloaded file does not match oss://${bucket}/${key}: MD5 ${got}, ETag ${info.etag}.`,
-        { code: 'ChecksumMismatch', hint: 'the partial file was deleted; download again' },
+        { code: 'ChecksumMismatch', actions: ['the partial file was deleted; download again'] },
       );
     }
     result.verifiedBy = 'md5';

@@ -4,10 +4,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { ExitCode, SindriError } from '../cli/errors.ts';
 import { type CloudClients, CloudError, waitFor } from '../cloud/index.ts';
-import { openCloud } from '../lifecycle/context.ts';
-import { findSelfImage } from '../lifecycle/images.ts';
+import { openWorkspace } from '../config/workspace.ts';
+import { ExitCode, SindriError } from '../errors.ts';
+import { findSelfImage } from '../images/images.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
 import { createOssClient, type ObjectInfo, type OssClient } from './oss-client.ts';
 import { formatOssUrl, parseOssUrl } from './oss-url.ts';
@@ -129,8 +129,8 @@ export function checksumOf(info: ObjectInfo): ExportResult['checksum'] {
 export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   const loc = parseOssUrl(opts.to, '--to');
   const say = opts.onInfo ?? (() => {});
-  const ctx = await openCloud(opts);
-  const region = opts.region ?? ctx.defaultRegion;
+  const ctx = await openWorkspace(opts);
+  const region = ctx.region;
   const clients = await ctx.clients(region);
   const signal = opts.signal;
 
@@ -138,7 +138,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
   if (!image)
     throw new SindriError(`image ${opts.imageId} was not found among your own images in ${region}.`, {
       code: 'InvalidImageId.NotFound',
-      hint: 'only custom images can be exported; check the ID and --region',
+      actions: ['only custom images can be exported; check the ID and --region'],
     });
   if (image.status !== 'Available')
     throw new SindriError(
@@ -241,7 +241,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
       `the export of ${opts.imageId} finished, but no object naming ${opts.imageId} is under ${formatOssUrl(loc)}.`,
       {
         code: 'ExportObjectNotFound',
-        hint: 'check the bucket in the OSS console; the role may lack oss:PutObject',
+        actions: ['check the bucket in the OSS console; the role may lack oss:PutObject'],
       },
     );
   const info = await oss.head(loc.bucket, key);

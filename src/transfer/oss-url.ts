@@ -1,5 +1,5 @@
 /** `oss://bucket/key` URLs: parsing with errors that say what is wrong, and formatting. */
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../errors.ts';
 
 export interface OssLocation {
   bucket: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClients, resolveCredentials } from '../../src/cloud/index.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { runSindri, STACK_TRACE } from '../helpers/cli.ts';
+import { jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 interface BuildJson {
@@ -84,7 +84,7 @@ describe('sindri packer build against the emulator with the real packer', () => 
     writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e', copyRegions: ['cn-shanghai'] });
     const first = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(first.code, 0, first.stderr);
-    const result = JSON.parse(first.stdout) as BuildJson;
+    const result = jsonResult(first.stdout) as BuildJson;
     assert.equal(result.cached, false);
     assert.match(result.imageId, /^m-/);
     assert.deepEqual(Object.keys(result.images).sort(), ['cn-hangzhou', 'cn-shanghai']);
@@ -162,7 +162,7 @@ describe('sindri packer build against the emulator with the real packer', () => 
     emulator.admin.clearRequestLog();
     const second = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(second.code, 0, second.stderr);
-    const again = JSON.parse(second.stdout) as BuildJson;
+    const again = jsonResult(second.stdout) as BuildJson;
     assert.equal(again.cached, true);
     assert.equal(again.imageId, result.imageId);
     assert.deepEqual(again.images, result.images);
@@ -179,7 +179,7 @@ describe('sindri packer build against the emulator with the real packer', () => 
     writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-name' });
     const first = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(first.code, 0, first.stderr);
-    const old = (JSON.parse(first.stdout) as BuildJson).imageId;
+    const old = (jsonResult(first.stdout) as BuildJson).imageId;
     // Same name, another instance type: not a cache hit, so the name is taken.
     writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-name' });
     const config = join(dir, 'sindri.yaml');
@@ -196,7 +196,7 @@ describe('sindri packer build against the emulator with the real packer', () => 
       .images.filter((i) => i.name === 'sindri-e2e-name');
     assert.deepEqual(
       named.map((i) => i.id),
-      [(JSON.parse(forced.stdout) as BuildJson).imageId],
+      [(jsonResult(forced.stdout) as BuildJson).imageId],
     );
   });
 

@@ -46,12 +46,12 @@ describe('a build whose clean-up fails', () => {
     const run = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(run.code, 1, run.stderr);
     const out = JSON.parse(run.stdout) as {
-      error: { code: string; message: string; hint: string };
+      error: { code: string; message: string; actions: string[] };
       result: { imageId: string };
     };
     assert.equal(out.error.code, 'CleanupFailed');
     assert.match(out.error.message, /key ?pair/i);
-    assert.match(out.error.hint, /ecs:DeleteKeyPairs/);
+    assert.match(out.error.actions.join(' '), /ecs:DeleteKeyPairs/);
     assert.match(out.result.imageId, /^m-/);
     assert.equal(emulator.admin.liveResources().keyPairs.length, 1, 'the key pair really was left behind');
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DELAYS, type Emulator, startEmulator } from '../emulator/index.ts';
-import { runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { jsonResult, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 describe('interrupting sindri packer build', () => {
@@ -106,7 +106,7 @@ describe('interrupting sindri packer build', () => {
     emulator.admin.setDelays({ imageCopy: 0 });
     const again = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(again.code, 0, again.stderr);
-    const result = JSON.parse(again.stdout) as { cached: boolean; images: Record<string, string> };
+    const result = jsonResult(again.stdout) as { cached: boolean; images: Record<string, string> };
     assert.equal(result.cached, true);
     assert.deepEqual(Object.keys(result.images).sort(), ['cn-beijing', 'cn-hangzhou', 'cn-shanghai']);
     for (const region of ['cn-shanghai', 'cn-beijing']) {

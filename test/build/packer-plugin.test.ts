@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { isolatedEnv, runSindri } from '../helpers/cli.ts';
+import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 /**
@@ -68,7 +68,7 @@ describe('packer >= 1.7', () => {
     const env = emulatorEnv(emulator.url, undefined, { SINDRI_PACKER: packer });
     const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
-    assert.equal((JSON.parse(r.stdout) as { imageId: string }).imageId, 'm-plugin0000001');
+    assert.equal((jsonResult(r.stdout) as { imageId: string }).imageId, 'm-plugin0000001');
     const verbs = calls().map((c) => c.split(' ')[0]);
     assert.deepEqual(verbs.slice(-2), ['init', 'build']);
     rmSync(env.HOME as string, { recursive: true, force: true });

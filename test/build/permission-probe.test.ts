@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { SindriError } from '../../src/cli/errors.ts';
 import { createClients } from '../../src/cloud/index.ts';
 import { policyDocument, requiredActions } from '../../src/doctor/index.ts';
+import { SindriError } from '../../src/errors.ts';
 import { packerReads, probePackerReads } from '../../src/pipeline/permission-probe.ts';
 import { config, type Emulator, startEmulator } from '../doctor/helpers.ts';
 
@@ -74,7 +74,7 @@ describe("the probe of packer's reads", () => {
         assert.equal(err.code, 'Forbidden.RAM');
         for (const action of removed) {
           assert.ok(err.message.includes(action), err.message);
-          assert.match(err.hint ?? '', new RegExp(`^Allow .*${action}.* in a policy`));
+          assert.match(err.actions.join(' '), new RegExp(`^Allow .*${action}.* in a policy`));
         }
         assert.match(err.message, /request ID [0-9A-F-]{36}/);
         return true;

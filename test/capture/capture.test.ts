@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { jsonResult } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage, seedInstance } from '../lifecycle/helpers.ts';
 
 let emu: Emulator;
@@ -36,7 +37,7 @@ test('capture --stop: stopped, imaged, tagged, distributed; the same name again 
   const instance = seedInstance(emu, 'cn-hangzhou', base.id);
   const r = await box.run(['packer', 'capture', instance.id, '--name', 'golden-web', '--stop', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = jsonResult(r.stdout);
   assert.equal(out.stopped, true);
   assert.equal(emu.admin.world.status(instance), 'Stopped');
   const stops = emu.admin.requestLog({ action: 'StopInstance' });
@@ -53,7 +54,7 @@ test('capture --stop: stopped, imaged, tagged, distributed; the same name again 
   assert.equal(tags['sindri:captured-from'], instance.id);
   assert.equal(tags.Team, 'platform');
   // Distributed through the build's distribution: a copy in cn-shanghai with the same build ID.
-  assert.equal(out.distribution['cn-shanghai'].state, 'available');
+  assert.equal(out.regions['cn-shanghai'].state, 'available');
   const copy = emu.admin.world.get('image', 'cn-shanghai', out.images['cn-shanghai']);
   assert.equal(copy ? Object.fromEntries(copy.tags)['sindri:build-id'] : undefined, out.buildId);
 
@@ -72,9 +73,9 @@ test('capture --stop: stopped, imaged, tagged, distributed; the same name again 
     '--json',
   ]);
   assert.equal(forced.code, 0, forced.stderr);
-  const f = JSON.parse(forced.stdout);
+  const f = jsonResult(forced.stdout);
   assert.deepEqual(f.replaced, [out.imageId, out.images['cn-shanghai']]);
-  assert.equal(f.distribution['cn-shanghai'].state, 'available');
+  assert.equal(f.regions['cn-shanghai'].state, 'available');
   assert.notEqual(f.imageId, out.imageId);
 });
 

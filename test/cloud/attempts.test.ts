@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { UsageError } from '../../src/cli/errors.ts';
 import { attemptsFromEnv } from '../../src/cloud/clients.ts';
+import { UsageError } from '../../src/errors.ts';
 
 describe('SINDRI_RETRY_ATTEMPTS', () => {
   it('sets the attempts per call from 1 to 20, and nothing when unset', () => {

@@ -95,7 +95,7 @@ describe('toCloudError and describeCloudError', () => {
       /may not call vpc:DescribeVpcs\.\n {2}Fix: Allow vpc:DescribeVpcs in a policy/,
     );
     assert.equal(toCloudError(e).deniedAction, 'vpc:DescribeVpcs', 'kept when re-wrapped');
-    assert.equal(e.toJSON().deniedAction, 'vpc:DescribeVpcs');
+    assert.equal(e.details().deniedAction, 'vpc:DescribeVpcs');
 
     const plain = toCloudError(sdkError(403, 'Forbidden.RAM', 'User not authorized.'), {
       product: 'ecs',

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { runDoctor } from '../../src/doctor/index.ts';
 import { configText, type Emulator, startEmulator, writeConfig } from '../doctor/helpers.ts';
 import { ROOT_ACCOUNT_ID } from '../emulator/index.ts';
-import { isolatedEnv, runSindri } from '../helpers/cli.ts';
+import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const ROLE_ARN = `acs:ram::${ROOT_ACCOUNT_ID}:role/gha-build`;
@@ -100,7 +100,7 @@ describe('OIDC role assumption through the emulator', () => {
     const { dir: work, file } = await writeConfig(configText({ name: 'oidc-build', sshPort: emu.sshPort }));
     const r = await runSindri(['packer', 'build', '--config', file, '--json'], { env, cwd: work });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(JSON.parse(r.stdout).imageId, /^m-/);
+    assert.match(jsonResult(r.stdout).imageId, /^m-/);
     // packer signed with the STS key and token of the role session.
     const packerCalls = emu.admin.requestLog({ action: 'CreateInstance' });
     assert.match(packerCalls.at(-1)?.accessKeyId ?? '', /^STS\.FAKE/);

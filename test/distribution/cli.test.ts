@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { STACK_TRACE } from '../helpers/cli.ts';
+import { jsonResult, STACK_TRACE } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage, sindriTags } from '../lifecycle/helpers.ts';
 
 let emu: Emulator;
@@ -60,7 +60,7 @@ describe('sindri packer distribute', () => {
     const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'web-2', tags: sindriTags('b-2') });
     const res = await box.run(['packer', 'distribute', '--image', image.id, '--json']);
     assert.equal(res.code, 0, res.stderr);
-    const out = JSON.parse(res.stdout) as Result;
+    const out = jsonResult(res.stdout) as Result;
     assert.equal(out.buildId, 'b-2');
     assert.equal(out.resumed, false);
     assert.deepEqual(Object.keys(out.images).sort(), ['cn-beijing', 'cn-hangzhou', 'cn-shanghai']);
@@ -76,7 +76,7 @@ describe('sindri packer distribute', () => {
 
     const again = await box.run(['packer', 'distribute', '--image', image.id, '--json']);
     assert.equal(again.code, 0, again.stderr);
-    const second = JSON.parse(again.stdout) as Result;
+    const second = jsonResult(again.stdout) as Result;
     assert.equal(second.resumed, true);
     assert.deepEqual(second.images, out.images);
     assert.equal(emu.admin.requestLog({ action: 'CopyImage' }).length, 2);

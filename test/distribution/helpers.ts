@@ -2,9 +2,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CloudClients, createClients, resolveCredentials } from '../../src/cloud/index.ts';
-import { type DistributeOptions, distribute } from '../../src/pipeline/distribute.ts';
-import { type BuildRecord, loadRecord, saveRecord } from '../../src/pipeline/record.ts';
+import { type Clock, type CloudClients, createClients, resolveCredentials } from '../../src/cloud/index.ts';
+import type { CloudSession } from '../../src/cloud/session.ts';
+import type { RetentionPolicy } from '../../src/images/retention.ts';
+import { newContext, recordDir } from '../../src/pipeline/context.ts';
+import { DISTRIBUTION } from '../../src/pipeline/distribution.ts';
+import { createProgress } from '../../src/pipeline/progress.ts';
+import { type BuildRecord, loadRecord } from '../../src/pipeline/record.ts';
+import { runSteps } from '../../src/pipeline/run.ts';
 import type { Emulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
@@ -15,7 +20,11 @@ export const FIVE_REGIONS = ['cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'ap-sou
 
 export interface Harness {
   clients: CloudClients;
+  /** Every region's clients (the emulator serves them all at one endpoint). */
+  session: CloudSession;
   dir: string;
+  /** The record directory of the last run. */
+  lastRecordDir?: string;
   env: NodeJS.ProcessEnv;
   dispose(): Promise<void>;
 }
@@ -29,6 +38,13 @@ export async function harness(emu: Emulator): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'sindri-dist-'));
   return {
     clients,
+    session: {
+      region: HOME_REGION,
+      regionSource: 'config',
+      credentials: async () => credentials,
+      clients: async () => clients,
+      allRegions: async () => [HOME_REGION, ...FIVE_REGIONS],
+    },
     dir,
     env,
     async dispose() {
@@ -69,24 +85,74 @@ export function builtImage(
   };
 }
 
-export type RunOptions = Partial<Omit<DistributeOptions, 'record' | 'clients' | 'save'>>;
-
-/** Runs distribute() with the record saved in `dir` after every step. */
-export function run(h: Harness, record: BuildRecord, opts: RunOptions = {}) {
-  return distribute({
-    clients: h.clients,
-    record,
-    copyRegions: [],
-    shareAccounts: [],
-    tags: { Team: 'platform' },
-    encrypted: false,
-    save: (r) => saveRecord(h.dir, r),
-    pollMinDelayMs: 50,
-    ...opts,
-  });
+export interface RunOptions {
+  copyRegions?: string[];
+  shareAccounts?: string[];
+  pruneShares?: boolean;
+  tags?: Record<string, string>;
+  encrypted?: boolean;
+  kmsKeyId?: string;
+  kmsKeyIds?: Record<string, string>;
+  retention?: RetentionPolicy;
+  force?: boolean;
+  signal?: AbortSignal;
+  concurrency?: number;
+  copyDeadlineMs?: number;
+  pollMinDelayMs?: number;
+  pollMaxDelayMs?: number;
+  clock?: Clock;
+  now?: number;
+  onProgress?: (line: string) => void;
 }
 
-export const reload = (h: Harness) => loadRecord(h.dir);
+/** Runs the distribution steps over the record, saved after every step (in the harness's directory). */
+export async function run(h: Harness, record: BuildRecord, opts: RunOptions = {}): Promise<BuildRecord> {
+  const timing = createProgress({ enabled: false });
+  const say = opts.onProgress ?? (() => {});
+  const progress = {
+    ...timing,
+    phase: (name: Parameters<typeof timing.phase>[0], detail?: string) => {
+      timing.phase(name, detail);
+      if (detail) say(detail);
+    },
+    detail: say,
+  };
+  const ctx = newContext({
+    session: h.session,
+    plan: {
+      copyRegions: opts.copyRegions ?? [],
+      shareAccounts: opts.shareAccounts ?? [],
+      pruneShares: opts.pruneShares ?? false,
+      tags: opts.tags ?? { Team: 'platform' },
+      encrypted: opts.encrypted ?? false,
+      kmsKeyId: opts.kmsKeyId,
+      kmsKeyIds: opts.kmsKeyIds,
+      retention: opts.retention,
+      force: opts.force ?? false,
+    },
+    record,
+    configDir: h.dir,
+    progress,
+    signal: opts.signal ?? new AbortController().signal,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    tuning: {
+      pollMinDelayMs: opts.pollMinDelayMs ?? 50,
+      ...(opts.pollMaxDelayMs !== undefined ? { pollMaxDelayMs: opts.pollMaxDelayMs } : {}),
+      ...(opts.concurrency !== undefined ? { copyConcurrency: opts.concurrency } : {}),
+      ...(opts.copyDeadlineMs !== undefined ? { copyDeadlineMs: opts.copyDeadlineMs } : {}),
+      ...(opts.now !== undefined ? { now: opts.now } : {}),
+    },
+  });
+  h.lastRecordDir = recordDir(ctx);
+  try {
+    await runSteps(ctx, DISTRIBUTION);
+  } finally {
+    h.lastRecordDir = recordDir(ctx);
+  }
+  return ctx.record;
+}
+
+export const reload = (h: Harness) => loadRecord(h.lastRecordDir ?? h.dir);
 
 /** Images of a build in a region (every status), from the emulator's state. */
 export function copiesIn(emu: Emulator, region: string, buildId: string): Image[] {

@@ -1,8 +1,8 @@
 /** Retention: keep, ManagedBy, images in use, age limit; the plan is pure, the rest runs against the emulator. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { ImageRow } from '../../src/lifecycle/images.ts';
-import { nameStem, planRetention, sameImageName } from '../../src/pipeline/retention.ts';
+import type { ImageRow } from '../../src/images/images.ts';
+import { nameStem, planRetention, sameImageName } from '../../src/images/retention.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { seedImage, seedInstance, sindriTags } from '../lifecycle/helpers.ts';
 import { builtImage, type Harness, HOME_REGION, harness, run } from './helpers.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../../src/cloud/index.ts';
-import { nextCopyDelay, parsePercent, waitForCopy } from '../../src/pipeline/distribution-wait.ts';
+import { nextCopyDelay, parsePercent, waitForCopy } from '../../src/images/copy-wait.ts';
 
 /** A copy of `T` ms whose progress is rounded down like the API's. */
 function copyOf(clock: FakeClock, T: number, end = 'Available') {

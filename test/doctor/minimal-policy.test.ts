@@ -9,7 +9,7 @@ import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { failureCleanupActions, policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
 import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
-import { isolatedEnv, runSindri } from '../helpers/cli.ts';
+import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import {
   cloudEnv,
@@ -98,7 +98,7 @@ describe('the minimal policy', () => {
       const keys = userWith(policyDocument(needed));
       const r = await build(v, keys, `minimal-${v.name}`);
       assert.equal(r.code, 0, r.stderr);
-      const result = JSON.parse(r.stdout) as { imageId: string; images: Record<string, string> };
+      const result = jsonResult(r.stdout) as { imageId: string; images: Record<string, string> };
       assert.match(result.imageId, /^m-/);
       const { called, forbidden } = actionsCalledBy(keys);
       assert.deepEqual(forbidden, []);
@@ -138,7 +138,7 @@ describe('the minimal policy', () => {
     });
     const r = await runSindri(['packer', 'doctor', '--config', file, '--json'], { env, cwd: dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const report = JSON.parse(r.stdout) as {
+    const report = jsonResult(r.stdout) as {
       ok: boolean;
       checks: Array<{ id: string; status: string; detail: string }>;
     };

@@ -58,3 +58,29 @@ export function runSindri(
 
 /** A Node.js or oclif stack trace in output: "    at fn (file:line:col)". */
 export const STACK_TRACE = /^\s+at .+[:(].*\d+:\d+\)?$/m;
+
+/** The `--json` envelope every command prints (docs/json-output.md). */
+export interface JsonEnvelope<T = unknown> {
+  status: number;
+  command: string;
+  result?: T;
+  error?: {
+    name: string;
+    code: string;
+    message: string;
+    exitCode: number;
+    actions: string[];
+    requestId?: string;
+    [detail: string]: unknown;
+  };
+  warnings: Array<{ message: string; code?: string }>;
+}
+
+/** The result of a successful `--json` run; throws with the error when the command failed. */
+// biome-ignore lint/suspicious/noExplicitAny: untyped like JSON.parse unless the caller names the shape
+export function jsonResult<T = any>(stdout: string): T {
+  const envelope = JSON.parse(stdout) as JsonEnvelope<T>;
+  if (envelope.status !== 0 || envelope.error)
+    throw new Error(`expected success, got ${envelope.error?.code}: ${envelope.error?.message}`);
+  return envelope.result as T;
+}

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator, FaultSpec } from '../emulator/index.ts';
-import { runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { jsonResult, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import { COPY_REGIONS, duplicatesOf, leaksIn, PACKER_SIGNATURE, SDK_SIGNATURE } from '../soak/soak.ts';
 
@@ -120,7 +120,7 @@ export async function runCase(
     const resumed = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     let duplicates: string[] = [];
     if (resumed.code === 0) {
-      const result = JSON.parse(resumed.stdout) as { buildId: string; images: Record<string, string> };
+      const result = jsonResult(resumed.stdout) as { buildId: string; images: Record<string, string> };
       for (const id of Object.values(result.images)) finalImages.add(id);
       duplicates = duplicatesOf(emulator, result.buildId, ['cn-hangzhou', ...COPY_REGIONS]);
     }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Emulator, SECOND_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
-import { STACK_TRACE } from '../helpers/cli.ts';
+import { jsonResult, STACK_TRACE } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage, seedInstance, sindriTags } from './helpers.ts';
 
 let emu: Emulator;
@@ -103,7 +103,7 @@ describe('sindri packer delete', () => {
     const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'sindri-a' });
     const first = await box.run(['packer', 'delete', image.id, '--yes', '--json']);
     assert.equal(first.code, 0, first.stderr);
-    const out = JSON.parse(first.stdout) as { images: Array<{ result: string; snapshotsDeleted: string[] }> };
+    const out = jsonResult(first.stdout) as { images: Array<{ result: string; snapshotsDeleted: string[] }> };
     assert.equal(out.images[0]?.result, 'deleted');
     assert.equal(out.images[0]?.snapshotsDeleted.length, 1);
 
@@ -132,7 +132,7 @@ describe('sindri packer delete', () => {
 
     const again = await box.run(['packer', 'delete', image.id, '--json']);
     assert.equal(again.code, 0, again.stderr);
-    const out = JSON.parse(again.stdout) as { images: Array<{ result: string; snapshotsDeleted: string[] }> };
+    const out = jsonResult(again.stdout) as { images: Array<{ result: string; snapshotsDeleted: string[] }> };
     assert.equal(out.images[0]?.result, 'already-deleted');
     assert.deepEqual(out.images[0]?.snapshotsDeleted.sort(), snapshots.map((s) => s.id).sort());
     assert.deepEqual(snapshotIds(), []);

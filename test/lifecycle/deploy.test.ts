@@ -12,7 +12,7 @@ import {
   ROOT_ACCESS_KEY_SECRET,
   startEmulator,
 } from '../emulator/index.ts';
-import { STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { jsonResult, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage } from './helpers.ts';
 
 let emu: Emulator;
@@ -95,7 +95,7 @@ describe('sindri packer deploy', () => {
       '--json',
     ]);
     assert.equal(res.code, 0, res.stderr);
-    const out = JSON.parse(res.stdout) as DeployJson;
+    const out = jsonResult(res.stdout) as DeployJson;
     assert.equal(out.status, 'Running');
     assert.equal(out.publicIp, '127.0.0.1');
     assert.equal(out.privateIp, '127.0.0.1');
@@ -164,7 +164,7 @@ providers:
         env: { ALICLOUD_REGION: 'cn-beijing' },
       });
       assert.equal(res.code, 0, res.stderr);
-      const out = JSON.parse(res.stdout) as DeployJson;
+      const out = jsonResult(res.stdout) as DeployJson;
       const instance = emu.admin.world.get('instance', REGION, out.instanceId);
       assert.equal(instance?.instanceType, 'ecs.c6.xlarge');
       assert.equal(instance?.vswitchId, net.vswitchId);
@@ -178,7 +178,7 @@ providers:
         '--json',
       ]);
       assert.equal(flagged.code, 0, flagged.stderr);
-      const id = (JSON.parse(flagged.stdout) as DeployJson).instanceId;
+      const id = (jsonResult(flagged.stdout) as DeployJson).instanceId;
       assert.equal(emu.admin.world.get('instance', REGION, id)?.instanceType, 'ecs.g6.large');
     } finally {
       await rm(config);

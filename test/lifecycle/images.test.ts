@@ -8,8 +8,8 @@ import {
   nameMatcher,
   remainingPages,
   toImageRow,
-} from '../../src/lifecycle/images.ts';
-import { createLimiter, mapLimited } from '../../src/lifecycle/limit.ts';
+} from '../../src/images/images.ts';
+import { createLimiter, mapLimited } from '../../src/images/limit.ts';
 
 function row(imageId: string, region: string, created: string): ImageRow {
   return toImageRow(region, { imageId, imageName: imageId, creationTime: created, status: 'Available' });

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { type Emulator, SECOND_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
-import { STACK_TRACE } from '../helpers/cli.ts';
+import { jsonResult, STACK_TRACE } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, describeImagesCalls, seedImage, sindriTags } from './helpers.ts';
 
 let emu: Emulator;
@@ -34,7 +34,7 @@ interface JsonImage {
 }
 
 function parseList(stdout: string): { count: number; regions: string[]; images: JsonImage[] } {
-  return JSON.parse(stdout);
+  return jsonResult(stdout);
 }
 
 const MINIMAL_CONFIG = `version: "1.0"

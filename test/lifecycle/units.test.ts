@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import ssh2 from 'ssh2';
-import { UsageError } from '../../src/cli/errors.ts';
+import { UsageError } from '../../src/errors.ts';
 import { keyPairNameFor, parsePublicKey, privateKeyPath, sshCommand } from '../../src/lifecycle/deploy.ts';
 import { DeleteJournal, journalPath } from '../../src/lifecycle/journal.ts';
 import { confirm, isYes } from '../../src/lifecycle/prompt.ts';
@@ -35,7 +35,8 @@ describe('confirm', () => {
   it('refuses with a usage error (exit 2) when stdin ends without an answer', async () => {
     await assert.rejects(
       confirm('Delete?', { input: Readable.from([]), output: new PassThrough(), skipFlag: '--yes' }),
-      (err: unknown) => err instanceof UsageError && err.exitCode === 2 && /--yes/.test(err.hint ?? ''),
+      (err: unknown) =>
+        err instanceof UsageError && err.exitCode === 2 && /--yes/.test(err.actions.join(' ')),
     );
   });
 });

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator, FaultSpec } from '../emulator/index.ts';
 import type { Image, Snapshot } from '../emulator/state.ts';
-import { sindriBin } from '../helpers/cli.ts';
+import { jsonResult, sindriBin } from '../helpers/cli.ts';
 import { canaryEnv } from '../helpers/cloud-env.ts';
 import { filesBelow } from '../helpers/files.ts';
 
@@ -266,11 +266,11 @@ export async function runSoak(emulator: Emulator, opts: SoakOptions): Promise<So
         // The run counts as failed; the same command again must finish it, so later runs start clean.
         const resumed = await run(['packer', 'build', '--json'], dir, env);
         if (resumed.code === 0) {
-          for (const id of Object.values((JSON.parse(resumed.stdout) as BuildJson).images))
+          for (const id of Object.values((jsonResult(resumed.stdout) as BuildJson).images))
             finalImages.add(id);
           problems.push('(the same command again finished it)');
         } else problems.push(`the re-run exited ${resumed.code} too`);
-      } else result = JSON.parse(build.stdout) as BuildJson;
+      } else result = jsonResult(build.stdout) as BuildJson;
       let again: { code: number | null; stdout: string; stderr: string } | undefined;
       if (result) {
         for (const id of Object.values(result.images)) finalImages.add(id);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { partPaths } from '../../src/transfer/download.ts';
 import { type Emulator, EXPORT_ROLE, ROOT_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
-import { sindriBin } from '../helpers/cli.ts';
+import { jsonResult, sindriBin } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage } from '../lifecycle/helpers.ts';
 
 const MiB = 1024 * 1024;
@@ -106,7 +106,7 @@ test('export, then a 256 MiB download with a dropped connection: resumed, verifi
   ]);
   const seconds = (Date.now() - started) / 1000;
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = jsonResult(r.stdout);
   const key = `exports/${image.id}.qcow2`;
   const head = await emu.oss.head(BUCKET, key);
   assert.equal(out.url, `oss://${BUCKET}/${key}`);
@@ -166,7 +166,7 @@ test('Ctrl-C during the download exits 130 with a partial file; the next run reu
 
   const second = await run([...args, '--json']);
   assert.equal(second.code, 0, second.stderr);
-  const out = JSON.parse(second.stdout);
+  const out = jsonResult(second.stdout);
   assert.equal(out.reused, true);
   assert.ok(out.download.resumedFrom >= partial);
   assert.equal(out.download.verifiedBy, 'crc64');
@@ -183,7 +183,7 @@ test('a lost ExportImage reply is not resent: the task it started is adopted; po
   emu.admin.injectFault({ action: 'DescribeTaskAttribute', code: 'ServiceUnavailable', count: 2 });
   const r = await run(['packer', 'export', image.id, '--to', `oss://${BUCKET}/`, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout);
+  const out = jsonResult(r.stdout);
   assert.equal(out.adoptedTask, true);
   assert.equal(out.size, MiB);
   assert.equal(emu.admin.requestLog({ action: 'ExportImage' }).length, 1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { UsageError } from '../../src/cli/errors.ts';
+import { UsageError } from '../../src/errors.ts';
 import { formatOssUrl, ossEndpointHost, parseOssUrl } from '../../src/transfer/oss-url.ts';
 
 test('oss:// URLs: bucket, prefix and object', () => {

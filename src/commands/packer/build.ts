@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
 import type { BuildResult } from '../../pipeline/build.ts';
+import type { DryRunResult } from '../../pipeline/dry-run.ts';
 import { loadUserConfig, requirePacker } from '../../pipeline/prepare.ts';
-import { createProgress } from '../../pipeline/progress.ts';
 
 export default class Build extends SindriCommand {
   static override summary = 'Build an image with Packer, then copy, share and tag it';
@@ -29,7 +29,7 @@ export default class Build extends SindriCommand {
     'dry-run': Flags.boolean({ description: 'Render and validate only; build nothing', default: false }),
   };
 
-  async run(): Promise<BuildResult | Record<string, unknown>> {
+  async run(): Promise<BuildResult | DryRunResult> {
     const { flags } = await this.parse(Build);
     this.checkCloud(flags.cloud);
     // `packer version` runs while the configuration loads; a configuration error still comes first.
@@ -38,47 +38,48 @@ export default class Build extends SindriCommand {
     const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
     const packer = await packerFound;
     if (flags['dry-run']) {
-      const { checkRenderedTemplate } = await import('../../pipeline/check-template.ts');
-      const { ConfigError } = await import('../../config/errors.ts');
-      const check = await checkRenderedTemplate(loaded, packer, {
-        syntaxOnly: false,
-        sindriVersion: this.config.version,
-      });
-      if (check.problems.length > 0) throw new ConfigError(check.problems);
+      const result = await (await import('../../pipeline/dry-run.ts')).dryRun(
+        loaded,
+        packer,
+        this.config.version,
+      );
       this.info(
         `✓ dry run: the template for ${loaded.config.providers.packer.image_name} renders and validates`,
       );
-      return { dryRun: true, valid: true, configHash: check.configHash };
+      return result;
     }
 
-    const controller = new AbortController();
-    const interrupt = (sig: NodeJS.Signals) => {
-      if (controller.signal.aborted) return;
+    const [{ runBuild }, { buildProgress }, { interruptOnSignals }] = await Promise.all([
+      import('../../pipeline/build.ts'),
+      import('../../cli/progress.ts'),
+      import('../../cli/signals.ts'),
+    ]);
+    const interrupts = interruptOnSignals((sig) =>
       process.stderr.write(
         `\n${sig}: stopping packer and waiting for it to clean up (this can take a minute)…\n`,
-      );
-      controller.abort(new Error(sig));
+      ),
+    );
+    const progress = await buildProgress();
+    const report = async (outcome: unknown) => {
+      if (process.env.GITHUB_ACTIONS === 'true')
+        await (await import('../../ci/build-report.ts')).reportBuild(outcome);
     };
-    process.on('SIGINT', interrupt);
-    process.on('SIGTERM', interrupt);
-    const { runBuild } = await import('../../pipeline/build.ts');
-    const progress =
-      process.stderr.isTTY && !process.env.CI
-        ? await (await import('../../pipeline/progress-tty.ts')).createTtyProgress()
-        : createProgress({ enabled: true });
     try {
       const result = await runBuild({
         loaded,
         packer,
-        sindriVersion: this.config.version,
-        force: flags.force,
-        onError: flags['on-error'] as 'cleanup' | 'abort',
-        varFiles: flags['var-file'] ?? [],
-        debug: this.debugEnabled,
+        options: {
+          sindriVersion: this.config.version,
+          force: flags.force,
+          onError: flags['on-error'] as 'cleanup' | 'abort',
+          varFiles: flags['var-file'] ?? [],
+          debug: this.debugEnabled,
+          log: (line: string) => process.stderr.write(`[packer] ${line}\n`),
+        },
         progress,
-        signal: controller.signal,
+        signal: interrupts.signal,
         env: process.env,
-        log: (line) => process.stderr.write(`[packer] ${line}\n`),
+        warn: (message) => this.warning(message),
       });
       await progress.close?.();
       this.info(
@@ -86,18 +87,15 @@ export default class Build extends SindriCommand {
           .map(([r, id]) => `${r} ${id}`)
           .join(', ')} in ${result.durationSeconds}s`,
       );
-      if (process.env.GITHUB_ACTIONS === 'true')
-        await (await import('../../ci/build-report.ts')).reportBuild(result);
+      await report(result);
       return result;
     } catch (err) {
       // A partially failed distribution still made images: report those too.
-      if (process.env.GITHUB_ACTIONS === 'true')
-        await (await import('../../ci/build-report.ts')).reportBuild(err);
+      await report(err);
       throw err;
     } finally {
       await progress.close?.();
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      interrupts.dispose();
     }
   }
 }

@@ -1,11 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import type { CaptureResult } from '../../pipeline/capture.ts';
 
 export default class Capture extends SindriCommand {
   static override summary =
     'Create a custom image from an instance, tagged and distributed like a built image';
   static override description =
-    `For golden images made by hand: optionally stops the instance (--stop) and waits, runs CreateImage (with a ClientToken), waits for the image, tags it ManagedBy=sindri with a build ID, then runs the distribution configured in sindri.yaml (copies, shares, encryption).
+    `For golden images made by hand: optionally stops the instance (--stop) and waits, runs CreateImage (with a ClientToken), waits for the image, tags it ManagedBy=sindri with a build ID, then runs the distribution configured in sindri.yaml (copies, shares, encryption, retention).
 A second capture with the same --name is refused unless --force, which deletes the earlier image first.`;
   static override examples = [
     '<%= config.bin %> packer capture i-bp1xxxx --stop',
@@ -31,16 +32,16 @@ A second capture with the same --name is refused unless --force, which deletes t
     timeout: Flags.integer({ description: 'Seconds to wait for each step', default: 7200, min: 1 }),
   };
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<CaptureResult> {
     const { args, flags } = await this.parse(Capture);
     this.checkCloud(flags.cloud);
-    const { runCapture } = await import('../../capture/capture.ts');
-    const { progressLine, progressMode } = await import('../../transfer/progress.ts');
-    const abort = new AbortController();
-    const onSignal = () => abort.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const bar = progressLine('image', progressMode(this.jsonEnabled()));
+    const [{ runCapture }, { lineProgress }, { interruptOnSignals }] = await Promise.all([
+      import('../../pipeline/capture.ts'),
+      import('../../cli/progress.ts'),
+      import('../../cli/signals.ts'),
+    ]);
+    const interrupts = interruptOnSignals();
+    const progress = lineProgress({ json: this.jsonEnabled() });
     try {
       const result = await runCapture({
         instanceId: args.instanceId,
@@ -51,22 +52,20 @@ A second capture with the same --name is refused unless --force, which deletes t
         region: flags.region,
         sindriVersion: this.config.version,
         timeoutMs: flags.timeout * 1000,
-        signal: abort.signal,
+        progress,
+        signal: interrupts.signal,
         ...(this.debugEnabled ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
-        onInfo: (line) => this.info(line),
-        onImageProgress: (percent, status) => bar.update(percent, status),
       });
-      bar.done();
+      await progress.close();
       if (!this.jsonEnabled()) {
         const lines = [`image:    ${result.imageId} (${result.name})`, `build ID: ${result.buildId}`];
         for (const [r, id] of Object.entries(result.images)) lines.push(`  ${r}: ${id}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       }
-      return { ...result };
+      return result;
     } finally {
-      bar.done();
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
+      await progress.close();
+      interrupts.dispose();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { SindriError, UsageError } from '../../cli/errors.ts';
+import { SindriError, UsageError } from '../../errors.ts';
 
 export default class Delete extends SindriCommand {
   static override summary = 'Delete images sindri built, and their snapshots';
@@ -70,7 +70,7 @@ Deleting an image that sindri already deleted says so and exits 0 (and removes s
     if (result.cancelled) {
       throw new SindriError('Nothing was deleted.', {
         code: 'Cancelled',
-        hint: 'answer "y" to delete, or pass --yes',
+        actions: ['answer "y" to delete, or pass --yes'],
       });
     }
     for (const img of result.images) {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { UsageError } from '../../cli/errors.ts';
-import type { DistributionResult } from '../../pipeline/distribution-record.ts';
+import { UsageError } from '../../errors.ts';
+import type { DistributionResult } from '../../pipeline/distribute.ts';
 
 export default class Distribute extends SindriCommand {
   static override summary = 'Copy, encrypt, share and retire an image as sindri.yaml says; resumable';
@@ -33,22 +33,23 @@ The image's sindri:build-id tag finds its build record, so a distribution that s
     this.checkCloud(flags.cloud);
     if (!/^m-[A-Za-z0-9]+$/.test(flags.image))
       throw new UsageError(`Not an image ID: ${flags.image}`, 'image IDs look like m-bp1abc...');
-    const controller = new AbortController();
-    const interrupt = (sig: NodeJS.Signals) => {
-      if (!controller.signal.aborted) controller.abort(new Error(sig));
-    };
-    process.on('SIGINT', interrupt);
-    process.on('SIGTERM', interrupt);
+    const [{ runDistribution }, { lineProgress }, { interruptOnSignals }] = await Promise.all([
+      import('../../pipeline/distribute.ts'),
+      import('../../cli/progress.ts'),
+      import('../../cli/signals.ts'),
+    ]);
+    const interrupts = interruptOnSignals();
+    const progress = lineProgress({ json: this.jsonEnabled(), indent: '  ' });
     try {
-      const { runDistribution } = await import('../../pipeline/distribution-record.ts');
       const result = await runDistribution({
         imageId: flags.image,
         configPath: flags.config,
         region: flags.region,
         pruneShares: flags['prune-shares'],
         force: flags.force,
-        signal: controller.signal,
-        onProgress: (line) => this.info(`  ${line}`),
+        progress,
+        signal: interrupts.signal,
+        ...(this.debugEnabled ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
       });
       for (const [region, r] of Object.entries(result.regions)) {
         const shared = r.sharedWith ? `, shared with ${r.sharedWith.length}` : '';
@@ -56,8 +57,8 @@ The image's sindri:build-id tag finds its build record, so a distribution that s
       }
       return result;
     } finally {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
+      await progress.close();
+      interrupts.dispose();
     }
   }
 }

@@ -1,15 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
-import { ExitCode } from '../../cli/errors.ts';
-import type { LoadedConfig } from '../../config/load.ts';
-import type { SindriConfig } from '../../config/types.ts';
-
-/** A configuration with every default, for `--print-policy` without a file. */
-const DEFAULT_CONFIG_TEXT =
-  'version: "1.0"\nname: sindri\ndeployment:\n  provider: packer\nproviders:\n  packer:\n    cloud: alibaba\n';
+import { SindriError } from '../../errors.ts';
 
 export default class Doctor extends SindriCommand {
   static override summary = 'Check packer, credentials, network, quotas and RAM permissions before a build';
@@ -38,45 +30,24 @@ export default class Doctor extends SindriCommand {
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Doctor);
     this.checkCloud(flags.cloud);
-    const loaded = await this.loadOptionalConfig(flags);
+    const { loadOptionalConfig } = await import('../../config/load.ts');
+    const loaded = await loadOptionalConfig({
+      configPath: flags.config,
+      overrides: overridesFromFlags(flags),
+    });
 
     if (flags['print-policy']) {
-      const [{ failureCleanupActions, policyDocument, requiredActions }, { findPacker }, { resolveConfig }] =
-        await Promise.all([
-          import('../../doctor/actions.ts'),
-          import('../../packer/binary.ts'),
-          import('../../config/load.ts'),
-        ]);
-      const config: SindriConfig =
-        loaded?.config ??
-        resolveConfig({
-          text: DEFAULT_CONFIG_TEXT,
-          displayFile: '(defaults)',
-          env: process.env,
-          overrides: overridesFromFlags(flags),
-        }).config;
-      const packer = await findPacker(process.env);
-      const options = { ...(packer ? { packerVersion: packer.version } : {}), force: flags.force };
-      const actions = requiredActions(config, options);
-      const onFailure = failureCleanupActions(config, options);
-      const policy = policyDocument(actions);
-      if (!this.jsonEnabled()) {
-        this.info(
-          `# ${actions.length} actions for ${loaded ? loaded.file : 'the default configuration (no sindri.yaml)'}, packer ${packer?.version ?? '1.6.6 (assumed)'}`,
-        );
-        if (onFailure.length > 0)
-          this.info(
-            `# a build that succeeds never calls ${onFailure.map((a) => a.action).join(' or ')}; allow them too and packer can delete the half-made image of a build that fails after creating it`,
-          );
-        process.stdout.write(`${JSON.stringify(policy, null, 2)}\n`);
-      }
-      return {
-        policy,
-        actions,
-        onFailure,
-        packerVersion: packer?.version ?? null,
-        config: loaded?.file ?? null,
-      };
+      const { minimalPolicy } = await import('../../doctor/print-policy.ts');
+      const { notes, ...result } = await minimalPolicy({
+        config: loaded?.config,
+        configFile: loaded?.file,
+        overrides: overridesFromFlags(flags),
+        force: flags.force,
+        env: process.env,
+      });
+      for (const line of notes) this.info(line);
+      if (!this.jsonEnabled()) process.stdout.write(`${JSON.stringify(result.policy, null, 2)}\n`);
+      return result;
     }
 
     if (!loaded) this.info('no configuration file: checking packer, credentials and region only');
@@ -89,16 +60,15 @@ export default class Doctor extends SindriCommand {
       timeoutMs: flags.timeout * 1000,
     });
     this.info(formatTable(report.checks, CHECKS));
-    if (!report.ok) process.exitCode = ExitCode.failed;
-    return { checks: report.checks, ok: report.ok };
-  }
-
-  /** `--config FILE` must exist; the default ./sindri.yaml is optional. */
-  private async loadOptionalConfig(
-    flags: { config?: string } & Parameters<typeof overridesFromFlags>[0],
-  ): Promise<LoadedConfig | undefined> {
-    if (!flags.config && !existsSync(resolve(process.cwd(), 'sindri.yaml'))) return undefined;
-    const { loadUserConfig } = await import('../../pipeline/prepare.ts');
-    return loadUserConfig(flags.config, overridesFromFlags(flags));
+    const result = { checks: report.checks, ok: report.ok };
+    if (!report.ok) {
+      const failed = report.checks.filter((c) => c.status === 'fail');
+      throw new SindriError(`${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}.`, {
+        code: 'ChecksFailed',
+        actions: ['fix what each failed check says above, then run sindri packer doctor again'],
+        result,
+      });
+    }
+    return result;
   }
 }

@@ -1,4 +1,4 @@
-import { createProgress, PHASES, type Phase, type ProgressSink } from './progress.ts';
+import { createProgress, PHASES, type Phase, type ProgressSink } from '../pipeline/progress.ts';
 
 const TITLES: Record<Phase, string> = {
   preflight: 'Preflight: configuration, credentials, cache',

@@ -4,10 +4,10 @@
  * them itself, with Force, because packer's own -force cannot delete an image that is shared.
  */
 import type { CloudClients } from '../cloud/index.ts';
-import { isManagedBySindri, type SdkImage, selfImages } from '../lifecycle/images.ts';
-import { createLimiter } from '../lifecycle/limit.ts';
-import { tagRecord } from '../lifecycle/tags.ts';
-import { deleteWithSnapshots } from './retention.ts';
+import { deleteWithSnapshots } from './delete.ts';
+import { isManagedBySindri, type SdkImage, selfImages } from './images.ts';
+import { createLimiter } from './limit.ts';
+import { tagRecord } from './tags.ts';
 
 async function imagesNamed(clients: CloudClients, region: string, name: string): Promise<SdkImage[]> {
   return (await selfImages(clients, region, { imageName: name })).filter(

@@ -6,6 +6,7 @@
  */
 import type { CloudClients } from '../cloud/index.ts';
 import { CloudError } from '../cloud/index.ts';
+import { deleteWithSnapshots } from './delete.ts';
 import {
   compareNewestFirst,
   describeRegionImages,
@@ -14,8 +15,8 @@ import {
   type SdkImage,
   shareAccounts,
   toImageRow,
-} from '../lifecycle/images.ts';
-import type { Limiter } from '../lifecycle/limit.ts';
+} from './images.ts';
+import type { Limiter } from './limit.ts';
 
 export interface RetentionPolicy {
   /** Images of the name to keep, the new one included; older ones are deprecated. */
@@ -123,8 +124,6 @@ export interface ApplyRetentionOptions extends PlanOptions {
   onProgress?: (text: string) => void;
 }
 
-const GONE = /^Invalid(Image|Snapshot)Id\.Not/;
-
 /** Plans and carries out retention in every region the new image lives in. */
 export async function applyRetention(opts: ApplyRetentionOptions): Promise<RetentionOutcome> {
   const say = opts.onProgress ?? (() => {});
@@ -185,31 +184,4 @@ export async function applyRetention(opts: ApplyRetentionOptions): Promise<Reten
       ? { error: failed.map((a) => `${a.region} ${a.imageId}: ${a.error}`).join('; ') }
       : {}),
   };
-}
-
-/** Deletes an image, then its snapshots; what is already gone is fine. */
-export async function deleteWithSnapshots(
-  clients: CloudClients,
-  region: string,
-  image: SdkImage,
-  force: boolean,
-  limit: Limiter,
-): Promise<void> {
-  const imageId = image.imageId as string;
-  try {
-    await limit(() =>
-      clients.call('ecs', 'DeleteImage', { regionId: region, imageId, ...(force ? { force: true } : {}) }),
-    );
-  } catch (err) {
-    if (!(err instanceof CloudError && GONE.test(err.code))) throw err;
-  }
-  for (const m of image.diskDeviceMappings?.diskDeviceMapping ?? []) {
-    if (!m.snapshotId) continue;
-    const snapshotId = m.snapshotId;
-    try {
-      await limit(() => clients.call('ecs', 'DeleteSnapshot', { snapshotId }));
-    } catch (err) {
-      if (!(err instanceof CloudError && GONE.test(err.code))) throw err;
-    }
-  }
 }

@@ -1,8 +1,7 @@
 /** Finding sindri's images: every page of every region, with a bound on calls in flight. */
 import type { CloudClients } from '../cloud/index.ts';
 import { CloudError } from '../cloud/index.ts';
-import type { CloudContext } from './context.ts';
-import { createLimiter, type Limiter } from './limit.ts';
+import type { Limiter } from './limit.ts';
 import {
   BUILD_ID_TAG,
   CONFIG_HASH_TAG,
@@ -113,6 +112,14 @@ export function toImageRow(region: string, image: SdkImage, sharedAccounts: stri
   };
 }
 
+export function isEncrypted(image: SdkImage): boolean {
+  const mappings = image.diskDeviceMappings?.diskDeviceMapping ?? [];
+  return (
+    mappings.length > 0 &&
+    mappings.every((m) => m.encrypted === true || String(m.encrypted).toLowerCase() === 'true')
+  );
+}
+
 export function isManagedBySindri(tags: Record<string, string>): boolean {
   return tags[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
 }
@@ -158,7 +165,8 @@ export function remainingPages(totalCount: number, pageSize: number): number[] {
   return Array.from({ length: Math.max(0, pages - 1) }, (_, i) => i + 2);
 }
 
-function inRegion(err: unknown, region: string): unknown {
+/** The error with the region in front of its message. */
+export function inRegion(err: unknown, region: string): unknown {
   if (!(err instanceof CloudError)) return err;
   return new CloudError({
     code: err.code,
@@ -236,52 +244,4 @@ export async function shareAccounts(
     for (const a of accounts) if (a.aliyunId) out.push(a.aliyunId);
     if (accounts.length < MAX_PAGE_SIZE || out.length >= (body.totalCount ?? 0)) return out;
   }
-}
-
-export interface ListOptions {
-  /** Regions to look in. */
-  regions: string[];
-  name?: string | undefined;
-  concurrency?: number;
-  /** Called after each region completes. */
-  onRegion?: (region: string, found: number, done: number, total: number) => void;
-}
-
-export interface ListResult {
-  images: ImageRow[];
-  regions: string[];
-  /** DescribeImages pages read. */
-  pages: number;
-}
-
-export async function listImages(ctx: CloudContext, opts: ListOptions): Promise<ListResult> {
-  const limit = createLimiter(opts.concurrency ?? DEFAULT_CONCURRENCY);
-  const matches = nameMatcher(opts.name);
-  const stats = { pages: 0 };
-  let done = 0;
-  // Regions start together; one limiter bounds the API calls in flight across all of them (the
-  // region tasks themselves hold no slot, so nested calls cannot starve each other).
-  const perRegion = await Promise.all(
-    opts.regions.map(async (region) => {
-      const clients = await ctx.clients(region);
-      const images = (await describeRegionImages(clients, region, limit, {}, stats)).filter(
-        (img) => isManagedBySindri(tagRecord(img.tags)) && matches(img.imageName ?? ''),
-      );
-      const rows = await Promise.all(
-        images.map(async (img) => {
-          const shared =
-            String(img.isSelfShared ?? '').toLowerCase() === 'true' && img.imageId
-              ? await shareAccounts(clients, region, img.imageId, limit).catch((err) => {
-                  throw inRegion(err, region);
-                })
-              : [];
-          return toImageRow(region, img, shared);
-        }),
-      );
-      done++;
-      opts.onRegion?.(region, rows.length, done, opts.regions.length);
-      return rows;
-    }),
-  );
-  return { images: mergePages(perRegion), regions: opts.regions, pages: stats.pages };
 }

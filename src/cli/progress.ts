@@ -1,0 +1,42 @@
+/** How a pipeline's progress is shown: a live display on a terminal, else plain lines on stderr. */
+import { createProgress, type ProgressSink } from '../pipeline/progress.ts';
+import { progressLine, progressMode } from '../transfer/progress.ts';
+
+/** The build's display: live phases on a terminal, timestamped lines in logs and pipes. */
+export async function buildProgress(): Promise<ProgressSink> {
+  if (process.stderr.isTTY && !process.env.CI) return (await import('./progress-tty.ts')).createTtyProgress();
+  return createProgress({ enabled: true });
+}
+
+/**
+ * The display of capture and distribute: each detail a line (`indent` in front), a percentage as a
+ * bar on a terminal; nothing with --json.
+ */
+export function lineProgress(opts: {
+  json: boolean;
+  indent?: string;
+}): ProgressSink & { close(): Promise<void> } {
+  const timing = createProgress({ enabled: false });
+  const write = (line: string) => {
+    if (!opts.json) process.stderr.write(`${opts.indent ?? ''}${line}\n`);
+  };
+  const bar = progressLine('image', progressMode(opts.json));
+  return {
+    phase(name, detail) {
+      timing.phase(name, detail);
+      if (detail) write(detail);
+    },
+    detail(text) {
+      bar.done();
+      write(text);
+    },
+    percent(_phase, value, status) {
+      bar.update(value, status);
+      if (value >= 100) bar.done();
+    },
+    end: () => timing.end(),
+    async close() {
+      bar.done();
+    },
+  };
+}

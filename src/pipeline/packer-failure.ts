@@ -1,0 +1,86 @@
+/**
+ * How a packer run that RAM refused, or whose clean-up failed, is told to the user: which actions
+ * to allow and what packer could not delete.
+ */
+import { deniedActionHint } from '../cloud/errors.ts';
+import { SindriError } from '../errors.ts';
+import type { ApiRefusal } from '../packer/api-watch.ts';
+
+export interface Refusal extends ApiRefusal {
+  /** Refused while packer was cleaning up: the resource it meant to delete is still there. */
+  inCleanup: boolean;
+}
+
+/** The API actions behind packer's clean-up messages ("Error cleaning up keypair", ...). */
+const CLEANUP_ACTIONS: Array<[RegExp, string[]]> = [
+  [/key ?pair/i, ['ecs:DetachKeyPair', 'ecs:DeleteKeyPairs']],
+  [/eip/i, ['ecs:UnassociateEipAddress', 'ecs:ReleaseEipAddress']],
+  [/instance/i, ['ecs:DeleteInstance']],
+  [/security group/i, ['ecs:DeleteSecurityGroup']],
+  [/vswitch/i, ['ecs:DeleteVSwitch']],
+  [/vpc/i, ['ecs:DeleteVpc']],
+];
+
+export function cleanupActions(messages: string[]): string[] {
+  const actions = new Set<string>();
+  for (const m of messages) {
+    for (const [pattern, names] of CLEANUP_ACTIONS)
+      if (pattern.test(m)) for (const n of names) actions.add(n);
+  }
+  return actions.size > 0 ? [...actions] : ['the Delete* actions of the resources above'];
+}
+
+/** `Forbidden.RAM: RAM refused ecs:X (request ID …)` and the actions, for refused packer calls. */
+function refusalSummary(refusals: Refusal[]): { actions: string[]; sentence: string } | undefined {
+  if (refusals.length === 0) return undefined;
+  const actions = [...new Set(refusals.map((r) => `ecs:${r.action}`))];
+  const codes = [...new Set(refusals.map((r) => r.code))].join(', ');
+  const ids = [...new Set(refusals.flatMap((r) => (r.requestId ? [r.requestId] : [])))];
+  return {
+    actions,
+    sentence: `${codes}: RAM refused packer's call to ${actions.join(', ')}${ids.length > 0 ? ` (request ID ${ids.join(', ')})` : ''}.`,
+  };
+}
+
+/** What refused clean-up calls left behind, as a sentence; undefined when there were none. */
+export function leftBehind(refusals: Refusal[]): string | undefined {
+  const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
+  return (
+    cleanup &&
+    `${cleanup.sentence} The resources packer could not delete are still there: delete them by hand.`
+  );
+}
+
+/** The build failed because RAM refused one of packer's calls. */
+export function refusedError(refusals: Refusal[], cleanupErrors: string[]): SindriError {
+  const during = refusalSummary(refusals.filter((r) => !r.inCleanup));
+  const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
+  const left = leftBehind(refusals);
+  const after = left
+    ? `While cleaning up, ${left}`
+    : cleanupErrors.length > 0
+      ? `packer could not delete some temporary resources; delete them by hand:\n    ${cleanupErrors.join('\n    ')}`
+      : 'packer deleted the temporary resources it had created.';
+  const actions = [...new Set([...(during?.actions ?? []), ...(cleanup?.actions ?? [])])];
+  return new SindriError(`packer build failed. ${during?.sentence} ${after}`, {
+    actions: [`${deniedActionHint(actions).fix} Then run the build again.`],
+    code: 'Forbidden.RAM',
+  });
+}
+
+/** The image was built, but packer left temporary resources behind. */
+export function cleanupError(refusals: Refusal[], cleanupErrors: string[]): SindriError | undefined {
+  const cleanupRefusals = refusals.filter((r) => r.inCleanup);
+  if (cleanupErrors.length === 0 && cleanupRefusals.length === 0) return undefined;
+  const refused = refusalSummary(cleanupRefusals);
+  const actions = refused ? refused.actions : cleanupActions(cleanupErrors);
+  return new SindriError(
+    `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}${refused ? `\n  ${refused.sentence}` : ''}`,
+    {
+      actions: [
+        `delete them by hand; they cost money while they exist. ${refused ? deniedActionHint(actions).fix : `Check that the credentials may call ${actions.join(', ')} (sindri packer doctor checks the policy)`}`,
+      ],
+      code: 'CleanupFailed',
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/**
+ * Runs a pipeline: an ordered list of small steps over one context. Before each step the interrupt
+ * signal is checked; after each the record is saved (once past the preflight), so a run that stops anywhere resumes from the
+ * record. A step is idempotent against the record: run again, it finds its work done and moves on.
+ */
+import { InterruptedError } from '../errors.ts';
+import { type PipelineContext, saveState } from './context.ts';
+
+export interface Step<C extends PipelineContext = PipelineContext> {
+  readonly name: string;
+  /** A reason to leave the step out this time (nothing to copy, a cache hit), or nothing to run it. */
+  skip?(ctx: C): string | false | undefined;
+  run(ctx: C): Promise<void>;
+  /** What an interrupt during this step means for the user, and how to continue. */
+  interrupted?: { message: string; fix?: string };
+}
+
+const DEFAULT_INTERRUPT = {
+  message: 'interrupted; nothing is lost: the build record keeps what was done.',
+  fix: 'run the same command again to continue',
+};
+
+export async function runSteps<C extends PipelineContext>(ctx: C, steps: readonly Step<C>[]): Promise<void> {
+  for (const step of steps) {
+    if (ctx.signal.aborted) throw await interrupted(ctx, step);
+    if (step.skip?.(ctx)) continue;
+    try {
+      await step.run(ctx);
+    } catch (err) {
+      if (err instanceof InterruptedError || ctx.signal.aborted)
+        throw await interrupted(ctx, step, err instanceof InterruptedError ? err : undefined);
+      if (ctx.record.status !== 'preflight') {
+        ctx.record.status = 'failed';
+        await saveState(ctx);
+      }
+      throw err;
+    }
+    if (ctx.signal.aborted) throw await interrupted(ctx, step);
+    if (ctx.record.status !== 'preflight') await saveState(ctx);
+  }
+}
+
+async function interrupted<C extends PipelineContext>(
+  ctx: C,
+  step: Step<C>,
+  own?: InterruptedError,
+): Promise<InterruptedError> {
+  // Before the cache is decided nothing was made, and there is no record to keep.
+  if (ctx.record.status !== 'preflight') {
+    ctx.record.status = 'interrupted';
+    await saveState(ctx);
+  }
+  if (own) return own;
+  const { message, fix } = step.interrupted ?? DEFAULT_INTERRUPT;
+  return new InterruptedError(message, fix);
+}

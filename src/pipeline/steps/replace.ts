@@ -1,0 +1,18 @@
+/** `--force`: the earlier image of the same name goes (with its copies), so the new one can take the name. */
+import { deleteImagesNamed } from '../../images/replace.ts';
+import type { NamingContext } from '../context.ts';
+import type { Step } from '../run.ts';
+
+export const replace: Step<NamingContext> = {
+  name: 'replace',
+  skip: (ctx) => (ctx.record.cached || ctx.work.sameName.length === 0) && 'nothing to replace',
+  async run(ctx) {
+    ctx.record.replaced = await deleteImagesNamed({
+      clientsFor: (region) => ctx.session.clients(region),
+      region: ctx.record.region,
+      name: ctx.record.imageName,
+      copyRegions: [...ctx.plan.copyRegions],
+      say: (line) => ctx.progress.detail(line),
+    });
+  },
+};
