@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import type { SindriConfig } from '../config/types.ts';
 import { UsageError } from '../errors.ts';
-import { loadUserConfig } from '../pipeline/prepare.ts';
 import {
   type AuthMode,
   KEY_SECRETS,
@@ -53,11 +54,7 @@ function repoPath(absolute: string, cwd: string): string | undefined {
 }
 
 /** Files the image depends on besides the configuration: scripts, uploads, user data (repository-relative). */
-function dependencies(
-  config: Awaited<ReturnType<typeof loadUserConfig>>['config'],
-  configDir: string,
-  cwd: string,
-): string[] {
+function dependencies(config: SindriConfig, configDir: string, cwd: string): string[] {
   const p = config.providers.packer;
   const sources = [
     ...p.build.scripts,
@@ -89,7 +86,7 @@ function hasSindriDependency(cwd: string): boolean {
 
 /** Reads the configuration, renders the workflow and writes it (or returns it for stdout). */
 export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Generated> {
-  const loaded = await loadUserConfig(opts.configPath, {});
+  const loaded = await loadConfig({ configPath: opts.configPath });
   const configFile = repoPath(loaded.file, opts.cwd);
   if (!configFile) {
     throw new UsageError(

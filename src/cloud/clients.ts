@@ -5,7 +5,7 @@ import type * as StsSdk from '@alicloud/sts20150401';
 import type * as VpcSdk from '@alicloud/vpc20160428';
 import { UsageError } from '../errors.ts';
 import { abortReason, type Clock, realClock } from './clock.ts';
-import { credentialSecrets, type ResolvedCredentials } from './credentials.ts';
+import type { ResolvedCredentials } from './credentials.ts';
 import {
   type Endpoint,
   type EndpointOverrides,
@@ -14,7 +14,7 @@ import {
   resolveEndpointOverrides,
 } from './endpoints.ts';
 import { CloudError, toCloudError } from './errors.ts';
-import { redact } from './redact.ts';
+import { credentialSecrets, redact } from './redact.ts';
 import { type Idempotency, type RetryEvent, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
 
 /** The SDK client class of each product (types only; the SDKs are imported on first use). */

@@ -583,12 +583,6 @@ export async function resolveCredentials(opts: ResolveOptions): Promise<Resolved
   );
 }
 
-/** Every value of `creds` that must be kept out of messages. */
-export function credentialSecrets(creds: Partial<ResolvedCredentials> | undefined): string[] {
-  if (!creds) return [];
-  return [creds.accessKeyId, creds.accessKeySecret, creds.securityToken].filter((s): s is string => !!s);
-}
-
 /** Variables that could make packer pick other credentials than the resolved ones. */
 const PACKER_CONFLICTING = [
   'ALICLOUD_PROFILE',

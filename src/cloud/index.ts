@@ -16,7 +16,6 @@ export {
 export { type Clock, FakeClock, realClock } from './clock.ts';
 export {
   CREDENTIAL_SOURCES,
-  credentialSecrets,
   packerEnv,
   type ResolvedCredentials,
   type ResolveOptions,
@@ -31,6 +30,6 @@ export {
   hintFor,
   toCloudError,
 } from './errors.ts';
-export { maskKeyId, redact } from './redact.ts';
+export { credentialSecrets, maskKeyId, redact } from './redact.ts';
 export { backoff, classify, DEFAULT_RETRY_POLICY, type RetryPolicy, withRetry } from './retry.ts';
 export { type WaitOptions, type WaitProgress, waitFor } from './waiter.ts';

@@ -53,3 +53,11 @@ export function maskKeyId(id: string): string {
   if (id.length <= 8) return REDACTED;
   return `${id.slice(0, 4)}****${id.slice(-4)}`;
 }
+
+/** Every value of `creds` that must be kept out of messages. */
+export function credentialSecrets(
+  creds: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string | undefined } | undefined,
+): string[] {
+  if (!creds) return [];
+  return [creds.accessKeyId, creds.accessKeySecret, creds.securityToken].filter((s): s is string => !!s);
+}

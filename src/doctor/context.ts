@@ -2,7 +2,7 @@
 import { openSession } from '../cloud/session.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { findPacker, type PackerBinary } from '../packer/binary.ts';
-import { requiredActions } from './actions.ts';
+import { requiredActions } from '../packer/required-actions.ts';
 import type { CallerIdentity, CloudSession, DoctorContext, VSwitchInfo } from './types.ts';
 
 export interface ContextOptions {

@@ -7,7 +7,12 @@ import { describeCheckError } from './errors.ts';
 import { runChecks } from './run.ts';
 import type { CheckResult } from './types.ts';
 
-export { failureCleanupActions, policyDocument, type RequiredAction, requiredActions } from './actions.ts';
+export {
+  failureCleanupActions,
+  policyDocument,
+  type RequiredAction,
+  requiredActions,
+} from '../packer/required-actions.ts';
 export { CHECKS } from './checks/index.ts';
 export { formatTable } from './format.ts';
 export type { Check, CheckResult, CheckStatus } from './types.ts';

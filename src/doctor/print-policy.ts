@@ -4,7 +4,7 @@ import type { ConfigOverrides } from '../config/load.ts';
 import { resolveConfig } from '../config/load.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { findPacker } from '../packer/binary.ts';
-import { failureCleanupActions, policyDocument, requiredActions } from './actions.ts';
+import { failureCleanupActions, policyDocument, requiredActions } from '../packer/required-actions.ts';
 
 /** A configuration with every default, for `--print-policy` without a file. */
 const DEFAULT_CONFIG_TEXT =

@@ -12,6 +12,9 @@ import {
   VERSION_TAG,
 } from './tags.ts';
 
+/** The RAM role ECS writes exported images to OSS with, unless told another. */
+export const DEFAULT_EXPORT_ROLE = 'AliyunECSImageExportDefaultRole';
+
 /** Every image status, so that Creating, failed and deprecated images are listed too. */
 export const ALL_IMAGE_STATUSES = 'Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated';
 /** The largest page DescribeImages serves. */

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { SindriError } from '../errors.ts';
 
 export interface PackerBinary {
   path: string;
@@ -85,3 +86,15 @@ export function packerSupportsRequiredPlugins(version: string): boolean {
 /** How to get packer, for the CLI to print when findPacker returns undefined. */
 export const PACKER_INSTALL_HINT =
   'Install HashiCorp Packer: Debian/Ubuntu `sudo apt-get install -y packer` (1.6.6, alicloud-ecs built in), macOS `brew install hashicorp/tap/packer`, or see https://developer.hashicorp.com/packer/install. Packer >= 1.7 also needs `packer init` for the alicloud plugin.';
+
+/** The packer to run: `findPacker`, or an error naming how to install it. */
+export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promise<PackerBinary> {
+  const packer = await findPacker(env);
+  if (!packer) {
+    throw new SindriError('packer was not found on PATH.', {
+      actions: [PACKER_INSTALL_HINT],
+      code: 'PackerNotFound',
+    });
+  }
+  return packer;
+}

@@ -5,8 +5,8 @@ import { SindriError } from '../errors.ts';
 import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { packerInit } from '../packer/run.ts';
 import { annotateDiagnostics, packerValidate } from '../packer/validate.ts';
+import { renderConfig, writeToPrivateDir } from '../render/config.ts';
 import { DEFAULT_BUILD_ID, RenderError } from '../render/render.ts';
-import { renderConfig, writeToPrivateDir } from './prepare.ts';
 
 /**
  * Placeholder credentials for `packer validate`: validation needs no cloud access, so real secrets are

@@ -9,8 +9,8 @@
 import { CloudError, deniedActionHint } from '../cloud/errors.ts';
 import type { CloudClients } from '../cloud/index.ts';
 import type { SindriConfig } from '../config/types.ts';
-import { requiredActions } from '../doctor/actions.ts';
 import { SindriError } from '../errors.ts';
+import { requiredActions } from '../packer/required-actions.ts';
 
 type Alibaba = SindriConfig['providers']['packer']['alibaba'];
 

@@ -7,15 +7,13 @@ import { basename, join, resolve } from 'node:path';
 import { type CloudClients, CloudError, waitFor } from '../cloud/index.ts';
 import { openWorkspace } from '../config/workspace.ts';
 import { ExitCode, SindriError } from '../errors.ts';
-import { findSelfImage } from '../images/images.ts';
+import { DEFAULT_EXPORT_ROLE, findSelfImage } from '../images/images.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
 import { createOssClient, type ObjectInfo, type OssClient } from './oss-client.ts';
 import { formatOssUrl, parseOssUrl } from './oss-url.ts';
 
 export const EXPORT_FORMATS = ['qcow2', 'raw', 'vhd'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-/** The RAM role ECS assumes to write into the bucket; `sindri packer doctor` checks it exists. */
-export const DEFAULT_EXPORT_ROLE = 'AliyunECSImageExportDefaultRole';
 
 export interface RunExportOptions {
   imageId: string;

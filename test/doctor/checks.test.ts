@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SindriConfig } from '../../src/config/types.ts';
-import { policyDocument, requiredActions } from '../../src/doctor/actions.ts';
 import { type CheckResult, runDoctor } from '../../src/doctor/index.ts';
+import { policyDocument, requiredActions } from '../../src/packer/required-actions.ts';
 import { EXPORT_ROLE, ROOT_ACCOUNT_ID } from '../emulator/index.ts';
 import {
   cloudEnv,

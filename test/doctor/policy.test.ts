@@ -1,9 +1,9 @@
 /** The RAM policy evaluator and requiredActions, without a cloud. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { policyDocument, requiredActions } from '../../src/doctor/actions.ts';
 import { aliasesOf, principalOf } from '../../src/doctor/checks/ram.ts';
 import { actionMatches, evaluateAction, type NamedPolicy } from '../../src/doctor/policy.ts';
+import { policyDocument, requiredActions } from '../../src/packer/required-actions.ts';
 import { config } from './helpers.ts';
 
 const doc = (...statements: object[]): string => JSON.stringify({ Version: '1', Statement: statements });

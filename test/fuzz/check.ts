@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportError } from '../../src/cli/report-error.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { renderConfig } from '../../src/pipeline/prepare.ts';
+import { renderConfig } from '../../src/render/config.ts';
 import { type CliResult, isolatedEnv, runSindri, STACK_TRACE } from '../helpers/cli.ts';
 import type { FuzzCase } from './cases.ts';
 

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const sindriBin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -26,7 +28,32 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs the built `sindri` binary (npm run build first) and collects its output. */
+let validateEnvelope: (((data: unknown) => boolean) & { errors?: unknown }) | undefined;
+
+/** Throws unless `stdout` is exactly one document of schemas/output.schema.json. */
+export function assertEnvelope(stdout: string): JsonEnvelope {
+  validateEnvelope ??= new Ajv2020({ strict: true, allErrors: true }).compile(
+    JSON.parse(readFileSync(new URL('../../schemas/output.schema.json', import.meta.url), 'utf8')),
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch (err) {
+    throw new Error(
+      `--json stdout is not one JSON document (${(err as Error).message}):\n${stdout.slice(0, 500)}`,
+    );
+  }
+  if (!validateEnvelope(parsed))
+    throw new Error(
+      `--json stdout does not match the envelope schema: ${JSON.stringify(validateEnvelope.errors)}`,
+    );
+  return parsed as JsonEnvelope;
+}
+
+/**
+ * Runs the built `sindri` binary (npm run build first) and collects its output. With `--json`, the
+ * output of a process that exited (not killed) must be one envelope: every such run checks it.
+ */
 export function runSindri(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
@@ -50,6 +77,18 @@ export function runSindri(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      if (code !== null && args.includes('--json') && !args.includes('--')) {
+        try {
+          assertEnvelope(stdout);
+        } catch (err) {
+          reject(
+            new Error(
+              `sindri ${args.join(' ')} (exit ${code}): ${(err as Error).message}\nstderr:\n${stderr}`,
+            ),
+          );
+          return;
+        }
+      }
       resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');

@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { loadConfig } from '../../config/load.ts';
+import { requirePacker } from '../../packer/binary.ts';
 import type { BuildResult } from '../../pipeline/build.ts';
 import type { DryRunResult } from '../../pipeline/dry-run.ts';
-import { loadUserConfig, requirePacker } from '../../pipeline/prepare.ts';
 
 export default class Build extends SindriCommand {
   static override summary = 'Build an image with Packer, then copy, share and tag it';
@@ -35,7 +36,7 @@ export default class Build extends SindriCommand {
     // `packer version` runs while the configuration loads; a configuration error still comes first.
     const packerFound = requirePacker();
     packerFound.catch(() => {});
-    const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
+    const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
     const packer = await packerFound;
     if (flags['dry-run']) {
       const result = await (await import('../../pipeline/dry-run.ts')).dryRun(

@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
-import { loadUserConfig, renderConfig, requirePacker, writeToPrivateDir } from '../../pipeline/prepare.ts';
+import { loadConfig } from '../../config/load.ts';
+import { requirePacker } from '../../packer/binary.ts';
+import { renderConfig, writeToPrivateDir } from '../../render/config.ts';
 import { writeTemplate } from '../../render/render.ts';
 
 export default class Template extends SindriCommand {
@@ -26,7 +28,7 @@ export default class Template extends SindriCommand {
   async run(): Promise<{ dir?: string; mainFile: string; files: string[]; configHash: string }> {
     const { flags } = await this.parse(Template);
     this.checkCloud(flags.cloud);
-    const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
+    const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
     const packer = await requirePacker();
     const rendered = await renderConfig(loaded, packer, {
       buildId: randomUUID(),

@@ -2,8 +2,9 @@ import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
 import { ConfigError } from '../../config/errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import { requirePacker } from '../../packer/binary.ts';
 import { checkRenderedTemplate } from '../../pipeline/check-template.ts';
-import { loadUserConfig, requirePacker } from '../../pipeline/prepare.ts';
 
 export default class Validate extends SindriCommand {
   static override summary = 'Validate sindri.yaml, render the template and run the real `packer validate`';
@@ -24,7 +25,7 @@ export default class Validate extends SindriCommand {
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(Validate);
     this.checkCloud(flags.cloud);
-    const loaded = await loadUserConfig(flags.config, overridesFromFlags(flags));
+    const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
     this.info(`✓ ${loaded.file}: configuration is valid`);
     const packer = await requirePacker();
     const check = await checkRenderedTemplate(loaded, packer, {

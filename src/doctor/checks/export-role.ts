@@ -1,5 +1,5 @@
 import { toCloudError } from '../../cloud/index.ts';
-import { DEFAULT_EXPORT_ROLE } from '../../transfer/export.ts';
+import { DEFAULT_EXPORT_ROLE } from '../../images/images.ts';
 import { describeCheckError, isForbidden, sessionOrSkip } from '../errors.ts';
 import type { Check } from '../types.ts';
 

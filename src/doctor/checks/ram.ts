@@ -1,5 +1,5 @@
 import { toCloudError } from '../../cloud/index.ts';
-import { NETWORK_ACTIONS } from '../actions.ts';
+import { NETWORK_ACTIONS } from '../../packer/required-actions.ts';
 import { isForbidden, sessionOrSkip } from '../errors.ts';
 import { evaluateAction, type NamedPolicy } from '../policy.ts';
 import type { Check, DoctorContext } from '../types.ts';

@@ -1,6 +1,7 @@
 /** Renders the Packer template for this build (its build ID and the looked-up VPC go in as variables). */
+
+import { renderConfig } from '../../render/config.ts';
 import type { BuildContext } from '../context.ts';
-import { renderConfig } from '../prepare.ts';
 import type { Step } from '../run.ts';
 
 export const render: Step<BuildContext> = {

@@ -7,7 +7,7 @@
  * request log of real builds checks it (test/doctor/actions-emulator.test.ts).
  */
 import type { SindriConfig } from '../config/types.ts';
-import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
+import { packerSupportsRequiredPlugins } from './binary.ts';
 
 export interface RequiredAction {
   /** `ecs:CreateImage` */

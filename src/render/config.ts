@@ -1,30 +1,15 @@
+/**
+ * Rendering a loaded sindri.yaml: what the builder cannot do becomes a configuration problem at the
+ * key in the file; the template can be written into a private temporary directory.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
-import { type ConfigOverrides, type LoadedConfig, loadConfig } from '../config/load.ts';
+import type { LoadedConfig } from '../config/load.ts';
 import { problemAt } from '../config/problem-at.ts';
-import { SindriError } from '../errors.ts';
-import { findPacker, PACKER_INSTALL_HINT, type PackerBinary } from '../packer/binary.ts';
-import { RenderError, type RenderedTemplate, renderTemplate, writeTemplate } from '../render/render.ts';
-
-export async function loadUserConfig(
-  configPath: string | undefined,
-  overrides: ConfigOverrides,
-): Promise<LoadedConfig> {
-  return loadConfig({ configPath, cwd: process.cwd(), env: process.env, overrides });
-}
-
-export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promise<PackerBinary> {
-  const packer = await findPacker(env);
-  if (!packer) {
-    throw new SindriError('packer was not found on PATH.', {
-      actions: [PACKER_INSTALL_HINT],
-      code: 'PackerNotFound',
-    });
-  }
-  return packer;
-}
+import type { PackerBinary } from '../packer/binary.ts';
+import { RenderError, type RenderedTemplate, renderTemplate, writeTemplate } from './render.ts';
 
 export async function renderConfig(
   loaded: LoadedConfig,
