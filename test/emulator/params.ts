@@ -88,6 +88,11 @@ export class Params {
       .filter((t) => t.Key !== undefined && t.Key !== '')
       .map((t) => ({ key: t.Key ?? '', value: t.Value }));
   }
+
+  /** `Tag.N.Key`/`Tag.N.Value` as a new resource stores them (a missing value is `''`). */
+  tagMap(): Map<string, string> {
+    return new Map(this.tags().map((t) => [t.key, t.value ?? '']));
+  }
 }
 
 export interface PageResult<T> {

@@ -1,0 +1,61 @@
+/** Which images a caller sees or owns, and the rules every new image name must pass. */
+import type { CallContext } from '../context.ts';
+import { ApiError, notFound } from '../errors.ts';
+import type { Image } from '../state.ts';
+
+/** Images the caller can see in a region, with the owner alias as seen by the caller. */
+export function visibleImages(ctx: CallContext, regionId: string): Array<{ image: Image; alias: string }> {
+  const out: Array<{ image: Image; alias: string }> = [];
+  for (const image of ctx.world.list('image', regionId)) {
+    if (image.ownerAlias === 'system' || image.ownerAlias === 'marketplace')
+      out.push({ image, alias: image.ownerAlias });
+    else if (image.accountId === ctx.accountId) out.push({ image, alias: 'self' });
+    else if (image.shareAccounts.has(ctx.accountId) || image.isPublic) out.push({ image, alias: 'others' });
+  }
+  return out;
+}
+
+export function findOwnImage(ctx: CallContext, regionId: string, imageId: string): Image {
+  const image = ctx.world.get('image', regionId, imageId);
+  if (!image || image.accountId !== ctx.accountId)
+    throw notFound('ImageId', `The specified ImageId "${imageId}" does not exist.`);
+  return image;
+}
+
+export function findUsableImage(ctx: CallContext, regionId: string, imageId: string): Image {
+  const found = visibleImages(ctx, regionId).find((v) => v.image.id === imageId);
+  if (!found) throw notFound('ImageId', `The specified ImageId "${imageId}" does not exist.`);
+  return found.image;
+}
+
+export function validateImageName(name: string): void {
+  if (
+    name.length < 2 ||
+    name.length > 128 ||
+    !/^[\p{L}]/u.test(name) ||
+    /^(https?:\/\/|aliyun|acs:)/i.test(name) ||
+    !/^[\p{L}\p{N}._:\- ]+$/u.test(name)
+  )
+    throw new ApiError('InvalidImageName.Malformed', `The specified ImageName "${name}" is not valid.`);
+}
+
+export function checkImageNameFree(ctx: CallContext, regionId: string, name: string, except?: string): void {
+  const clash = ctx.world
+    .list('image', regionId, ctx.accountId)
+    .find((i) => i.name === name && i.id !== except && ctx.world.status(i) !== 'CreateFailed');
+  if (clash)
+    throw new ApiError(
+      'InvalidImageName.Duplicated',
+      `The specified ImageName "${name}" is already used by ${clash.id}.`,
+    );
+}
+
+export function checkImageQuota(ctx: CallContext, regionId: string): void {
+  if (
+    ctx.world.list('image', regionId, ctx.accountId).length >= ctx.world.quota(ctx.accountId, 'customImages')
+  )
+    throw new ApiError(
+      'QuotaExceeded.Image',
+      'The number of custom images in this region has reached the quota.',
+    );
+}

@@ -1,0 +1,246 @@
+/** Image actions: describe, create, modify, delete. */
+import { type CallContext, type Handler, requireRegion } from '../context.ts';
+import { ApiError, invalidParameter, notFound } from '../errors.ts';
+import { ecsTags, matchesTags, paginate } from '../params.ts';
+import { type Disk, type Image, isoSeconds, randomId } from '../state.ts';
+import {
+  checkImageNameFree,
+  checkImageQuota,
+  findOwnImage,
+  validateImageName,
+  visibleImages,
+} from './image-rules.ts';
+import { incorrectInstanceStatus, nameFilter, progress } from './shared.ts';
+import { newSnapshot } from './snapshots.ts';
+
+function imageView(ctx: CallContext, image: Image, alias: string): Record<string, unknown> {
+  const w = ctx.world;
+  const now = w.now();
+  const status = w.status(image);
+  const inUse = w.list('instance', image.regionId).some((i) => i.imageId === image.id);
+  const mappings = image.snapshotIds.map((sid, i) => {
+    const snap = w.get('snapshot', image.regionId, sid);
+    return {
+      SnapshotId: sid,
+      Size: String(snap?.sourceDiskSize ?? image.size),
+      Device: i === 0 ? '/dev/xvda' : `/dev/xvd${String.fromCharCode(98 + i - 1)}`,
+      Type: snap?.sourceDiskType ?? (i === 0 ? 'system' : 'data'),
+      Format: '',
+      ImportOSSBucket: '',
+      ImportOSSObject: '',
+      Progress: progress(image.creatingFrom, image.creatingUntil, now),
+      RemainTime: Math.max(0, Math.ceil((image.creatingUntil - now) / 1000)),
+      Encrypted: snap?.encrypted === true,
+    };
+  });
+  return {
+    ImageId: image.id,
+    ImageName: image.name,
+    ImageOwnerAlias: alias,
+    ImageOwnerId: image.ownerAlias === 'self' ? Number(image.accountId) : 0,
+    Status: status,
+    Progress: progress(image.creatingFrom, image.creatingUntil, now),
+    CreationTime: isoSeconds(image.createdAt),
+    Description: image.description,
+    OSType: image.osType,
+    OSName: image.osName,
+    OSNameEn: image.osNameEn,
+    Platform: image.platform,
+    Architecture: image.architecture,
+    Size: image.size,
+    ImageFamily: image.imageFamily,
+    ImageVersion: '',
+    ProductCode: image.productCode,
+    IsCopied: image.copiedFrom !== '',
+    IsPublic: image.ownerAlias !== 'self' || image.isPublic,
+    IsSelfShared: image.shareAccounts.size > 0 ? 'True' : 'False',
+    IsSubscribed: false,
+    IsSupportCloudinit: true,
+    IsSupportIoOptimized: true,
+    Usable: true,
+    Usage: inUse ? 'instance' : 'none',
+    BootMode: 'BIOS',
+    LoginAsNonRootSupported: false,
+    SupplierName: image.ownerAlias === 'marketplace' ? 'Example Marketplace Vendor' : '',
+    ResourceGroupId: '',
+    DiskDeviceMappings: { DiskDeviceMapping: mappings },
+    Tags: ecsTags(image.tags),
+  };
+}
+
+export const DescribeImages: Handler = (ctx) => {
+  const region = requireRegion(ctx);
+  const p = ctx.p;
+  const w = ctx.world;
+  const ids = p
+    .str('ImageId')
+    ?.split(',')
+    .map((s) => s.trim());
+  const nameMatches = nameFilter(p.str('ImageName'));
+  const alias = p.str('ImageOwnerAlias');
+  const statuses = (p.str('Status') ?? 'Available').split(',').map((s) => s.trim());
+  const tags = p.tags();
+  const all = visibleImages(ctx, region.regionId)
+    .filter((v) => !ids || ids.includes(v.image.id))
+    .filter((v) => nameMatches(v.image.name))
+    .filter((v) => alias === undefined || v.alias === alias)
+    .filter((v) => statuses.includes(w.status(v.image)))
+    .filter((v) => p.str('OSType') === undefined || v.image.osType === p.str('OSType'))
+    .filter((v) => p.str('Architecture') === undefined || v.image.architecture === p.str('Architecture'))
+    .filter((v) => p.str('ImageFamily') === undefined || v.image.imageFamily === p.str('ImageFamily'))
+    .filter(
+      (v) => p.str('SnapshotId') === undefined || v.image.snapshotIds.includes(p.str('SnapshotId') ?? ''),
+    )
+    .filter((v) => matchesTags(v.image.tags, tags))
+    .sort((a, b) => b.image.createdAt - a.image.createdAt || a.image.id.localeCompare(b.image.id));
+  const page = paginate(all, p);
+  return {
+    RegionId: region.regionId,
+    ...page.fields,
+    Images: { Image: page.items.map((v) => imageView(ctx, v.image, v.alias)) },
+  };
+};
+
+export const CreateImage: Handler = (ctx) => {
+  const region = requireRegion(ctx);
+  const w = ctx.world;
+  const p = ctx.p;
+  const name = p.str('ImageName') ?? `image-${randomId(8)}`;
+  validateImageName(name);
+  checkImageNameFree(ctx, region.regionId, name);
+  checkImageQuota(ctx, region.regionId);
+  const now = w.now();
+  const until = now + w.delayMs('imageCreate');
+  let source: { osType: string; osName: string; platform: string; architecture: string; imageId: string } = {
+    osType: 'linux',
+    osName: p.str('Platform') ?? 'Others Linux',
+    platform: p.str('Platform') ?? 'Others Linux',
+    architecture: p.str('Architecture') ?? 'x86_64',
+    imageId: '',
+  };
+  let snapshotIds: string[] = [];
+  let size = 20;
+  const instanceId = p.str('InstanceId');
+  if (instanceId !== undefined) {
+    const instance = w.get('instance', region.regionId, instanceId);
+    if (!instance || instance.accountId !== ctx.accountId)
+      throw notFound('InstanceId', `The specified InstanceId "${instanceId}" does not exist.`);
+    const st = w.status(instance);
+    if (st !== 'Running' && st !== 'Stopped') throw incorrectInstanceStatus(st);
+    const base = w.get('image', region.regionId, instance.imageId);
+    if (base) source = { ...base, imageId: base.id };
+    const disks = [instance.systemDiskId, ...instance.dataDiskIds]
+      .map((id) => w.get('disk', region.regionId, id))
+      .filter((d): d is Disk => d !== undefined);
+    snapshotIds = disks.map(
+      (d) => newSnapshot(ctx, region, { id: d.id, size: d.size, type: d.type }, until).id,
+    );
+    size = disks[0]?.size ?? size;
+  } else {
+    const ids = [p.str('SnapshotId'), ...p.structs('DiskDeviceMapping').map((m) => m.SnapshotId)].filter(
+      (s): s is string => s !== undefined && s !== '',
+    );
+    if (ids.length === 0)
+      throw new ApiError(
+        'MissingParameter',
+        'One of InstanceId, SnapshotId or DiskDeviceMapping is required.',
+      );
+    for (const id of ids) {
+      const snap = w.get('snapshot', region.regionId, id);
+      if (!snap || snap.accountId !== ctx.accountId)
+        throw notFound('SnapshotId', `The specified SnapshotId "${id}" does not exist.`);
+      if (w.status(snap) !== 'accomplished')
+        throw new ApiError('IncorrectSnapshotStatus', 'The snapshot has not finished being created.', 403);
+    }
+    snapshotIds = ids;
+    size = w.get('snapshot', region.regionId, ids[0] ?? '')?.sourceDiskSize ?? size;
+  }
+  const image = w.add<Image>({
+    kind: 'image',
+    id: w.newId('m', region),
+    regionId: region.regionId,
+    accountId: ctx.accountId,
+    createdAt: now,
+    tags: ctx.p.tagMap(),
+    timeline: [{ at: now, status: 'Creating' }],
+    name,
+    description: p.str('Description') ?? '',
+    ownerAlias: 'self',
+    osType: source.osType,
+    osName: source.osName,
+    osNameEn: source.osName,
+    platform: source.platform,
+    architecture: source.architecture,
+    size,
+    imageFamily: p.str('ImageFamily') ?? '',
+    productCode: '',
+    snapshotIds,
+    sourceInstanceId: instanceId ?? '',
+    sourceImageId: source.imageId,
+    copiedFrom: '',
+    shareAccounts: new Map(),
+    isPublic: false,
+    creatingFrom: now,
+    creatingUntil: until,
+  });
+  w.transition(image, [[until - now, 'Available']]);
+  return { ImageId: image.id };
+};
+
+export const ModifyImageAttribute: Handler = (ctx) => {
+  const region = requireRegion(ctx);
+  const w = ctx.world;
+  const p = ctx.p;
+  const image = findOwnImage(ctx, region.regionId, p.req('ImageId'));
+  const name = p.str('ImageName');
+  if (name !== undefined) {
+    validateImageName(name);
+    checkImageNameFree(ctx, region.regionId, name, image.id);
+  }
+  const status = p.str('Status');
+  if (status !== undefined) {
+    if (status !== 'Deprecated' && status !== 'Available') throw invalidParameter('Status');
+    const current = w.status(image);
+    if (current !== 'Available' && current !== 'Deprecated')
+      throw new ApiError(
+        'IncorrectImageStatus',
+        `The image is ${current}; only Available or Deprecated images can change status.`,
+        403,
+      );
+  }
+  if (name !== undefined) image.name = name;
+  const description = p.str('Description');
+  if (description !== undefined) image.description = description;
+  const family = p.str('ImageFamily');
+  if (family !== undefined) image.imageFamily = family;
+  if (status !== undefined) w.transition(image, [[0, status]]);
+  return {};
+};
+
+export const DeleteImage: Handler = (ctx) => {
+  const region = requireRegion(ctx);
+  const w = ctx.world;
+  const image = findOwnImage(ctx, region.regionId, ctx.p.req('ImageId'));
+  const force = ctx.p.bool('Force');
+  if (w.status(image) === 'Creating')
+    throw new ApiError(
+      'IncorrectImageStatus',
+      'The image is still being created; cancel or wait for it first.',
+      403,
+    );
+  const users = w.list('instance', region.regionId).filter((i) => i.imageId === image.id);
+  if (users.length > 0 && !force)
+    throw new ApiError(
+      'DependencyViolation.ImageInUse',
+      `The image is used by ${users.length} instance(s) (${users.map((i) => i.id).join(', ')}); set Force=true to delete it.`,
+      403,
+    );
+  if (image.shareAccounts.size > 0 && !force)
+    throw new ApiError(
+      'InvalidImage.Shared',
+      'The image is shared with other accounts; unshare it or set Force=true.',
+      403,
+    );
+  w.remove(image);
+  return {};
+};
