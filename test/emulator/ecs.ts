@@ -31,6 +31,7 @@ import {
   DescribeVpcZones,
   DescribeZones,
 } from './ecs/regions.ts';
+import { JoinResourceGroup } from './ecs/resource-groups.ts';
 import {
   AuthorizeSecurityGroup,
   AuthorizeSecurityGroupEgress,
@@ -65,6 +66,7 @@ export const ecsHandlers: Record<string, Handler> = {
   DeleteSnapshot,
   DescribeDisks,
   ExportImage,
+  JoinResourceGroup,
   DescribeTasks,
   DescribeTaskAttribute,
   CreateSecurityGroup,

@@ -78,6 +78,8 @@ export interface Resource {
   tags: Map<string, string>;
   timeline: Step[];
   deleted?: boolean;
+  /** JoinResourceGroup's group; '' or unset for the default group. */
+  resourceGroupId?: string;
 }
 
 export interface Image extends Resource {

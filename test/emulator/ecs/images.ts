@@ -62,7 +62,7 @@ function imageView(ctx: CallContext, image: Image, alias: string): Record<string
     BootMode: 'BIOS',
     LoginAsNonRootSupported: false,
     SupplierName: image.ownerAlias === 'marketplace' ? 'Example Marketplace Vendor' : '',
-    ResourceGroupId: '',
+    ResourceGroupId: image.resourceGroupId ?? '',
     DiskDeviceMappings: { DiskDeviceMapping: mappings },
     Tags: ecsTags(image.tags),
   };
