@@ -149,7 +149,12 @@ describe('runSteps', () => {
     await assert.rejects(
       runSteps(ctx, [
         { name: 'quiet', run: async () => controller.abort(new Error('SIGTERM')) },
-        { name: 'next', run: async () => void (next = true) },
+        {
+          name: 'next',
+          async run() {
+            next = true;
+          },
+        },
       ]),
       InterruptedError,
     );
