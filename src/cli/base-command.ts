@@ -2,6 +2,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core';
 import { checkCloud } from '../config/load.ts';
 import { type Envelope, failureEnvelope, type JsonWarning, successEnvelope } from './envelope.ts';
 import { reportError } from './report-error.ts';
+import { dropWritesToClosedPipes } from './streams.ts';
 
 /**
  * Every sindri command: shared flags, --json, and one place that turns results and errors into the
@@ -25,6 +26,11 @@ export abstract class SindriCommand extends Command {
 
   /** Warnings of this run, for the envelope. */
   private readonly warnings: JsonWarning[] = [];
+
+  override async init(): Promise<void> {
+    await super.init();
+    dropWritesToClosedPipes();
+  }
 
   protected get debugEnabled(): boolean {
     return this.argv.includes('--debug') || process.env.SINDRI_DEBUG === '1';

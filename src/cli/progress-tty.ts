@@ -24,7 +24,13 @@ interface Step {
  * build record see the same figures either way.
  */
 export async function createTtyProgress(): Promise<ProgressSink> {
-  const { Listr, ProcessOutput } = await import('listr2');
+  const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  // listr2 draws its live display only when *stdout* is a terminal, and otherwise falls back to a
+  // renderer that logs to stdout. This one always draws, on stderr, so stdout stays the command's own.
+  class StderrRenderer extends DefaultRenderer {
+    static override nonTTY = true;
+  }
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
   const timing = createProgress({ enabled: false });
   const steps = new Map<Phase, Step>();
   const outputs = new Map<Phase, (text: string) => void>();
@@ -55,8 +61,8 @@ export async function createTtyProgress(): Promise<ProgressSink> {
       concurrent: false,
       exitOnError: false,
       registerSignalListeners: false,
-      rendererOptions: { collapseSubtasks: false, showSkipMessage: true },
-      processOutput: new ProcessOutput(process.stderr, process.stderr),
+      renderer: StderrRenderer,
+      rendererOptions: { collapseSubtasks: false, showSkipMessage: true, logger },
     } as never,
   );
   const running = list.run().catch(() => undefined);

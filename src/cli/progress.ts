@@ -2,9 +2,17 @@
 import { createProgress, type ProgressSink } from '../pipeline/progress.ts';
 import { progressLine, progressMode } from '../transfer/progress.ts';
 
+/** Narrower than this (or of unknown width, as some CI pseudo-terminals report), a live display garbles. */
+const MIN_LIVE_COLUMNS = 40;
+
+/** Whether stderr can hold the live display: a terminal of a known, usable width, outside CI. */
+export function canDrawLive(stream: { isTTY?: boolean; columns?: number } = process.stderr): boolean {
+  return stream.isTTY === true && !process.env.CI && (stream.columns ?? 0) >= MIN_LIVE_COLUMNS;
+}
+
 /** The build's display: live phases on a terminal, timestamped lines in logs and pipes. */
 export async function buildProgress(): Promise<ProgressSink> {
-  if (process.stderr.isTTY && !process.env.CI) return (await import('./progress-tty.ts')).createTtyProgress();
+  if (canDrawLive()) return (await import('./progress-tty.ts')).createTtyProgress();
   return createProgress({ enabled: true });
 }
 
