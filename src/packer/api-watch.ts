@@ -25,6 +25,61 @@ export interface ApiRefusal {
   requestId: string | undefined;
 }
 
+/** A temporary resource packer's call made or removed (from the call and its answer; no secrets). */
+export interface CreatedResource {
+  event: 'created' | 'deleted';
+  kind: ResourceKind;
+  id: string;
+  region: string;
+}
+
+export type ResourceKind = 'instance' | 'eip' | 'vpc' | 'vswitch' | 'security-group' | 'key-pair' | 'image';
+
+/** The actions that make or remove a resource packer's build creates, and where its ID is. */
+const CREATES: Record<string, [ResourceKind, string]> = {
+  CreateInstance: ['instance', 'InstanceId'],
+  RunInstances: ['instance', 'InstanceIdSets'],
+  AllocateEipAddress: ['eip', 'AllocationId'],
+  CreateVpc: ['vpc', 'VpcId'],
+  CreateVSwitch: ['vswitch', 'VSwitchId'],
+  CreateSecurityGroup: ['security-group', 'SecurityGroupId'],
+  CreateKeyPair: ['key-pair', 'KeyPairName'],
+  CreateImage: ['image', 'ImageId'],
+};
+const DELETES: Record<string, [ResourceKind, string]> = {
+  DeleteInstance: ['instance', 'InstanceId'],
+  ReleaseEipAddress: ['eip', 'AllocationId'],
+  DeleteVpc: ['vpc', 'VpcId'],
+  DeleteVSwitch: ['vswitch', 'VSwitchId'],
+  DeleteSecurityGroup: ['security-group', 'SecurityGroupId'],
+  DeleteKeyPairs: ['key-pair', 'KeyPairNames'],
+  DeleteImage: ['image', 'ImageId'],
+};
+
+/** What a successful call created or deleted, from its parameters and its answer. */
+export function resourcesOf(action: string, params: URLSearchParams, answer: Buffer): CreatedResource[] {
+  const region = params.get('RegionId') ?? '';
+  const deleted = DELETES[action];
+  if (deleted) {
+    const value = params.get(deleted[1]) ?? '';
+    const ids = value.startsWith('[') ? (JSON.parse(value) as string[]) : [value];
+    return ids.filter(Boolean).map((id) => ({ event: 'deleted', kind: deleted[0], id, region }));
+  }
+  const created = CREATES[action];
+  if (!created) return [];
+  try {
+    const body = JSON.parse(answer.toString('utf8')) as Record<string, unknown>;
+    const value = body[created[1]];
+    const ids =
+      typeof value === 'string'
+        ? [value]
+        : ((value as { InstanceIdSet?: string[] } | undefined)?.InstanceIdSet ?? []);
+    return ids.filter(Boolean).map((id) => ({ event: 'created', kind: created[0], id, region }));
+  } catch {
+    return [];
+  }
+}
+
 export interface ApiWatch {
   /** `http://127.0.0.1:port`, for packer's HTTP_PROXY and HTTPS_PROXY. */
   url: string;
@@ -37,15 +92,16 @@ export interface ApiWatchOptions {
   /** Where the calls go on: HTTP_PROXY / HTTPS_PROXY / NO_PROXY as the user set them. */
   env: NodeJS.ProcessEnv;
   onRefusal(refusal: ApiRefusal): void;
+  /** Every temporary resource a call made or removed, for the build's journal. */
+  onResource?(resource: CreatedResource): void;
 }
 
-/** The action of an RPC call: in the query, or in a form body. */
-function actionOf(target: URL, body: Buffer, contentType: string | undefined): string {
-  const fromQuery = target.searchParams.get('Action');
-  if (fromQuery) return fromQuery;
+/** The parameters of an RPC call: the query, and a form body's. */
+function paramsOf(target: URL, body: Buffer, contentType: string | undefined): URLSearchParams {
+  const params = new URLSearchParams(target.searchParams);
   if (contentType?.includes('application/x-www-form-urlencoded'))
-    return new URLSearchParams(body.toString('utf8')).get('Action') ?? '';
-  return '';
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+  return params;
 }
 
 /** `Code` and `RequestId` of an error response, without keeping anything else of it. */
@@ -86,7 +142,8 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
     }
     calls++;
     const body = await buffer(req);
-    const action = actionOf(target, body, req.headers['content-type']);
+    const params = paramsOf(target, body, req.headers['content-type']);
+    const action = params.get('Action') ?? '';
     const via = proxyFor(target.href, opts.env);
     const proxy = via ? new URL(via) : undefined;
     const headers = { ...req.headers };
@@ -121,6 +178,8 @@ export async function startApiWatch(opts: ApiWatchOptions): Promise<ApiWatch> {
         const answer = await buffer(up);
         const failure = errorOf(up.statusCode ?? 0, answer);
         if (failure && action && isPermissionDenied(failure.code)) opts.onRefusal({ action, ...failure });
+        if (!failure && (up.statusCode ?? 0) < 400 && opts.onResource)
+          for (const resource of resourcesOf(action, params, answer)) opts.onResource(resource);
         res.writeHead(up.statusCode ?? 502, up.headers);
         res.end(answer);
       } catch {

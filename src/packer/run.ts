@@ -1,3 +1,6 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ApiRefusal } from './api-watch.ts';
 import { PACKER_BASE_ENV } from './binary.ts';
 import {
   artifactImages,
@@ -5,16 +8,21 @@ import {
   MachineReadableStream,
   uiMessage,
 } from './machine-readable.ts';
+import { type FromSupervisor, SUPERVISOR_FLAG, type ToSupervisor } from './supervisor.ts';
 
 export interface PackerBuildOptions {
   packerPath: string;
-  /** Working directory holding the template. */
+  /** Working directory holding the template (packer's output files and the call journal go there too). */
   dir: string;
   file: string;
   /** Extra arguments before the template: -var, -var-file, -force, -on-error. */
   args: string[];
   /** The whole environment packer runs with (credentials included; nothing else carries them). */
   env: Record<string, string>;
+  /** Values cut out of packer's output before it is kept or shown. */
+  secrets?: string[];
+  /** Pass packer's API calls through the loopback proxy, which names every call RAM refuses. */
+  watch?: { upstreamEnv: NodeJS.ProcessEnv; onRefusal: (refusal: ApiRefusal) => void };
   onEvent?: (event: MachineReadableEvent) => void;
   /** Every non-machine-readable line (packer's own log with PACKER_LOG=1 goes to stderr). */
   onLog?: (line: string) => void;
@@ -37,12 +45,19 @@ export interface PackerBuildResult {
 
 const TAIL_LINES = 30;
 
+function supervisorEntry(): string {
+  return fileURLToPath(
+    new URL(`./supervisor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+  );
+}
+
 /**
- * Runs `packer build -machine-readable` in its own process group so that an interrupt reaches packer
- * (and its plugins) once, through us, and packer can delete what it created before it exits.
+ * Runs `packer build -machine-readable` through its supervisor (`src/packer/supervisor.ts`), a
+ * process of its own that outlives sindri if it must: an interrupt reaches packer once, through
+ * sindri, and packer deletes what it created before it exits; if sindri dies instead, packer still
+ * finishes or cleans up.
  */
 export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBuildResult> {
-  const { execa } = await import('execa');
   const started = Date.now();
   const events: MachineReadableEvent[] = [];
   const uiTail: string[] = [];
@@ -58,34 +73,28 @@ export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBu
       opts.onEvent?.(e);
     }
   };
-
-  const child = execa(opts.packerPath, ['build', '-machine-readable', ...opts.args, opts.file], {
-    cwd: opts.dir,
-    env: { ...opts.env, ...PACKER_BASE_ENV },
-    extendEnv: false,
-    detached: true,
-    cleanup: false,
-    reject: false,
-    stdin: 'ignore',
-    buffer: false,
-    encoding: 'utf8',
-  });
-
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => handle(stream.push(chunk)));
   let errBuffer = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  const onStderr = (chunk: string) => {
     errBuffer += chunk;
     const lines = errBuffer.split('\n');
     errBuffer = lines.pop() ?? '';
     for (const line of lines) opts.onLog?.(line);
-  });
+  };
 
+  const supervisor = fork(supervisorEntry(), [SUPERVISOR_FLAG], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  // sindri does not wait for it: once packer has exited it goes by itself.
+  supervisor.unref();
+  let pid: number | undefined;
   let interrupted = false;
   let killed = false;
   let killTimer: NodeJS.Timeout | undefined;
   const signalGroup = (sig: NodeJS.Signals) => {
     try {
-      if (child.pid !== undefined) process.kill(-child.pid, sig);
+      if (pid !== undefined) process.kill(-pid, sig);
     } catch {
       // the group is already gone
     }
@@ -99,15 +108,42 @@ export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBu
       signalGroup('SIGKILL');
     }, opts.cleanupGraceMs ?? 300_000);
   };
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const result = await child;
+    const exit = await new Promise<{ code: number | null }>((resolve, reject) => {
+      supervisor.on('message', (message: FromSupervisor) => {
+        if (message.type === 'started') {
+          pid = message.pid;
+          if (opts.signal?.aborted) onAbort();
+          opts.signal?.addEventListener('abort', onAbort, { once: true });
+        } else if (message.type === 'stdout') handle(stream.push(message.chunk));
+        else if (message.type === 'stderr') onStderr(message.chunk);
+        else if (message.type === 'refusal') opts.watch?.onRefusal(message.refusal);
+        else if (message.type === 'exited') resolve({ code: message.code });
+        else if (message.type === 'failed')
+          reject(new Error(`packer could not be started: ${message.message}`));
+      });
+      supervisor.on('error', reject);
+      supervisor.on('exit', (code) => {
+        if (pid === undefined)
+          reject(new Error(`packer's supervisor exited (${code}) before packer started`));
+      });
+      const start: ToSupervisor = {
+        type: 'start',
+        packerPath: opts.packerPath,
+        args: ['build', '-machine-readable', ...opts.args, opts.file],
+        dir: opts.dir,
+        env: { ...opts.env, ...PACKER_BASE_ENV },
+        secrets: opts.secrets ?? [],
+        watch: opts.watch !== undefined,
+        upstreamEnv: opts.watch?.upstreamEnv ?? {},
+      };
+      supervisor.send(start);
+    });
     handle(stream.end());
     if (errBuffer) opts.onLog?.(errBuffer);
     return {
-      exitCode: result.exitCode ?? null,
+      exitCode: exit.code,
       interrupted,
       killed,
       images: artifactImages(events),
@@ -117,6 +153,7 @@ export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBu
   } finally {
     if (killTimer) clearTimeout(killTimer);
     opts.signal?.removeEventListener('abort', onAbort);
+    if (supervisor.connected) supervisor.disconnect();
   }
 }
 

@@ -6,8 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { packerEnv } from '../../cloud/credentials.ts';
+import { credentialSecrets } from '../../cloud/redact.ts';
 import { InterruptedError, SindriError } from '../../errors.ts';
-import { type ApiWatch, routeThroughWatch, startApiWatch } from '../../packer/api-watch.ts';
+import type { ApiRefusal } from '../../packer/api-watch.ts';
 import { packerSupportsRequiredPlugins } from '../../packer/binary.ts';
 import { runPackerBuild } from '../../packer/run.ts';
 import type { BuildContext } from '../context.ts';
@@ -15,19 +16,15 @@ import { leftBehind, refusedError } from '../packer-failure.ts';
 import { readPackerOutput } from '../packer-output.ts';
 import type { Step } from '../run.ts';
 
-async function watchApi(ctx: BuildContext, phase: () => string): Promise<ApiWatch | undefined> {
-  if (packerSupportsRequiredPlugins(ctx.packer.version)) return undefined;
+/** Refusals the loopback proxy saw, each once; a refused delete leaves its resource behind. */
+function recordRefusal(ctx: BuildContext, phase: () => string) {
   const { refusals } = ctx.work;
-  return startApiWatch({
-    env: ctx.env,
-    onRefusal: (r) => {
-      if (refusals.some((x) => x.action === r.action && x.code === r.code)) return;
-      // A refused delete leaves its resource behind, whenever packer makes it.
-      const inCleanup = phase() === 'cleanup' || /^(Delete|Release)/.test(r.action);
-      refusals.push({ ...r, inCleanup });
-      ctx.progress.detail(`RAM refused packer's call to ecs:${r.action} (${r.code})`);
-    },
-  });
+  return (r: ApiRefusal) => {
+    if (refusals.some((x) => x.action === r.action && x.code === r.code)) return;
+    const inCleanup = phase() === 'cleanup' || /^(Delete|Release)/.test(r.action);
+    refusals.push({ ...r, inCleanup });
+    ctx.progress.detail(`RAM refused packer's call to ecs:${r.action} (${r.code})`);
+  };
 }
 
 export const packerBuild: Step<BuildContext> = {
@@ -38,7 +35,9 @@ export const packerBuild: Step<BuildContext> = {
     const rendered = work.rendered;
     if (!rendered || !work.workDir) throw new Error('packer-build: the template was not written');
     const clients = await ctx.session.clients(record.region);
-    const env = packerEnv(await ctx.session.credentials(), record.region, ctx.env);
+    const credentials = await ctx.session.credentials();
+    const env = packerEnv(credentials, record.region, ctx.env);
+    const watched = !packerSupportsRequiredPlugins(ctx.packer.version);
     if (ctx.options.debug) env.PACKER_LOG = '1';
     const output = readPackerOutput({
       scripts: [...rendered.files.keys()].filter((f) => f.startsWith('scripts/') && f.endsWith('.sh')).length,
@@ -47,8 +46,6 @@ export const packerBuild: Step<BuildContext> = {
       verbose: ctx.options.debug,
       onCleanupError: (text) => work.cleanupErrors.push(text),
     });
-    const watch = await watchApi(ctx, () => output.phase);
-    if (watch) routeThroughWatch(env, watch.url);
     const built = await runPackerBuild({
       packerPath: ctx.packer.path,
       dir: work.workDir,
@@ -59,12 +56,16 @@ export const packerBuild: Step<BuildContext> = {
         ...ctx.options.varFiles.map((f) => `-var-file=${resolve(f)}`),
       ],
       env,
+      secrets: credentialSecrets(credentials),
+      ...(watched
+        ? { watch: { upstreamEnv: ctx.env, onRefusal: recordRefusal(ctx, () => output.phase) } }
+        : {}),
       signal: ctx.signal,
       onEvent: (e) => output.onEvent(e),
       onLog: (line) => {
         if (ctx.options.debug) ctx.options.log(clients.redact(line));
       },
-    }).finally(() => watch?.close());
+    });
 
     const left = leftBehind(work.refusals);
     if (built.interrupted || ctx.signal.aborted) {
