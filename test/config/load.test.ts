@@ -123,12 +123,12 @@ describe('precedence: flags > file > environment > defaults', () => {
       env,
       overrides: {
         region: 'ap-southeast-1',
-        instanceType: 'ecs.c6.xlarge',
-        diskSize: 120,
+        'instance-type': 'ecs.c6.xlarge',
+        'disk-size': 120,
         name: 'flag-image',
         profile: 'devops',
         extensions: ['rust'],
-        cisHardening: true,
+        'cis-hardening': true,
       },
     });
     const p = config.providers.packer;
@@ -142,7 +142,7 @@ describe('precedence: flags > file > environment > defaults', () => {
   });
   it('a bad flag value names the flag, not a file position', async () => {
     const err = await problemsOf(
-      loadConfig({ cwd: tempConfig(withRegion), env: {}, overrides: { diskSize: 5, region: 'Hangzhou' } }),
+      loadConfig({ cwd: tempConfig(withRegion), env: {}, overrides: { 'disk-size': 5, region: 'Hangzhou' } }),
     );
     const byFile = Object.fromEntries(err.problems.map((p) => [p.file, p]));
     assert.equal(byFile['--disk-size']?.path, 'providers.packer.alibaba.system_disk_size_gb');
@@ -164,7 +164,7 @@ describe('precedence: flags > file > environment > defaults', () => {
       'providers:\n  packer:\n    alibaba:\n      system_disk_performance_level: PL2\n      system_disk_size_gb: 500\n',
     );
     await loadConfig({ cwd, env: {} });
-    const err = await problemsOf(loadConfig({ cwd, env: {}, overrides: { diskSize: 100 } }));
+    const err = await problemsOf(loadConfig({ cwd, env: {}, overrides: { 'disk-size': 100 } }));
     assert.equal(err.problems[0]?.file, '--disk-size');
     assert.match(err.problems[0]?.message ?? '', /461/);
   });

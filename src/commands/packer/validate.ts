@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { checkRenderedTemplate } from '../../pipeline/check-template.ts';
 import { loadUserConfig, requirePacker } from '../../pipeline/prepare.ts';
@@ -14,7 +14,8 @@ export default class Validate extends SindriCommand {
   ];
 
   static override flags = {
-    ...configFlags,
+    config: configFlag,
+    ...settingFlags,
     'syntax-only': Flags.boolean({
       description: 'Only check the syntax of the rendered template',
       default: false,
