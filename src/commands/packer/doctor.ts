@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
+import { optionalConfigFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { SindriError } from '../../errors.ts';
 
 export default class Doctor extends SindriCommand {
@@ -14,7 +14,7 @@ export default class Doctor extends SindriCommand {
   ];
 
   static override flags = {
-    config: configFlag,
+    config: optionalConfigFlag,
     ...settingFlags,
     force: Flags.boolean({
       description:
