@@ -85,6 +85,17 @@ describe('valid configurations', () => {
     assert.equal(fam.config.providers.packer.alibaba.source_image, undefined);
     assert.equal(fam.config.providers.packer.alibaba.image_family, 'acs:ubuntu_22_04_x64');
   });
+
+  it('a disk over 500 GiB is only too large for the basic cloud category, not for the default', async () => {
+    const big = 'providers:\n  packer:\n    alibaba:\n      system_disk_size_gb: 600\n';
+    const loaded = await loadConfig({ cwd: tempConfig(big), env: {} });
+    assert.equal(loaded.config.providers.packer.alibaba.system_disk_category, 'cloud_essd');
+    assert.equal(loaded.config.providers.packer.alibaba.system_disk_size_gb, 600);
+    const basic = await problemsOf(
+      loadConfig({ cwd: tempConfig(`${big}      system_disk_category: cloud\n`), env: {} }),
+    );
+    assert.match(basic.message, /at most 500 GiB/);
+  });
 });
 
 describe('precedence: flags > file > environment > defaults', () => {
