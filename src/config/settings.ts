@@ -73,7 +73,7 @@ export const SETTINGS = [
   {
     key: 'providers.packer.retention',
     handling:
-      "sindri's distribution step (and `packer list`/`delete`): older images of the same name are deprecated, then deleted. Not rendered.",
+      "sindri's distribution step (after a build, `packer distribute`, `packer capture`): older images of the same name beyond `keep` are deprecated, and those older than `delete_after_days` deleted. Not rendered.",
   },
 
   {
