@@ -30,7 +30,7 @@ type MadeFlag<K extends FlagKind> = ReturnType<(typeof MAKE_FLAG)[K]>;
 type SettingFlags = { [S in FlagSetting as S['flag']['name']]: MadeFlag<S['flag']['kind']> };
 
 /** "Build instance type (providers.packer.alibaba.instance_type)", then the fallback if there is one. */
-export function settingFlagHelp(flag: SettingFlag, key: string): string {
+function settingFlagHelp(flag: SettingFlag, key: string): string {
   return `${flag.summary} (${key})${flag.fallback ? ` [default: ${flag.fallback}]` : ''}`;
 }
 

@@ -6,7 +6,8 @@
  * tables (scripts/mapping-docs.ts) all derive from this table.
  *
  * schemas/sindri.schema.json still says what a value may be; test/config/settings.test.ts keeps the
- * two in step (every schema key is here, every key here is in the schema, flag kinds match types).
+ * two in step (every schema key is here, every key here is in the schema, flag kinds match types), and
+ * test/render/settings.test.ts keeps the template in step with the `packer` attributes.
  * Table order is the order of the flags in --help and of the rows within each section of the doc.
  */
 import { FALLBACK_REGION, REGION_ENV_VARS } from '../cloud/region.ts';
