@@ -4,20 +4,12 @@ import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { validateSchema } from './schema.ts';
+import { type ConfigOverrides, FLAG_SETTINGS, keyPath } from './settings.ts';
 import { didYouMean } from './suggest.ts';
 import type { SindriConfig } from './types.ts';
 import { type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
 
-export interface ConfigOverrides {
-  /** `--name`: the image name (providers.packer.image_name). */
-  name?: string;
-  region?: string;
-  instanceType?: string;
-  diskSize?: number;
-  profile?: string;
-  extensions?: string[];
-  cisHardening?: boolean;
-}
+export type { ConfigOverrides } from './settings.ts';
 
 export interface LoadedConfig {
   config: SindriConfig;
@@ -40,19 +32,6 @@ export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
-const OVERRIDE_PATHS: { [K in keyof ConfigOverrides]-?: { flag: string; path: KeyPath } } = {
-  name: { flag: '--name', path: ['providers', 'packer', 'image_name'] },
-  region: { flag: '--region', path: [...ALIBABA, 'region'] },
-  instanceType: { flag: '--instance-type', path: [...ALIBABA, 'instance_type'] },
-  diskSize: { flag: '--disk-size', path: [...ALIBABA, 'system_disk_size_gb'] },
-  profile: { flag: '--profile', path: ['extensions', 'profile'] },
-  extensions: { flag: '--extensions', path: ['extensions', 'additional'] },
-  cisHardening: {
-    flag: '--cis-hardening',
-    path: ['providers', 'packer', 'build', 'security', 'cis_hardening'],
-  },
-};
-
 /** `--cloud`: only alibaba. Any other value is a usage error (exit 2) naming the supported clouds. */
 export function checkCloud(cloud: string | undefined): void {
   if (cloud === undefined || (SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) return;
@@ -161,11 +140,12 @@ export function resolveConfig(input: ResolveInput): Resolved {
       if (name && setPath(data, regionPath, (env[name] ?? '').trim()))
         origins.set(pathKey(regionPath), `$${name}`);
     }
-    for (const [k, spec] of Object.entries(OVERRIDE_PATHS)) {
-      const value = input.overrides?.[k as keyof ConfigOverrides];
+    for (const { key, flag } of FLAG_SETTINGS) {
+      const value = input.overrides?.[flag.name];
       if (value === undefined) continue;
-      if (setPath(data, spec.path, Array.isArray(value) ? [...value] : value))
-        origins.set(pathKey(spec.path), spec.flag);
+      const path = keyPath(key);
+      if (setPath(data, path, Array.isArray(value) ? [...value] : value))
+        origins.set(pathKey(path), `--${flag.name}`);
     }
   }
 

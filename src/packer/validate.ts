@@ -1,3 +1,4 @@
+import { KEY_OF_PACKER_ATTRIBUTE, type SettingKey } from '../config/settings.ts';
 import { PACKER_BASE_ENV, whichPacker } from './binary.ts';
 
 export interface PackerDiagnostic {
@@ -115,33 +116,10 @@ export function locateInTemplate(template: string, line: number): string | undef
 }
 
 const SOURCE = 'source.alicloud-ecs.sindri';
-const P = 'providers.packer';
-
-/** Template attribute → the sindri.yaml key it comes from. */
-const ATTRIBUTE_TO_KEY: Record<string, string> = {
-  region: `${P}.alibaba.region`,
-  instance_type: `${P}.alibaba.instance_type`,
-  source_image: `${P}.alibaba.source_image`,
-  image_family: `${P}.alibaba.image_family`,
-  zone_id: `${P}.alibaba.zone_id`,
-  image_name: `${P}.image_name`,
-  image_description: `${P}.description`,
-  'system_disk_mapping.disk_category': `${P}.alibaba.system_disk_category`,
-  'system_disk_mapping.disk_size': `${P}.alibaba.system_disk_size_gb`,
-  vpc_id: `${P}.alibaba.vpc_id`,
-  vpc_cidr_block: `${P}.alibaba.vpc_cidr_block`,
-  vswitch_id: `${P}.alibaba.vswitch_id`,
-  security_group_id: `${P}.alibaba.security_group_id`,
-  associate_public_ip_address: `${P}.alibaba.associate_public_ip_address`,
-  internet_charge_type: `${P}.alibaba.internet_charge_type`,
-  internet_max_bandwidth_out: `${P}.alibaba.internet_max_bandwidth_out`,
-  user_data: `${P}.alibaba.user_data`,
-  user_data_file: `${P}.alibaba.user_data_file`,
-  ssh_username: `${P}.build.ssh_username`,
-  ssh_port: `${P}.build.ssh_port`,
-  ssh_timeout: `${P}.build.ssh_timeout`,
-  tags: `${P}.tags`,
-};
+// Outside the source block: the locals and provisioners some settings become.
+const ENVIRONMENT: SettingKey = 'providers.packer.build.environment';
+const FILES: SettingKey = 'providers.packer.build.files';
+const SCRIPTS: SettingKey = 'providers.packer.build.scripts';
 
 /**
  * Maps a template location (from locateInTemplate, or an attribute name alone as packer names it) to the
@@ -150,14 +128,15 @@ const ATTRIBUTE_TO_KEY: Record<string, string> = {
 export function configKeyForTemplatePath(hclPath: string): string | undefined {
   let rest = hclPath;
   if (rest.startsWith(`${SOURCE}.`)) rest = rest.slice(SOURCE.length + 1);
-  else if (rest.startsWith('locals.environment')) return `${P}.build.environment`;
+  else if (rest.startsWith('locals.environment')) return ENVIRONMENT;
   else if (rest.startsWith('build.')) {
-    if (/provisioner\[\d+\]\.(source|destination)$/.test(rest)) return `${P}.build.files`;
-    if (/provisioner\[\d+\]\.scripts$/.test(rest)) return `${P}.build.scripts`;
+    if (/provisioner\[\d+\]\.(source|destination)$/.test(rest)) return FILES;
+    if (/provisioner\[\d+\]\.scripts$/.test(rest)) return SCRIPTS;
     return undefined;
   }
-  if (rest.startsWith('tags.') || rest === 'tags') return `${P}.tags`;
-  return ATTRIBUTE_TO_KEY[rest];
+  // A line inside the tags map is one tag of that setting.
+  if (rest.startsWith('tags.')) rest = 'tags';
+  return KEY_OF_PACKER_ATTRIBUTE.get(rest);
 }
 
 /** Adds the template location to each diagnostic and maps it to a sindri.yaml key where possible. */
@@ -175,7 +154,8 @@ export function annotateDiagnostics(
         hclPath = attrNamed ? `${at.startsWith(SOURCE) ? SOURCE : at}.${d.hclPath}` : at;
       }
     }
-    if (hclPath && !hclPath.includes('.') && ATTRIBUTE_TO_KEY[hclPath]) hclPath = `${SOURCE}.${hclPath}`;
+    if (hclPath && !hclPath.includes('.') && KEY_OF_PACKER_ATTRIBUTE.has(hclPath))
+      hclPath = `${SOURCE}.${hclPath}`;
     const configKey = hclPath ? configKeyForTemplatePath(hclPath) : undefined;
     const out: PackerDiagnostic & { configKey?: string } = { ...d };
     if (hclPath) out.hclPath = hclPath;

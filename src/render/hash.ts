@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KEYS_OUTSIDE_HASH, keyPath } from '../config/settings.ts';
 
 /** JSON with object keys sorted at every level; `undefined` members are left out, as JSON.stringify does. */
 export function canonicalJson(value: unknown): string {
@@ -31,6 +32,22 @@ export async function hashPath(path: string): Promise<string> {
   }
   await walk(path, '');
   return h.digest('hex');
+}
+
+/**
+ * The configuration as far as it decides the image: how sindri reaches the cloud (KEYS_OUTSIDE_HASH:
+ * credentials profile, endpoints) does not, so changing it keeps the cache.
+ */
+export function hashableConfig<T extends object>(config: T): T {
+  const copy = structuredClone(config);
+  for (const key of KEYS_OUTSIDE_HASH) {
+    const path = keyPath(key);
+    const name = path.pop() as string;
+    let parent: unknown = copy;
+    for (const segment of path) parent = (parent as Record<string, unknown> | undefined)?.[segment];
+    if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[name];
+  }
+  return copy;
 }
 
 export interface HashInputs {

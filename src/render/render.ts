@@ -1,11 +1,12 @@
 import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { settingNames } from '../config/settings.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { ExitCode, SindriError } from '../errors.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { templatesDir } from '../util/paths.ts';
 import { loadCatalogue, resolveExtensions, UnknownExtensionError } from './catalogue.ts';
-import { computeConfigHash, hashPath } from './hash.ts';
+import { computeConfigHash, hashableConfig, hashPath } from './hash.ts';
 import { hclBool, hclNumber, hclString, packerList, packerString } from './hcl.ts';
 import { builderFindings, type SupportFinding } from './support.ts';
 
@@ -125,37 +126,8 @@ function withNulls<T extends object, K extends string>(obj: T, keys: readonly K[
   return out as T & Record<K, unknown>;
 }
 
-const OPTIONAL_ALIBABA_KEYS = [
-  'zone_id',
-  'source_image',
-  'image_family',
-  'system_disk_performance_level',
-  'vpc_id',
-  'vswitch_id',
-  'security_group_id',
-  'vpc_cidr_block',
-  'vswitch_cidr_block',
-  'kms_key_id',
-  'kms_key_ids',
-  'spot_price_limit',
-  'user_data',
-  'user_data_file',
-  'resource_group_id',
-  'endpoints',
-] as const;
-
-/**
- * The configuration as far as it decides the image: how sindri reaches the cloud (credentials profile,
- * endpoints) does not, so changing it keeps the cache.
- */
-function hashableConfig(config: SindriConfig): SindriConfig {
-  const {
-    credentials_profile: _profile,
-    endpoints: _endpoints,
-    ...alibaba
-  } = config.providers.packer.alibaba;
-  return { ...config, providers: { packer: { ...config.providers.packer, alibaba } } };
-}
+/** Every alibaba key: those the configuration leaves out become null, so the template may test any. */
+const ALIBABA_KEYS = settingNames('providers.packer.alibaba');
 
 /**
  * Renders the Packer template and its scripts. Pure apart from reading templates/ and the user's
@@ -310,7 +282,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     vpcVariable: Boolean(p.alibaba.vswitch_id && !p.alibaba.vpc_id),
     image_name: p.image_name,
     description: p.description ?? null,
-    alibaba: withNulls(p.alibaba, OPTIONAL_ALIBABA_KEYS),
+    alibaba: withNulls(p.alibaba, ALIBABA_KEYS),
     build: p.build,
     userDataFile,
     tags: tagsWith(hash),

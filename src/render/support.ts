@@ -3,6 +3,7 @@
  * cannot. `builderFindings` is called by `renderTemplate` (errors abort rendering) and by `sindri packer
  * validate` (to report every finding with its key path). docs/packer-mapping.md is the prose version.
  */
+import type { SettingKey, SettingName } from '../config/settings.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
 
@@ -15,6 +16,10 @@ export interface SupportFinding {
 }
 
 const A = 'providers.packer.alibaba';
+/** The key path of an alibaba setting; the name must be one of the settings table. */
+const alibaba = (name: SettingName<typeof A>): SettingKey => `${A}.${name}`;
+const ENVIRONMENT: SettingKey = 'providers.packer.build.environment';
+const FILES: SettingKey = 'providers.packer.build.files';
 
 /** Environment variable names sindri sets for its own scripts. */
 export const RESERVED_ENV_PREFIX = 'SINDRI_';
@@ -29,7 +34,7 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
   if (a.spot_strategy !== 'NoSpot' || a.spot_price_limit !== undefined) {
     out.push({
       severity: 'warning',
-      path: `${A}.spot_strategy`,
+      path: alibaba('spot_strategy'),
       message:
         'the alicloud-ecs builder has no spot option: the temporary build instance runs pay-as-you-go. Spot pricing only ever applied to that instance, never to the image, so the image is unaffected; remove spot_strategy/spot_price_limit to silence this warning.',
     });
@@ -39,13 +44,13 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
     if (a.system_disk_category !== 'cloud_essd') {
       out.push({
         severity: 'error',
-        path: `${A}.system_disk_performance_level`,
+        path: alibaba('system_disk_performance_level'),
         message: `a performance level applies only to cloud_essd disks, not ${a.system_disk_category}.`,
       });
     } else if (a.system_disk_performance_level !== 'PL1') {
       out.push({
         severity: 'error',
-        path: `${A}.system_disk_performance_level`,
+        path: alibaba('system_disk_performance_level'),
         message: `the alicloud-ecs builder cannot choose a disk performance level; its build disk always gets ECS's default for cloud_essd, PL1. A performance level is not stored in an image: choose ${a.system_disk_performance_level} when you create instances from it (sindri packer deploy), and set PL1 or remove the key here.`,
       });
     }
@@ -54,7 +59,7 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
   if (a.vswitch_cidr_block !== undefined) {
     out.push({
       severity: 'error',
-      path: `${A}.vswitch_cidr_block`,
+      path: alibaba('vswitch_cidr_block'),
       message:
         'the alicloud-ecs builder chooses the CIDR block of the temporary VSwitch itself (inside vpc_cidr_block). To control the subnet, create a VSwitch and set vswitch_id.',
     });
@@ -63,14 +68,14 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
   if (a.image_family !== undefined && !plugin) {
     out.push({
       severity: 'error',
-      path: `${A}.image_family`,
+      path: alibaba('image_family'),
       message: `packer ${packerVersion} (the built-in alicloud-ecs builder) has no image_family; it needs packer >= 1.7 with the alicloud plugin. Set source_image to an image ID instead.`,
     });
   }
   if (a.image_family === undefined && a.source_image === undefined) {
     out.push({
       severity: 'error',
-      path: `${A}.source_image`,
+      path: alibaba('source_image'),
       message: 'set source_image (an image ID) or image_family: the build needs an image to start from.',
     });
   }
@@ -78,7 +83,7 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
   if (a.resource_group_id !== undefined) {
     out.push({
       severity: 'warning',
-      path: `${A}.resource_group_id`,
+      path: alibaba('resource_group_id'),
       message:
         "the alicloud-ecs builder has no resource group option: the temporary build instance and its network stay in the account's default resource group. sindri's distribution step moves the finished image into the resource group (ECS JoinResourceGroup) after the build.",
     });
@@ -87,7 +92,7 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
   if (a.user_data !== undefined && a.user_data_file !== undefined) {
     out.push({
       severity: 'error',
-      path: `${A}.user_data_file`,
+      path: alibaba('user_data_file'),
       message: 'set user_data or user_data_file, not both.',
     });
   }
@@ -96,14 +101,14 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
     if (!ENV_NAME.test(key)) {
       out.push({
         severity: 'error',
-        path: `providers.packer.build.environment.${key}`,
+        path: `${ENVIRONMENT}.${key}`,
         message:
           'an environment variable name is letters, digits and underscores, not starting with a digit.',
       });
     } else if (key.startsWith(RESERVED_ENV_PREFIX)) {
       out.push({
         severity: 'error',
-        path: `providers.packer.build.environment.${key}`,
+        path: `${ENVIRONMENT}.${key}`,
         message: `names beginning ${RESERVED_ENV_PREFIX} are reserved for sindri's own provisioning scripts.`,
       });
     }
@@ -113,7 +118,7 @@ export function builderFindings(config: SindriConfig, packerVersion: string): Su
     if (!f.destination.startsWith('/')) {
       out.push({
         severity: 'error',
-        path: `providers.packer.build.files.${i}.destination`,
+        path: `${FILES}.${i}.destination`,
         message: 'a destination is an absolute path on the build instance.',
       });
     }

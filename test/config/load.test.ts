@@ -85,6 +85,17 @@ describe('valid configurations', () => {
     assert.equal(fam.config.providers.packer.alibaba.source_image, undefined);
     assert.equal(fam.config.providers.packer.alibaba.image_family, 'acs:ubuntu_22_04_x64');
   });
+
+  it('a disk over 500 GiB is only too large for the basic cloud category, not for the default', async () => {
+    const big = 'providers:\n  packer:\n    alibaba:\n      system_disk_size_gb: 600\n';
+    const loaded = await loadConfig({ cwd: tempConfig(big), env: {} });
+    assert.equal(loaded.config.providers.packer.alibaba.system_disk_category, 'cloud_essd');
+    assert.equal(loaded.config.providers.packer.alibaba.system_disk_size_gb, 600);
+    const basic = await problemsOf(
+      loadConfig({ cwd: tempConfig(`${big}      system_disk_category: cloud\n`), env: {} }),
+    );
+    assert.match(basic.message, /at most 500 GiB/);
+  });
 });
 
 describe('precedence: flags > file > environment > defaults', () => {
@@ -123,12 +134,12 @@ describe('precedence: flags > file > environment > defaults', () => {
       env,
       overrides: {
         region: 'ap-southeast-1',
-        instanceType: 'ecs.c6.xlarge',
-        diskSize: 120,
+        'instance-type': 'ecs.c6.xlarge',
+        'disk-size': 120,
         name: 'flag-image',
         profile: 'devops',
         extensions: ['rust'],
-        cisHardening: true,
+        'cis-hardening': true,
       },
     });
     const p = config.providers.packer;
@@ -142,7 +153,7 @@ describe('precedence: flags > file > environment > defaults', () => {
   });
   it('a bad flag value names the flag, not a file position', async () => {
     const err = await problemsOf(
-      loadConfig({ cwd: tempConfig(withRegion), env: {}, overrides: { diskSize: 5, region: 'Hangzhou' } }),
+      loadConfig({ cwd: tempConfig(withRegion), env: {}, overrides: { 'disk-size': 5, region: 'Hangzhou' } }),
     );
     const byFile = Object.fromEntries(err.problems.map((p) => [p.file, p]));
     assert.equal(byFile['--disk-size']?.path, 'providers.packer.alibaba.system_disk_size_gb');
@@ -164,7 +175,7 @@ describe('precedence: flags > file > environment > defaults', () => {
       'providers:\n  packer:\n    alibaba:\n      system_disk_performance_level: PL2\n      system_disk_size_gb: 500\n',
     );
     await loadConfig({ cwd, env: {} });
-    const err = await problemsOf(loadConfig({ cwd, env: {}, overrides: { diskSize: 100 } }));
+    const err = await problemsOf(loadConfig({ cwd, env: {}, overrides: { 'disk-size': 100 } }));
     assert.equal(err.problems[0]?.file, '--disk-size');
     assert.match(err.problems[0]?.message ?? '', /461/);
   });

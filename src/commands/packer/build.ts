@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { loadConfig } from '../../config/load.ts';
 import { requirePacker } from '../../packer/binary.ts';
 import type { BuildResult } from '../../pipeline/build.ts';
@@ -15,7 +15,8 @@ export default class Build extends SindriCommand {
   ];
 
   static override flags = {
-    ...configFlags,
+    config: configFlag,
+    ...settingFlags,
     force: Flags.boolean({
       description: 'Replace an image of the same name and ignore the cache',
       default: false,

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
 import type { CaptureResult } from '../../pipeline/capture.ts';
 
 export default class Capture extends SindriCommand {
@@ -24,11 +25,8 @@ A second capture with the same --name is refused unless --force, which deletes t
       default: false,
     }),
     force: Flags.boolean({ description: 'Replace an image that already has this name', default: false }),
-    config: Flags.string({
-      char: 'c',
-      description: 'Config file for region, tags and distribution [default: ./sindri.yaml if present]',
-    }),
-    region: Flags.string({ description: 'Region [default: config region, ALICLOUD_REGION, or cn-hangzhou]' }),
+    config: optionalConfigFlag,
+    region: regionFlag,
     timeout: Flags.integer({ description: 'Seconds to wait for each step', default: 7200, min: 1 }),
   };
 

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
 import { SindriError, UsageError } from '../../errors.ts';
 
 export default class Delete extends SindriCommand {
@@ -20,13 +21,8 @@ Deleting an image that sindri already deleted says so and exits 0 (and removes s
   };
 
   static override flags = {
-    config: Flags.string({
-      char: 'c',
-      description: 'Config file for the default region and endpoints [default: ./sindri.yaml if present]',
-    }),
-    region: Flags.string({
-      description: 'Region of the image(s) [default: config region, ALICLOUD_REGION, or cn-hangzhou]',
-    }),
+    config: optionalConfigFlag,
+    region: regionFlag,
     'all-regions': Flags.boolean({
       description:
         'Look for the image(s) in every region and also delete the copies sharing their sindri:build-id',

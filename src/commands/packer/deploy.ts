@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
 
 export default class Deploy extends SindriCommand {
   static override summary = 'Start an instance from an image and wait until it runs';
@@ -17,12 +18,8 @@ If anything fails once the instance exists, the instance (and a key pair importe
   };
 
   static override flags = {
-    config: Flags.string({
-      char: 'c',
-      description:
-        'Config file for region, instance type, network and tags [default: ./sindri.yaml if present]',
-    }),
-    region: Flags.string({ description: 'Region [default: config region, ALICLOUD_REGION, or cn-hangzhou]' }),
+    config: optionalConfigFlag,
+    region: regionFlag,
     'instance-type': Flags.string({
       description: 'Instance type [default: config instance_type or ecs.g6.xlarge]',
     }),

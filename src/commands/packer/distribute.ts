@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { configFlag, regionFlag } from '../../cli/flags.ts';
 import { UsageError } from '../../errors.ts';
 import type { DistributionResult } from '../../pipeline/distribute.ts';
 
@@ -15,8 +16,8 @@ The image's sindri:build-id tag finds its build record, so a distribution that s
 
   static override flags = {
     image: Flags.string({ description: 'The image to distribute (in the build region)', required: true }),
-    config: Flags.string({ char: 'c', description: 'Config file [default: ./sindri.yaml]' }),
-    region: Flags.string({ description: 'Region of the image [default: the config region]' }),
+    config: configFlag,
+    region: regionFlag,
     'prune-shares': Flags.boolean({
       description: 'Also stop sharing with accounts no longer in image_share_accounts',
       default: false,

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { optionalConfigFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { SindriError } from '../../errors.ts';
 
 export default class Doctor extends SindriCommand {
@@ -14,7 +14,8 @@ export default class Doctor extends SindriCommand {
   ];
 
   static override flags = {
-    ...configFlags,
+    config: optionalConfigFlag,
+    ...settingFlags,
     force: Flags.boolean({
       description:
         'The build will run with --force: an existing image name is not a failure, and --print-policy includes deleting it',

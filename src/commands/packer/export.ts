@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
 
 export default class Export extends SindriCommand {
   static override summary = 'Export an image to OSS, and optionally download it (resumable, verified)';
@@ -32,13 +33,8 @@ An earlier export of the same image in the same format under the prefix is reuse
       description: 'Export again even if an export of the image exists; replace a downloaded file',
       default: false,
     }),
-    config: Flags.string({
-      char: 'c',
-      description: 'Config file for region and endpoints [default: ./sindri.yaml if present]',
-    }),
-    region: Flags.string({
-      description: 'Region of the image [default: config region, ALICLOUD_REGION, or cn-hangzhou]',
-    }),
+    config: optionalConfigFlag,
+    region: regionFlag,
     'role-name': Flags.string({
       description: 'RAM role ECS uses to write to OSS',
       default: 'AliyunECSImageExportDefaultRole',

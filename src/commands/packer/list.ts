@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
 
 export default class List extends SindriCommand {
   static override summary = 'List the images sindri built (every page, one region or all of them)';
@@ -12,17 +13,11 @@ export default class List extends SindriCommand {
   ];
 
   static override flags = {
-    config: Flags.string({
-      char: 'c',
-      description: 'Config file for the default region and endpoints [default: ./sindri.yaml if present]',
-    }),
+    config: optionalConfigFlag,
     name: Flags.string({
       description: 'Only images whose name contains this text, or matches this glob (* and ?)',
     }),
-    region: Flags.string({
-      description: 'Region to list [default: config region, ALICLOUD_REGION, or cn-hangzhou]',
-      exclusive: ['all-regions'],
-    }),
+    region: { ...regionFlag, exclusive: ['all-regions'] },
     'all-regions': Flags.boolean({
       description: 'List every region (DescribeRegions)',
       default: false,

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { loadConfig } from '../../config/load.ts';
 import { requirePacker } from '../../packer/binary.ts';
 import { renderConfig, writeToPrivateDir } from '../../render/config.ts';
@@ -21,7 +21,8 @@ export default class Template extends SindriCommand {
   ];
 
   static override flags = {
-    ...configFlags,
+    config: configFlag,
+    ...settingFlags,
     out: Flags.string({ char: 'o', description: "Directory to write into, or '-' for stdout" }),
   };
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { configFlags, overridesFromFlags } from '../../cli/config-flags.ts';
+import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { requirePacker } from '../../packer/binary.ts';
@@ -15,7 +15,8 @@ export default class Validate extends SindriCommand {
   ];
 
   static override flags = {
-    ...configFlags,
+    config: configFlag,
+    ...settingFlags,
     'syntax-only': Flags.boolean({
       description: 'Only check the syntax of the rendered template',
       default: false,

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../../cli/base-command.ts';
+import { configFlag } from '../../../cli/flags.ts';
 
 const DEFAULT_OUT = '.github/workflows/sindri.yml';
 
@@ -18,7 +19,7 @@ export default class CiGithub extends SindriCommand {
   ];
 
   static override flags = {
-    config: Flags.string({ char: 'c', description: 'Path to the config file [default: ./sindri.yaml]' }),
+    config: configFlag,
     out: Flags.string({
       char: 'o',
       description: "Workflow file to write, or '-' for stdout",
