@@ -1,6 +1,6 @@
 /** The build's steps in process, against the emulator with the real packer: alone, and runBuild as a whole. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +123,29 @@ describe('build steps, in process', () => {
     assert.deepEqual(Object.keys(first.images), ['cn-hangzhou', 'cn-shanghai']);
     assert.equal((await loadRecord(first.workDir)).status, 'done');
     assert.ok(existsSync(join(first.workDir, 'sindri.pkr.hcl')), 'the template sits beside the record');
+    // The temporary resources packer names are named after the build, for sweep (packer 1.6.6 sends
+    // no name for the security group; it is in the build's VPC, and in the journal).
+    const name = `sindri-${first.buildId}`;
+    for (const [action, param] of [
+      ['CreateInstance', 'InstanceName'],
+      ['CreateVpc', 'VpcName'],
+      ['CreateVSwitch', 'VSwitchName'],
+      ['CreateKeyPair', 'KeyPairName'],
+    ] as const)
+      assert.equal(emu.admin.requestLog({ action }).at(-1)?.params[param], name, `${action} ${param}`);
+    // The journal of the calls packer made names what they created and deleted, and nothing secret.
+    const journal = readFileSync(join(first.workDir, 'api-calls.jsonl'), 'utf8');
+    const entries = journal
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; kind: string });
+    for (const kind of ['instance', 'eip', 'vpc', 'vswitch', 'security-group', 'key-pair'])
+      assert.deepEqual(
+        entries.filter((e) => e.kind === kind).map((e) => e.event),
+        ['created', 'deleted'],
+        kind,
+      );
+    assert.doesNotMatch(journal, /LTAI|Signature|secret/i);
     const launches = emu.admin.requestLog({ action: 'CreateInstance' }).length;
     const second = await runBuild(options(loaded));
     assert.equal(second.cached, true);

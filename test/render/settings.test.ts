@@ -18,7 +18,16 @@ import { FIXTURE_DIR, fullConfig, makeConfig, RENDER_OPTS } from './fixtures.ts'
 
 const SOURCE = 'source.alicloud-ecs.sindri.';
 /** Attributes of the source block that come from no setting. */
-const SINDRI_OWN = new Set(['communicator']);
+const SINDRI_OWN = new Set([
+  'communicator',
+  // The names of the temporary resources, from the build ID.
+  'instance_name',
+  'security_group_name',
+  'vpc_name',
+  'vswitch_name',
+  'temporary_key_pair_name',
+  'run_tags',
+]);
 const RENDERED = (SETTINGS as readonly Setting[]).filter((s) => s.packer !== undefined);
 
 interface SourceAttribute {
