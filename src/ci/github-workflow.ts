@@ -201,6 +201,18 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
         ].join('\n'),
       },
       {
+        // A cancelled or failed job may leave what packer had not yet deleted (the runner can be
+        // stopped before packer's clean-up ends): the build's own record finds it.
+        name: 'Delete what a failed or cancelled build left behind',
+        if: 'failure() || cancelled()',
+        env: { ...cloudEnv(o), SINDRI_REGION: expr('inputs.region') },
+        run: [
+          `args=(--config ${config} --yes)`,
+          'if [ -n "$SINDRI_REGION" ]; then args+=(--region "$SINDRI_REGION"); fi',
+          'npx sindri packer sweep "${args[@]}"',
+        ].join('\n'),
+      },
+      {
         name: 'Keep the build result',
         if: 'always()',
         uses: ACTIONS.uploadArtifact,

@@ -81,7 +81,8 @@ export async function runPackerBuild(opts: PackerBuildOptions): Promise<PackerBu
     for (const line of lines) opts.onLog?.(line);
   };
 
-  const supervisor = fork(supervisorEntry(), [SUPERVISOR_FLAG], {
+  // The build directory in its arguments tells one build's supervisor from another's (ps, pgrep).
+  const supervisor = fork(supervisorEntry(), [SUPERVISOR_FLAG, opts.dir], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { PATH: process.env.PATH ?? '' },

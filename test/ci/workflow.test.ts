@@ -166,6 +166,19 @@ describe('the generated GitHub Actions workflow', () => {
       assert.equal(buildStep?.env?.SINDRI_REGION, `\${{ inputs.region }}`);
       assert.ok(!buildStep?.run?.includes('${{'), 'inputs reach scripts through the environment only');
       assert.ok(buildStep?.run?.includes(`--config ${shellQuote(options.configFile)}`));
+      // A failed or cancelled build is swept, after the build step, with the same credentials.
+      const sweep = build.steps.find((s) => s.run?.includes('packer sweep'));
+      assert.equal((sweep as { if?: string } | undefined)?.if, 'failure() || cancelled()');
+      assert.ok(build.steps.indexOf(sweep as Step) > build.steps.indexOf(buildStep as Step));
+      assert.ok(
+        sweep?.run?.includes('--yes') && sweep.run.includes(`--config ${shellQuote(options.configFile)}`),
+      );
+      assert.deepEqual(
+        Object.keys(sweep?.env ?? {}).sort(),
+        Object.keys(buildStep?.env ?? {})
+          .filter((k) => !/FORCE|ON_ERROR/.test(k))
+          .sort(),
+      );
 
       // Triggers.
       assert.deepEqual(wf.on.push?.branches, [options.branch]);

@@ -46,6 +46,8 @@ const RUNS: Array<{ command: string; args: string[]; status: number }> = [
     status: 1,
   },
   { command: 'packer ci github', args: ['--out', '-'], status: 0 },
+  { command: 'packer sweep', args: ['--dry-run'], status: 0 },
+  { command: 'packer sweep', args: ['--older-than', 'soon'], status: 2 },
 ];
 
 describe('--json envelope of every command', () => {

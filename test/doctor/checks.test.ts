@@ -494,6 +494,27 @@ describe('the runner', () => {
       [],
     );
     assert.equal(report.ok, true);
-    assert.equal(report.checks.length, 13);
+    assert.equal(report.checks.length, 14);
+  });
+});
+
+describe('leftovers', () => {
+  test('a temporary resource of a build that died long ago warns, pointing at sweep; none passes', async () => {
+    expect(await check('leftovers'), 'pass', /no leftovers of builds in cn-hangzhou/);
+    const root = await rootClients(emu);
+    const vpc = await root.call('ecs', 'CreateVpc', {
+      regionId: 'cn-hangzhou',
+      cidrBlock: '172.16.0.0/16',
+      vpcName: 'sindri-20261130-010000-0a0b0c',
+    });
+    const young = await check('leftovers');
+    expect(young, 'pass', /no leftovers/);
+    const seeded = emu.admin.world.get('vpc', 'cn-hangzhou', vpc.vpcId as string);
+    assert.ok(seeded);
+    seeded.createdAt -= 7 * 3_600_000;
+    const old = await check('leftovers');
+    expect(old, 'warn', /1 resource\(s\) left by builds that died in cn-hangzhou \(vpc\)/);
+    assert.match(old.fix ?? '', /sindri packer sweep/);
+    await root.call('ecs', 'DeleteVpc', { regionId: 'cn-hangzhou', vpcId: vpc.vpcId as string });
   });
 });

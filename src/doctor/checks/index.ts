@@ -3,6 +3,7 @@ import { credentials } from './credentials.ts';
 import { exportRole } from './export-role.ts';
 import { imageName, sourceImage } from './images.ts';
 import { instanceType } from './instance-type.ts';
+import { leftovers } from './leftovers.ts';
 import { securityGroup, vswitch } from './network.ts';
 import { packerBuilder, packerInstalled, packerVersion } from './packer.ts';
 import { quotas } from './quotas.ts';
@@ -24,4 +25,5 @@ export const CHECKS: readonly Check[] = [
   quotas,
   ram,
   exportRole,
+  leftovers,
 ];
