@@ -209,7 +209,7 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
         run: [
           `args=(--config ${config} --yes)`,
           'if [ -n "$SINDRI_REGION" ]; then args+=(--region "$SINDRI_REGION"); fi',
-          'npx sindri packer sweep "${args[@]}"',
+          `npx sindri packer sweep "\${args[@]}"`,
         ].join('\n'),
       },
       {
