@@ -13,6 +13,8 @@ export function dropWritesToClosedPipes(
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
       stream.write = (() => true) as typeof stream.write;
+      // Whoever waits for the stream to drain (oclif flushes stdout before exiting) stops waiting.
+      stream.emit('drain');
     });
   }
 }
