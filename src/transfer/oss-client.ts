@@ -4,6 +4,11 @@
  * region's public endpoint `oss-<region>.aliyuncs.com` over HTTPS. An override that is an IP address
  * gets the bucket in the Host header (ali-oss's own behaviour); an override host name is addressed
  * path-style (`/bucket/key`).
+ *
+ * Requests are signed with signature V4 (`authorizationV4`): OSS no longer accepts V1 from new
+ * accounts and for new buckets (OSS notice on the discontinuation of the V1 signature, 2025). V4
+ * signs for a region, which ali-oss takes from `region` (`oss-<region>`) even when an endpoint is
+ * given.
  */
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -156,6 +161,7 @@ export async function createOssClient(opts: CreateOssClientOptions): Promise<Oss
         accessKeyId: opts.credentials.accessKeyId,
         accessKeySecret: opts.credentials.accessKeySecret,
         ...(opts.credentials.securityToken ? { stsToken: opts.credentials.securityToken } : {}),
+        authorizationV4: true,
         region: `oss-${opts.region}`,
         endpoint: `${endpoint.protocol}://${endpoint.host}`,
         secure: endpoint.protocol === 'https',
@@ -199,8 +205,9 @@ export async function createOssClient(opts: CreateOssClientOptions): Promise<Oss
       for (;;) {
         let page: Awaited<ReturnType<AliOss['list']>>;
         try {
+          // No empty parameters: ali-oss signs `prefix=` where OSS's V4 canonical query has `prefix`.
           page = await client(bucket).list({
-            prefix,
+            ...(prefix ? { prefix } : {}),
             'max-keys': listOpts.pageSize ?? 1000,
             ...(marker ? { marker } : {}),
           });

@@ -9,7 +9,7 @@ import { ecsHandlers } from '../ecs.ts';
 import { ApiError } from '../errors.ts';
 import type { Task, World } from '../state.ts';
 import { OssServer, ossTarget } from './http.ts';
-import { generatedBytes, type OssFaultSpec, OssStore, ossStoreOf } from './store.ts';
+import { type GetLogEntry, generatedBytes, type OssFaultSpec, OssStore, ossStoreOf } from './store.ts';
 
 export type { OssFaultSpec } from './store.ts';
 
@@ -92,9 +92,16 @@ export class OssEmulator {
     this.store.clearFaults();
   }
 
-  /** GetObject requests served so far, with their Range headers. */
-  getLog(): Array<{ key: string; range: string | undefined; status: number }> {
+  /** GetObject requests served so far, with their Range headers and the keys that signed them. */
+  getLog(): GetLogEntry[] {
     return [...this.store.getLog];
+  }
+
+  /** Ends an STS key's life now: OSS answers `SecurityTokenExpired` to requests signed with it. */
+  expireAccessKey(accessKeyId: string): void {
+    const key = this.store.world.accessKeys.get(accessKeyId);
+    if (!key) throw new Error(`no access key ${accessKeyId} in the emulator`);
+    key.expiresAt = Date.now() - 1;
   }
 
   reset(): void {
