@@ -204,6 +204,10 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
     meaning: 'ECS exports an image once at a time, and this one is being exported.',
     fix: 'Wait for the running export (`aliyun ecs DescribeTasks --TaskAction ExportImage`) or cancel it (`aliyun ecs CancelTask`); sindri follows a running export to the same --to by itself.',
   },
+  SecurityTokenExpired: {
+    meaning: 'OSS refused an expired STS token.',
+    fix: 'sindri renews the credentials it obtains itself (role ARN, OIDC, ECS RAM role); a token given in ALIBABA_CLOUD_SECURITY_TOKEN cannot be renewed: get a fresh one, or configure a role (see "Credentials").',
+  },
   // Raised by sindri itself, before or around the API.
   CredentialsNotFound: {
     meaning: 'No credential source is configured.',

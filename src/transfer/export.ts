@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { openWorkspace } from '../config/workspace.ts';
 import { ExitCode, SindriError } from '../errors.ts';
 import { DEFAULT_EXPORT_ROLE, findSelfImage } from '../images/images.ts';
+import { credentialRenewer, resolveAgain } from './credential-renewal.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
 import {
   exportStem,
@@ -127,7 +128,18 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
 
   const credentials = await ctx.credentials();
   const env = opts.env ?? process.env;
-  const oss = await createOssClient({ credentials, region, env });
+  const renew = credentials.securityToken
+    ? credentialRenewer({
+        initial: credentials,
+        resolve: resolveAgain({ env, region, profile: ctx.alibaba?.credentials_profile }),
+      })
+    : undefined;
+  const oss = await createOssClient({
+    credentials,
+    region,
+    env,
+    ...(renew ? { refreshCredentials: renew } : {}),
+  });
   // An image never changes: an earlier export of it in the same format is reused (so a run interrupted
   // while downloading resumes), unless --force.
   const earlier = opts.force
@@ -232,6 +244,7 @@ export async function runExport(opts: RunExportOptions): Promise<ExportResult> {
         },
         credentials,
         env,
+        ...(renew ? { renewCredentials: renew } : {}),
         ...(signal ? { signal } : {}),
         ...(opts.onDownloadProgress ? { onProgress: opts.onDownloadProgress } : {}),
         ...(opts.onDownloadRetry ? { onRetry: opts.onDownloadRetry } : {}),

@@ -91,12 +91,15 @@ export class OssServer {
         res.destroy();
         return;
       }
-      const text = method === 'HEAD' ? '' : errorBody(e, requestId, host);
+      const body = errorBody(e, requestId, host);
+      // A HEAD answer has no body: the error document travels base64-encoded in x-oss-err.
+      const text = method === 'HEAD' ? '' : body;
       res.writeHead(e.status, {
         'content-type': 'application/xml',
         'content-length': Buffer.byteLength(text),
         'x-oss-request-id': requestId,
         ...(e.ec ? { 'x-oss-ec': e.ec } : {}),
+        ...(method === 'HEAD' ? { 'x-oss-err': Buffer.from(body).toString('base64') } : {}),
       });
       res.end(text);
     }
