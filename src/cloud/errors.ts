@@ -189,6 +189,25 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
     meaning: 'The security group quota is reached.',
     fix: 'Delete unused security groups or pass security_group_id.',
   },
+
+  // Image export and OSS.
+  'InvalidOSSBucket.NotFound': {
+    meaning:
+      "The OSS bucket does not exist in the image's region (ExportImage writes only to a bucket of the same account and region).",
+    fix: "Create the bucket in the image's region, or export from the bucket's region (--region); check the bucket name in --to.",
+  },
+  NoSetRoletoECSServiceAcount: {
+    meaning: 'ECS has no RAM role to write the export into OSS.',
+    fix: 'Create the role AliyunECSImageExportDefaultRole (trusting ecs.aliyuncs.com, with AliyunECSImageExportRolePolicy) or authorize exports once in the ECS console; `sindri packer doctor` checks it. For another role, pass --role-name.',
+  },
+  ImageIsExporting: {
+    meaning: 'ECS exports an image once at a time, and this one is being exported.',
+    fix: 'Wait for the running export (`aliyun ecs DescribeTasks --TaskAction ExportImage`) or cancel it (`aliyun ecs CancelTask`); sindri follows a running export to the same --to by itself.',
+  },
+  SecurityTokenExpired: {
+    meaning: 'OSS refused an expired STS token.',
+    fix: 'sindri renews the credentials it obtains itself (role ARN, OIDC, ECS RAM role); a token given in ALIBABA_CLOUD_SECURITY_TOKEN cannot be renewed: get a fresh one, or configure a role (see "Credentials").',
+  },
   // Raised by sindri itself, before or around the API.
   CredentialsNotFound: {
     meaning: 'No credential source is configured.',

@@ -2,14 +2,16 @@
  * A download in a child process of its own. The CLI process holds the cloud SDKs (some 60 MiB of
  * code); the transfer runs where only the OSS client is loaded, so its memory stays small and bounded
  * whatever the size of the object. The parent talks to it over the IPC channel; credentials arrive in
- * the environment, never on the command line.
+ * the environment, never on the command line. Temporary credentials are renewed by the parent, which
+ * holds the credential chain: the child asks for them over IPC when ali-oss wants fresh ones.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CloudError } from '../cloud/errors.ts';
 import { SindriError } from '../errors.ts';
+import type { Renewable } from './credential-renewal.ts';
 import type { DownloadResult, TransferProgress } from './download.ts';
-import type { ObjectInfo } from './oss-client.ts';
+import type { ObjectInfo, OssCredentials } from './oss-client.ts';
 
 export interface WorkerJob {
   region: string;
@@ -19,13 +21,23 @@ export interface WorkerJob {
   info: ObjectInfo;
   force?: boolean;
   retry?: Record<string, number>;
+  /** The parent renews temporary credentials (the child asks with `credentials?`). */
+  renewable?: boolean;
+  /** How often ali-oss asks for renewed credentials (default 60 s). */
+  refreshIntervalMs?: number;
 }
 
 type WorkerMessage =
   | { type: 'progress'; progress: TransferProgress }
   | { type: 'retry'; event: { attempt: number; offset: number; delayMs: number; reason: string } }
+  | { type: 'credentials?'; id: number }
   | { type: 'done'; result: DownloadResult }
   | { type: 'error'; error: SerializedError };
+
+type ParentMessage =
+  | { type: 'job'; job: WorkerJob }
+  | { type: 'credentials'; id: number; credentials: OssCredentials }
+  | { type: 'credentials-error'; id: number; error: SerializedError };
 
 interface SerializedError {
   kind: 'cloud' | 'sindri' | 'other';
@@ -91,6 +103,8 @@ export function downloadInWorker(opts: {
   credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string | undefined };
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Temporary credentials only: what the child signs with once the first ones near expiry. */
+  renewCredentials?: () => Promise<Renewable>;
   onProgress?: (p: TransferProgress) => void;
   onRetry?: (e: { attempt: number; offset: number; delayMs: number; reason: string }) => void;
 }): Promise<DownloadResult & { maxRssBytes: number }> {
@@ -119,6 +133,7 @@ export function downloadInWorker(opts: {
       if (m.maxRssBytes) maxRssBytes = m.maxRssBytes;
       if (m.type === 'progress') opts.onProgress?.(m.progress);
       else if (m.type === 'retry') opts.onRetry?.(m.event);
+      else if (m.type === 'credentials?') void answerCredentials(m.id);
       else if (m.type === 'done') {
         settled = true;
         resolve({ ...m.result, maxRssBytes });
@@ -131,8 +146,47 @@ export function downloadInWorker(opts: {
       opts.signal?.removeEventListener('abort', onAbort);
       if (!settled) reject(new Error(`the download process stopped (${sig ?? `exit ${code}`})`));
     });
-    child.send({ job: opts.job });
+    const answerCredentials = async (id: number) => {
+      let reply: ParentMessage;
+      try {
+        const c = await (opts.renewCredentials?.() ?? Promise.resolve(opts.credentials));
+        reply = {
+          type: 'credentials',
+          id,
+          credentials: {
+            accessKeyId: c.accessKeyId,
+            accessKeySecret: c.accessKeySecret,
+            ...(c.securityToken ? { securityToken: c.securityToken } : {}),
+          },
+        };
+      } catch (err) {
+        reply = { type: 'credentials-error', id, error: serialize(err) };
+      }
+      if (child.connected) child.send(reply);
+    };
+    const job: WorkerJob = { ...opts.job, ...(opts.renewCredentials ? { renewable: true } : {}) };
+    child.send({ type: 'job', job } satisfies ParentMessage);
   });
+}
+
+/** The child's side of a renewal: ask the parent, wait for its answer. */
+function credentialsFromParent(): () => Promise<OssCredentials> {
+  let seq = 0;
+  const waiting = new Map<number, { resolve: (c: OssCredentials) => void; reject: (e: Error) => void }>();
+  process.on('message', (raw) => {
+    const m = raw as ParentMessage;
+    if (m.type !== 'credentials' && m.type !== 'credentials-error') return;
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.type === 'credentials') w?.resolve(m.credentials);
+    else w?.reject(revive(m.error));
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const id = ++seq;
+      waiting.set(id, { resolve, reject });
+      process.send?.({ type: 'credentials?', id } satisfies WorkerMessage);
+    });
 }
 
 /** The child's side: one job from the parent, then exit. */
@@ -147,6 +201,7 @@ async function workerMain(): Promise<void> {
   const { job } = await new Promise<{ job: WorkerJob }>((resolve) =>
     process.once('message', (m) => resolve(m as { job: WorkerJob })),
   );
+  const renew = job.renewable ? credentialsFromParent() : undefined;
   try {
     const [{ createOssClient }, { downloadObject }] = await Promise.all([
       import('./oss-client.ts'),
@@ -161,6 +216,8 @@ async function workerMain(): Promise<void> {
       },
       region: job.region,
       env: process.env,
+      ...(renew ? { refreshCredentials: renew } : {}),
+      ...(job.refreshIntervalMs !== undefined ? { refreshIntervalMs: job.refreshIntervalMs } : {}),
     });
     const gc = (globalThis as { gc?: () => void }).gc;
     let lastProgress = 0;

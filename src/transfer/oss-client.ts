@@ -4,6 +4,11 @@
  * region's public endpoint `oss-<region>.aliyuncs.com` over HTTPS. An override that is an IP address
  * gets the bucket in the Host header (ali-oss's own behaviour); an override host name is addressed
  * path-style (`/bucket/key`).
+ *
+ * Requests are signed with signature V4 (`authorizationV4`): OSS no longer accepts V1 from new
+ * accounts and for new buckets (OSS notice on the discontinuation of the V1 signature, 2025). V4
+ * signs for a region, which ali-oss takes from `region` (`oss-<region>`) even when an endpoint is
+ * given. Temporary credentials are renewed through `refreshCredentials` (see credential-renewal.ts).
  */
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -136,12 +141,27 @@ type AliOss = {
   useBucket(name: string): void;
 };
 
+export type OssCredentials = Pick<ResolvedCredentials, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
+
 export interface CreateOssClientOptions {
-  credentials: Pick<ResolvedCredentials, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
+  credentials: OssCredentials;
   region: string;
   env?: NodeJS.ProcessEnv;
   /** Per-request timeout for anything but a streamed body (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Temporary credentials (with a security token) only: called before a request at most every
+   * `refreshIntervalMs`, it returns the credentials to sign with (renewed when they near expiry).
+   */
+  refreshCredentials?: () => Promise<OssCredentials>;
+  /** How often ali-oss asks `refreshCredentials` (default 60 s; ali-oss's own default is 5 min). */
+  refreshIntervalMs?: number;
+}
+
+/** ali-oss's `refreshSTSToken` answer: it requires all three fields. */
+async function stsTokenOf(refresh: () => Promise<OssCredentials>) {
+  const c = await refresh();
+  return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, stsToken: c.securityToken ?? '' };
 }
 
 export async function createOssClient(opts: CreateOssClientOptions): Promise<OssClient> {
@@ -156,6 +176,13 @@ export async function createOssClient(opts: CreateOssClientOptions): Promise<Oss
         accessKeyId: opts.credentials.accessKeyId,
         accessKeySecret: opts.credentials.accessKeySecret,
         ...(opts.credentials.securityToken ? { stsToken: opts.credentials.securityToken } : {}),
+        ...(opts.credentials.securityToken && opts.refreshCredentials
+          ? {
+              refreshSTSToken: () => stsTokenOf(opts.refreshCredentials as () => Promise<OssCredentials>),
+              refreshSTSTokenInterval: opts.refreshIntervalMs ?? 60_000,
+            }
+          : {}),
+        authorizationV4: true,
         region: `oss-${opts.region}`,
         endpoint: `${endpoint.protocol}://${endpoint.host}`,
         secure: endpoint.protocol === 'https',
@@ -199,8 +226,9 @@ export async function createOssClient(opts: CreateOssClientOptions): Promise<Oss
       for (;;) {
         let page: Awaited<ReturnType<AliOss['list']>>;
         try {
+          // No empty parameters: ali-oss signs `prefix=` where OSS's V4 canonical query has `prefix`.
           page = await client(bucket).list({
-            prefix,
+            ...(prefix ? { prefix } : {}),
             'max-keys': listOpts.pageSize ?? 1000,
             ...(marker ? { marker } : {}),
           });
@@ -228,7 +256,16 @@ export async function createOssClient(opts: CreateOssClientOptions): Promise<Oss
         const r = await client(bucket).getStream(key, { headers });
         return { status: r.res.status, headers: r.res.headers, stream: r.stream };
       } catch (err) {
-        throw toOssError(err, 'GetObject');
+        const e = toOssError(err, 'GetObject');
+        if (e.code !== 'UnknownError' || e.statusCode === undefined) throw e;
+        // ali-oss discards the body of a failed streamed GET; a HEAD gets the reason (in x-oss-err).
+        try {
+          await client(bucket).head(key);
+        } catch (headErr) {
+          const h = toOssError(headErr, 'GetObject');
+          if (h.code !== 'UnknownError') throw h;
+        }
+        throw e;
       }
     },
 

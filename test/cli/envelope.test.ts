@@ -42,8 +42,13 @@ const RUNS: Array<{ command: string; args: string[]; status: number }> = [
   { command: 'packer capture', args: ['i-doesnotexist0001'], status: 1 },
   {
     command: 'packer export',
-    args: ['m-doesnotexist0001', '--to', 'oss://bucket-example/exports/'],
+    args: ['m-doesnotexist0001', '--to', 'oss://bucket-example/exports'],
     status: 1,
+  },
+  {
+    command: 'packer export',
+    args: ['m-doesnotexist0001', '--to', 'oss://bucket-example/exports/'],
+    status: 2,
   },
   { command: 'packer ci github', args: ['--out', '-'], status: 0 },
   { command: 'packer sweep', args: ['--dry-run'], status: 0 },

@@ -84,7 +84,7 @@ async function slice(path: string, start: number, length: number): Promise<Buffe
   }
 }
 
-test('export, then a 256 MiB download with a dropped connection: resumed, verified, under 150 MiB of memory', async () => {
+test('export, then a 256 MiB download with a dropped connection: resumed, verified, under 150 MiB of memory; RAW reported where --format is not honoured', async () => {
   const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'golden-web' });
   const size = 256 * MiB;
   emu.oss.setExportSize(size);
@@ -96,7 +96,7 @@ test('export, then a 256 MiB download with a dropped connection: resumed, verifi
     'export',
     image.id,
     '--to',
-    `oss://${BUCKET}/exports/`,
+    `oss://${BUCKET}/golden`,
     '--format',
     'qcow2',
     '--download',
@@ -106,10 +106,21 @@ test('export, then a 256 MiB download with a dropped connection: resumed, verifi
   ]);
   const seconds = (Date.now() - started) / 1000;
   assert.equal(r.code, 0, r.stderr);
+  const envelope = JSON.parse(r.stdout);
   const out = jsonResult(r.stdout);
-  const key = `exports/${image.id}.qcow2`;
+  // cn-hangzhou does not honour ImageFormat: ECS wrote RAW in a tar.gz, found by its real name.
+  const key = `golden_${image.id}_system.raw.tar.gz`;
   const head = await emu.oss.head(BUCKET, key);
   assert.equal(out.url, `oss://${BUCKET}/${key}`);
+  assert.deepEqual(
+    [out.requestedFormat, out.format, out.archive, out.prefix],
+    ['qcow2', 'raw', 'tar.gz', 'golden'],
+  );
+  assert.deepEqual(
+    envelope.warnings.map((w: { code: string }) => w.code),
+    ['ImageFormatNotHonoured'],
+  );
+  assert.match(envelope.warnings[0].message, /ap-southeast-1/);
   assert.equal(out.size, size);
   assert.deepEqual(out.checksum, { algorithm: 'crc64ecma', value: head?.crc64 });
   assert.equal(out.download.verifiedBy, 'crc64');
@@ -123,7 +134,7 @@ test('export, then a 256 MiB download with a dropped connection: resumed, verifi
   const resumedAt = Number(/^bytes=(\d+)-$/.exec(gets[1]?.range ?? '')?.[1]);
   assert.ok(resumedAt > 0 && resumedAt <= dropAt, `resumed at ${resumedAt}`);
   assert.equal(gets[1]?.status, 206);
-  const file = join(box.cwd, 'out', `${image.id}.qcow2`);
+  const file = join(box.cwd, 'out', key);
   assert.equal((await stat(file)).size, size);
   const seed = `${out.taskId}:${key}`;
   for (const at of [0, resumedAt - 4096, resumedAt, size - 65536]) {
@@ -149,7 +160,7 @@ test('export, then a 256 MiB download with a dropped connection: resumed, verifi
 test('Ctrl-C during the download exits 130 with a partial file; the next run reuses the export and resumes', async () => {
   const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'golden-db' });
   emu.oss.setExportSize(64 * MiB);
-  const args = ['packer', 'export', image.id, '--to', `oss://${BUCKET}/x/`, '--download', 'dl'];
+  const args = ['packer', 'export', image.id, '--to', `oss://${BUCKET}/x`, '--download', 'dl'];
   let sent = false;
   const first = await run(args, (text, kill) => {
     if (!sent && /download \d+% /.test(text) && !/download 0% /.test(text.split('\n').at(-2) ?? '')) {
@@ -159,7 +170,7 @@ test('Ctrl-C during the download exits 130 with a partial file; the next run reu
   });
   assert.equal(first.code, 130, first.stderr);
   assert.match(first.stderr, /partial download is kept/);
-  const file = join(box.cwd, 'dl', `${image.id}.raw`);
+  const file = join(box.cwd, 'dl', `x_${image.id}_system.raw.tar.gz`);
   await assert.rejects(stat(file), { code: 'ENOENT' });
   const partial = (await stat(partPaths(file).part)).size;
   assert.ok(partial > 0 && partial < 64 * MiB, `partial ${partial}`);
@@ -174,7 +185,7 @@ test('Ctrl-C during the download exits 130 with a partial file; the next run reu
   assert.equal(emu.admin.requestLog({ action: 'ExportImage' }).length, 1);
 });
 
-test('a lost ExportImage reply is not resent: the task it started is adopted; polling survives 503s', async () => {
+test('a lost ExportImage reply is not resent: the task it started is found and adopted; polling survives 503s', async () => {
   const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'golden-lost' });
   emu.oss.setExportSize(1 * MiB);
   emu.admin.setTimeScale(0.01);
@@ -187,18 +198,45 @@ test('a lost ExportImage reply is not resent: the task it started is adopted; po
   assert.equal(out.adoptedTask, true);
   assert.equal(out.size, MiB);
   assert.equal(emu.admin.requestLog({ action: 'ExportImage' }).length, 1);
+  const tasks = emu.admin.world.list('task', 'cn-hangzhou', ROOT_ACCOUNT_ID);
+  assert.deepEqual(
+    tasks.map((t) => [t.action, t.resourceId, t.id]),
+    [['ExportImage', image.id, out.taskId]],
+  );
+  // Looked up by what the request would have started: the image, since just before the call.
+  const lookup = emu.admin.requestLog({ action: 'DescribeTasks' })[0];
+  assert.equal(lookup?.params['ResourceIds.1'], image.id);
+  assert.equal(lookup?.params.TaskAction, 'ExportImage');
+  assert.match(lookup?.params.StartTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const polls = emu.admin.requestLog({ action: 'DescribeTaskAttribute' });
   assert.ok(polls.filter((p) => p.status === 503).length === 2 && polls.some((p) => p.status === 200));
 });
 
-test('invalid input exits 2 before any call; a missing bucket fails with the OSS error', async () => {
+test('invalid input exits 2 before any call, naming --to and suggesting a prefix; a missing bucket fails with the OSS error', async () => {
   const bad = await run(['packer', 'export', 'm-123', '--to', 'oss://Bad_Bucket/x', '--json']);
   assert.equal(bad.code, 2);
   assert.match(JSON.parse(bad.stdout).error.message, /lowercase letters/);
+
+  // OSSPrefix is a name prefix of 1-30 letters and digits, not a directory.
+  const dir = await run(['packer', 'export', 'm-123', '--to', `oss://${BUCKET}/exports/2024/`, '--json']);
+  assert.equal(dir.code, 2);
+  const e = JSON.parse(dir.stdout).error;
+  assert.equal(e.code, 'InvalidUsage');
+  assert.match(
+    e.message,
+    /^--to oss:\/\/sindri-exports\/exports\/2024\/: the prefix "exports\/2024\/" is not a directory/,
+  );
+  assert.deepEqual(e.actions, [
+    `use --to oss://${BUCKET}/exports2024 (objects exports2024_<image-id>_system.*)`,
+  ]);
+  const long = await run(['packer', 'export', 'm-123', '--to', `oss://${BUCKET}/${'a'.repeat(31)}`]);
+  assert.equal(long.code, 2);
+  assert.match(long.stderr, /--to .*longer than 30 characters/);
+  assert.match(long.stderr, new RegExp(`--to oss://${BUCKET}/${'a'.repeat(30)}\\b`));
   assert.equal(emu.admin.requestLog().length, 0);
 
   const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'golden-nobucket' });
-  const noBucket = await run(['packer', 'export', image.id, '--to', 'oss://missing-bucket/', '--json']);
+  const noBucket = await run(['packer', 'export', image.id, '--to', 'oss://missing-bucket', '--json']);
   assert.equal(noBucket.code, 1);
   assert.equal(JSON.parse(noBucket.stdout).error.code, 'NoSuchBucket');
 });

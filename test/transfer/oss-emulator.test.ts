@@ -53,6 +53,47 @@ test('a wrong secret fails the signature check; an unknown bucket is NoSuchBucke
   await assert.rejects(oss.list('no-such-bucket', '').next(), { code: 'NoSuchBucket' });
 });
 
+test("the emulator takes V4 only: V1 is refused; V4 must be signed for, and sent to, the bucket's region", async () => {
+  const Client = OSS as unknown as new (o: object) => { put(key: string, data: Buffer): Promise<unknown> };
+  const base = { ...credentials, endpoint: emu.url, bucket: BUCKET };
+  const v1 = new Client({ ...base, region: 'oss-cn-hangzhou' });
+  await assert.rejects(v1.put('v1.txt', Buffer.from('x')), {
+    code: 'AccessDenied',
+    status: 403,
+    message: /V1 signature/,
+  });
+  // To an IP endpoint ali-oss sends `Host: <bucket>.oss-<region>.aliyuncs.com`: another region's endpoint.
+  const beijing = new Client({ ...base, region: 'oss-cn-beijing', authorizationV4: true });
+  await assert.rejects(beijing.put('v4.txt', Buffer.from('x')), {
+    code: 'AccessDenied',
+    status: 403,
+    message: /must be addressed using the specified endpoint/,
+  });
+  // Path-style through a host name: the signing region (from `region`, endpoint or not) is checked.
+  const pathStyle = {
+    ...base,
+    endpoint: emu.url.replace('127.0.0.1', 'localhost'),
+    sldEnable: true,
+    authorizationV4: true,
+  };
+  await assert.rejects(
+    new Client({ ...pathStyle, region: 'oss-cn-beijing' }).put('v4.txt', Buffer.from('x')),
+    {
+      code: 'InvalidArgument',
+      status: 400,
+      message: /Invalid signing region/,
+    },
+  );
+  await new Client({ ...pathStyle, region: 'oss-cn-hangzhou' }).put('v4-path.txt', Buffer.from('x'));
+  const v4 = new Client({ ...base, region: 'oss-cn-hangzhou', authorizationV4: true });
+  await v4.put('v4.txt', Buffer.from('x'));
+  assert.equal((await oss.head(BUCKET, 'v4.txt')).size, 1);
+  assert.deepEqual(
+    emu.oss.keys(BUCKET).filter((k) => k.startsWith('v')),
+    ['v4-path.txt', 'v4.txt'],
+  );
+});
+
 test('listing follows markers across pages', async () => {
   for (let i = 0; i < 7; i++) await oss.put(BUCKET, `list/${String(i).padStart(2, '0')}`, Buffer.from([i]));
   await oss.put(BUCKET, 'other/x', Buffer.from('x'));
@@ -67,6 +108,7 @@ test('multipart upload through ali-oss; the ETag is not an MD5 but the CRC-64 ma
   ) => { multipartUpload(key: string, file: string, o: object): Promise<unknown> };
   const client = new Client({
     ...credentials,
+    authorizationV4: true,
     region: 'oss-cn-hangzhou',
     endpoint: emu.url,
     bucket: BUCKET,

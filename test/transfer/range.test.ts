@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { checkRangeReply, parseContentRange, retryDelay } from '../../src/transfer/download.ts';
 import { resolveOssEndpoint } from '../../src/transfer/oss-client.ts';
-import { parseRange } from '../emulator/oss/http.ts';
+import { answerRange } from '../emulator/oss/range.ts';
 
 test('only a 206 that continues exactly at the offset may be appended', () => {
   assert.equal(checkRangeReply(206, 'bytes 100-999/1000', 100, 1000), undefined);
@@ -25,14 +25,30 @@ test('the emulator answers bytes=<offset>- with exactly the rest of the object',
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 1e9 }), fc.nat(), (size, o) => {
       const offset = o % size;
-      const r = parseRange(`bytes=${offset}-`, size);
-      assert.deepEqual(r, { start: offset, end: size - 1 });
+      for (const standard of [false, true])
+        assert.deepEqual(answerRange(`bytes=${offset}-`, size, standard), {
+          kind: 'partial',
+          start: offset,
+          end: size - 1,
+        });
       assert.equal(checkRangeReply(206, `bytes ${offset}-${size - 1}/${size}`, offset, size), undefined);
     }),
   );
-  assert.equal(parseRange('bytes=10-', 10), 'unsatisfiable');
-  assert.deepEqual(parseRange('bytes=-3', 10), { start: 7, end: 9 });
-  assert.equal(parseRange('bytes=a-', 10), undefined);
+  assert.deepEqual(answerRange('bytes=-3', 10, false), { kind: 'partial', start: 7, end: 9 });
+});
+
+test('out-of-range requests: the whole object by default, RFC 7233 with x-oss-range-behavior: standard', () => {
+  // The OSS range page's table, for a 1000-byte object.
+  const whole = { kind: 'whole' };
+  assert.deepEqual(answerRange('bytes=500-2000', 1000, false), whole);
+  assert.deepEqual(answerRange('bytes=500-2000', 1000, true), { kind: 'partial', start: 500, end: 999 });
+  assert.deepEqual(answerRange('bytes=1000-2000', 1000, false), whole);
+  assert.deepEqual(answerRange('bytes=1000-2000', 1000, true), { kind: 'unsatisfiable' });
+  assert.deepEqual(answerRange('bytes=1000-', 1000, false), whole);
+  assert.deepEqual(answerRange('bytes=1000-', 1000, true), { kind: 'unsatisfiable' });
+  assert.deepEqual(answerRange('bytes=-2000', 1000, false), whole);
+  assert.deepEqual(answerRange('byte=0-499', 1000, false), whole);
+  assert.deepEqual(answerRange('bytes=a-', 10, true), whole);
 });
 
 test('retry delays double up to the cap', () => {

@@ -1,17 +1,20 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
+import { IMAGE_FORMAT_REGIONS, type ImageFormat } from '../../transfer/export-format.ts';
 
 export default class Export extends SindriCommand {
   static override summary = 'Export an image to OSS, and optionally download it (resumable, verified)';
   static override description =
-    `Starts ExportImage once (ECS writes the object with the RAM role AliyunECSImageExportDefaultRole, which 'sindri packer doctor' checks), waits for the task, confirms the object in OSS and prints its oss:// URL, size and CRC-64.
+    `Starts ExportImage once (ECS writes the objects with the RAM role AliyunECSImageExportDefaultRole, which 'sindri packer doctor' checks), waits for the task, finds the objects ECS wrote (<prefix>_<image-id>_system.raw.tar.gz, and one _data_<disk> object per data disk) and prints their oss:// URLs, sizes, CRC-64 and the format actually produced.
+PREFIX is ExportImage's OSSPrefix: 1 to 30 letters and digits that start the object names, not a directory.
+--format is honoured only in ${IMAGE_FORMAT_REGIONS.join(', ')}; elsewhere ECS exports RAW, and a warning says so.
 An earlier export of the same image in the same format under the prefix is reused unless --force.
---download streams the object to a directory with a progress bar; a dropped connection or a Ctrl-C leaves a partial file that the next run resumes with a Range request, and the file is verified against OSS's CRC-64 before it is moved into place.`;
+--download streams the objects to a directory with a progress bar; a dropped connection or a Ctrl-C leaves a partial file that the next run resumes with a Range request, and each file is verified against OSS's CRC-64 before it is moved into place.`;
   static override examples = [
-    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images/exports/',
-    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images/exports/ --format qcow2 --download ./images',
-    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images/ --json',
+    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images/golden',
+    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images/golden --region ap-southeast-1 --format qcow2 --download ./images',
+    '<%= config.bin %> packer export m-bp1xxxx --to oss://my-images --json',
   ];
 
   static override args = {
@@ -20,15 +23,16 @@ An earlier export of the same image in the same format under the prefix is reuse
 
   static override flags = {
     to: Flags.string({
-      description: 'Where to export: oss://BUCKET/PREFIX/ (same region as the image)',
+      description:
+        "Where to export: oss://BUCKET[/PREFIX], the bucket in the image's region, PREFIX 1-30 letters and digits",
       required: true,
     }),
     format: Flags.string({
-      description: 'Disk image format',
-      options: ['qcow2', 'raw', 'vhd'],
+      description: 'Disk image format (honoured only in some regions; elsewhere RAW)',
+      options: ['raw', 'vhd', 'qcow2', 'vmdk', 'vdi'],
       default: 'raw',
     }),
-    download: Flags.string({ description: 'Also download the exported object into this directory' }),
+    download: Flags.string({ description: 'Also download the exported objects into this directory' }),
     force: Flags.boolean({
       description: 'Export again even if an export of the image exists; replace a downloaded file',
       default: false,
@@ -64,7 +68,7 @@ An earlier export of the same image in the same format under the prefix is reuse
       const result = await runExport({
         imageId: args.imageId,
         to: flags.to,
-        format: flags.format as 'qcow2' | 'raw' | 'vhd',
+        format: flags.format as ImageFormat,
         downloadDir: flags.download,
         force: flags.force,
         configPath: flags.config,
@@ -74,6 +78,7 @@ An earlier export of the same image in the same format under the prefix is reuse
         signal: abort.signal,
         ...(debug ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
         onInfo: (line) => this.info(line),
+        onWarning: (message, code) => this.warning(message, code),
         onTaskProgress: (percent, status) => {
           task.update(percent, status);
           if (percent >= 100) task.done();
@@ -88,13 +93,17 @@ An earlier export of the same image in the same format under the prefix is reuse
         },
       });
       if (!this.jsonEnabled()) {
-        const lines = [
-          `url:      ${result.url}`,
-          `size:     ${formatBytes(result.size)} (${result.size} bytes)`,
-          `checksum: ${result.checksum.algorithm} ${result.checksum.value}`,
+        const lines: string[] = [
+          `format:   ${result.format}${result.archive === 'none' ? '' : ` (in a ${result.archive})`}`,
         ];
-        if (result.download)
-          lines.push(`file:     ${result.download.path} (verified by ${result.download.verifiedBy})`);
+        for (const d of [result, ...result.dataDisks]) {
+          lines.push(
+            `${d.disk === 'system' ? 'url:     ' : `${d.disk}:`.padEnd(9)} ${d.url}`,
+            `size:     ${formatBytes(d.size)} (${d.size} bytes)`,
+            `checksum: ${d.checksum.algorithm} ${d.checksum.value}`,
+          );
+          if (d.download) lines.push(`file:     ${d.download.path} (verified by ${d.download.verifiedBy})`);
+        }
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       const usage = process.resourceUsage();

@@ -5,11 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROOT_ACCOUNT_ID } from '../accounts.ts';
 import type { Handler } from '../context.ts';
+import { exportedObjects } from '../ecs/tasks.ts';
 import { ecsHandlers } from '../ecs.ts';
 import { ApiError } from '../errors.ts';
 import type { Task, World } from '../state.ts';
 import { OssServer, ossTarget } from './http.ts';
-import { generatedBytes, type OssFaultSpec, OssStore, ossStoreOf } from './store.ts';
+import { type GetLogEntry, generatedBytes, type OssFaultSpec, OssStore, ossStoreOf } from './store.ts';
 
 export type { OssFaultSpec } from './store.ts';
 
@@ -74,7 +75,7 @@ export class OssEmulator {
     return [...this.bucket(bucket).objects.keys()].sort();
   }
 
-  /** Makes ExportImage write objects of this many bytes instead of the image's size in GiB. */
+  /** Makes ExportImage write objects (each disk's) of this many bytes instead of the disks' sizes in GiB. */
   setExportSize(bytes: number | undefined): void {
     this.store.exportSizeBytes = bytes;
   }
@@ -92,9 +93,16 @@ export class OssEmulator {
     this.store.clearFaults();
   }
 
-  /** GetObject requests served so far, with their Range headers. */
-  getLog(): Array<{ key: string; range: string | undefined; status: number }> {
+  /** GetObject requests served so far, with their Range headers and the keys that signed them. */
+  getLog(): GetLogEntry[] {
     return [...this.store.getLog];
+  }
+
+  /** Ends an STS key's life now: OSS answers `SecurityTokenExpired` to requests signed with it. */
+  expireAccessKey(accessKeyId: string): void {
+    const key = this.store.world.accessKeys.get(accessKeyId);
+    if (!key) throw new Error(`no access key ${accessKeyId} in the emulator`);
+    key.expiresAt = Date.now() - 1;
   }
 
   reset(): void {
@@ -111,8 +119,9 @@ export class OssEmulator {
 let hooked = false;
 
 /**
- * Wraps the ECS ExportImage handler: the bucket must exist in the caller's account and region, the
- * export role must exist, and the object appears (size of the image) when the task finishes.
+ * Wraps the ECS ExportImage handler: the bucket must exist in the caller's account and the request's
+ * region, the export role must exist, and the task's objects (sized like the image's disks, or
+ * `setExportSize`) appear when the task finishes.
  */
 function installExportHook(): void {
   if (hooked) return;
@@ -123,36 +132,28 @@ function installExportHook(): void {
     const bucketName = ctx.p.str('OSSBucket');
     const region = ctx.p.str('RegionId') ?? '';
     const bucket = bucketName ? store?.buckets.get(bucketName) : undefined;
-    if (store && bucketName) {
-      if (!bucket || bucket.accountId !== ctx.accountId)
-        throw new ApiError(
-          'InvalidOSSBucket.NotFound',
-          `The specified OSS bucket "${bucketName}" does not exist.`,
-          404,
-        );
-      if (bucket.region !== region)
-        throw new ApiError(
-          'InvalidOSSBucket.RegionMismatch',
-          `The OSS bucket "${bucketName}" is in ${bucket.region}, not in ${region}.`,
-          400,
-        );
-    }
+    // ExportImage API reference: 400 InvalidOSSBucket.NotFound "…does not exist in this region."
+    if (store && bucketName && (!bucket || bucket.accountId !== ctx.accountId || bucket.region !== region))
+      throw new ApiError(
+        'InvalidOSSBucket.NotFound',
+        'The specified OSS bucket does not exist in this region.',
+        400,
+      );
     const roleName = ctx.p.str('RoleName') ?? EXPORT_ROLE;
     const account = ctx.world.accounts.get(ctx.accountId);
     if (!account?.roles.has(roleName))
       throw new ApiError(
         'NoSetRoletoECSServiceAcount',
-        `The RAM role ${roleName} does not exist; ECS needs it to write to OSS.`,
+        'ECS service account Have no right to access your OSS.please attach a role of access your oss to ECS service account.',
         403,
       );
     const result = original(ctx) as { TaskId: string; RegionId: string };
     const task = ctx.world.get('task', region, result.TaskId) as Task | undefined;
-    if (store && bucket && task) {
-      const image = ctx.world.get('image', region, task.resourceId) as { size?: number } | undefined;
-      const size = store.exportSizeBytes ?? (image?.size ?? 20) * 1024 ** 3;
-      const key = task.detail.OSSObject ?? `${task.resourceId}.raw`;
-      store.putGenerated(bucket, key, size, `${task.id}:${key}`, task.finishedAt);
-    }
+    if (store && bucket && task)
+      for (const o of exportedObjects(ctx.world, task)) {
+        const size = store.exportSizeBytes ?? o.sizeGiB * 1024 ** 3;
+        store.putGenerated(bucket, o.key, size, `${task.id}:${o.key}`, task.finishedAt);
+      }
     return result;
   };
 }

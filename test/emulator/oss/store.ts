@@ -63,6 +63,14 @@ export interface OssFault extends OssFaultSpec {
   remaining: number;
 }
 
+export interface GetLogEntry {
+  key: string;
+  range: string | undefined;
+  status: number;
+  /** The access key that signed the request. */
+  accessKeyId: string;
+}
+
 const stores = new WeakMap<World, OssStore>();
 
 /** The OSS store of an emulator's world (for the ExportImage hook). */
@@ -77,8 +85,8 @@ export class OssStore {
   private faultSeq = 0;
   /** Size in bytes of objects ExportImage writes; default the image's size in GiB. */
   exportSizeBytes: number | undefined;
-  /** Completed GetObject requests, with the Range each asked for (for tests). */
-  readonly getLog: Array<{ key: string; range: string | undefined; status: number }> = [];
+  /** Completed GetObject requests, with the Range each asked for and the key that signed it (for tests). */
+  readonly getLog: GetLogEntry[] = [];
 
   constructor(world: World) {
     this.world = world;
