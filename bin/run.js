@@ -2,6 +2,16 @@
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
 
+// Before anything else loads: the CLI framework and its dependencies need Node.js >= 22.13, and on an
+// older one would fail with an unrelated error deep inside them.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(
+    `sindri needs Node.js >= 22.13, this is ${process.versions.node}; install a current one (https://nodejs.org/en/download, or \`nvm install 24\`) and run sindri with it\n`,
+  );
+  process.exit(2);
+}
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   // The most frequent call in scripts; answered without loading the CLI framework, in oclif's format.
