@@ -1,7 +1,7 @@
 /**
  * Cloud command start-up: `sindri packer list --region cn-hangzhou` (one DescribeImages call against the
- * emulator, five images listed) against `sindri --version` and `node -e 0`, the three alternated in
- * one run. Target: the listing within 3x `sindri --version`. Run: ./node_modules/.bin/node bench/cloud-start.ts
+ * emulator, five images listed) against `sindri --version` and `node -e 0`, and the same listing through
+ * the SDK packages (SINDRI_SDK=packages), all alternated in one run. Target: the listing within 3x `sindri --version`. Run: ./node_modules/.bin/node bench/cloud-start.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +30,17 @@ try {
         cmd: process.execPath,
         args: [bin, 'packer', 'list', '--region', 'cn-hangzhou'],
       },
+      // The same through the SDK packages instead of dist/sdk.cjs (src/cloud/sdk.ts).
+      {
+        label: 'the same, SINDRI_SDK=packages',
+        cmd: 'env',
+        args: ['SINDRI_SDK=packages', process.execPath, bin, 'packer', 'list', '--region', 'cn-hangzhou'],
+      },
     ],
     { runs, env, cwd: env.HOME },
   );
-  const [node, version, list] = rows;
-  if (!node || !version || !list) throw new Error('missing timings');
+  const [node, version, list, packages] = rows;
+  if (!node || !version || !list || !packages) throw new Error('missing timings');
   printTable(
     `Cloud command start-up (${runs} runs each, alternated, Node ${process.version})`,
     rows,
@@ -43,6 +49,9 @@ try {
   const ratio = list.medianMs / version.medianMs;
   console.log(
     `\npacker list --region: ${ratio.toFixed(2)}x sindri --version (target <= 3x): ${ratio <= 3 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `the SDK packages instead of dist/sdk.cjs: ${(packages.medianMs / version.medianMs).toFixed(2)}x sindri --version`,
   );
   summary({
     bench: 'cloud-start',
