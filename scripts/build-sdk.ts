@@ -7,8 +7,9 @@
  * those methods name are the SDK's own model files; esbuild bundles them with the SDK core under them
  * (@alicloud/openapi-core, @darabonba/typescript, @alicloud/credentials, httpx). Two changes of loading,
  * none of behaviour:
- * - the re-export index of @darabonba/typescript becomes getters, so that a part of it (WebSocket,
- *   XML, dates) is evaluated when it is first used, not when the SDK loads;
+ * - the re-export index of @darabonba/typescript becomes getters, and openapi-core's WebSocket helpers
+ *   are required on first use, so that what sindri does not use (WebSocket, XML, dates) is never
+ *   evaluated;
  * - `url.parse` is the legacy parser without its DEP0169 warning, which Node prints only for callers
  *   outside node_modules: the SDK code calls it from the bundle (every request), as it did from
  *   node_modules.
@@ -243,6 +244,35 @@ function lazyIndex(file: string): string {
   return out.join('\n');
 }
 
+/**
+ * openapi-core's client.js with its WebSocket helpers (and through them `ws`, the proxy agents and
+ * `socks`) required on first use instead of at load: the three `exports.X = __importStar(require(M))`
+ * become getters, `const websocketUtils = __importStar(require(M))` a forwarding proxy. Only the
+ * WebSocket methods, which sindri never calls, read them.
+ */
+function lazyWebSocketUtils(file: string): string {
+  const M = './websocketUtils';
+  const sf = parse(file);
+  const text = sf.getFullText();
+  const load = `__importStar(require(${str(M)}))`;
+  let changed = 0;
+  const out = sf.statements.map((st) => {
+    const src = text.slice(st.getFullStart(), st.end);
+    if (!st.getText().includes(`require(${str(M)})`)) return src;
+    changed++;
+    let m = /^const (\w+) = __importStar\(require\("\.\/websocketUtils"\)\);$/.exec(st.getText());
+    if (m) {
+      return `\nconst ${m[1]} = new Proxy({}, { get: (_, k) => ${load}[k], has: (_, k) => k in ${load} });`;
+    }
+    m = /^exports\.(\$?\w+) = __importStar\(require\("\.\/websocketUtils"\)\);$/.exec(st.getText());
+    if (m)
+      return `\nObject.defineProperty(exports, ${str(m[1] ?? '')}, { enumerable: true, get: () => ${load} });`;
+    return fail(`${file}: unexpected use of ${M}: ${st.getText()}`);
+  });
+  if (changed !== 4) fail(`${file}: expected 4 statements requiring ${M}, found ${changed}`);
+  return out.join('');
+}
+
 /** Node's own url.parse without the DEP0169 warning, for the SDK code in the bundle. */
 const URL_SHIM = `"use strict";
 const url = require("node:url");
@@ -291,6 +321,11 @@ const plugin: esbuild.Plugin = {
     }));
     b.onLoad({ filter: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]index\.js$/ }, (a) => ({
       contents: lazyIndex(a.path),
+      resolveDir: dirname(a.path),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /[\\/]@alicloud[\\/]openapi-core[\\/]dist[\\/]client\.js$/ }, (a) => ({
+      contents: lazyWebSocketUtils(a.path),
       resolveDir: dirname(a.path),
       loader: 'js',
     }));
