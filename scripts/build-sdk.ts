@@ -7,9 +7,9 @@
  * those methods name are the SDK's own model files; esbuild bundles them with the SDK core under them
  * (@alicloud/openapi-core, @darabonba/typescript, @alicloud/credentials, httpx). Two changes of loading,
  * none of behaviour:
- * - the re-export index of @darabonba/typescript becomes getters, and openapi-core's WebSocket helpers
- *   are required on first use, so that what sindri does not use (WebSocket, XML, dates) is never
- *   evaluated;
+ * - the re-export index of @darabonba/typescript becomes getters, and a few requires of parts sindri
+ *   does not use (WebSocket helpers, lodash) happen on first use (LAZY_REQUIRES), so that those parts
+ *   are never evaluated;
  * - `url.parse` is the legacy parser without its DEP0169 warning, which Node prints only for callers
  *   outside node_modules: the SDK code calls it from the bundle (every request), as it did from
  *   node_modules.
@@ -245,31 +245,45 @@ function lazyIndex(file: string): string {
 }
 
 /**
- * openapi-core's client.js with its WebSocket helpers (and through them `ws`, the proxy agents and
- * `socks`) required on first use instead of at load: the three `exports.X = __importStar(require(M))`
- * become getters, `const websocketUtils = __importStar(require(M))` a forwarding proxy. Only the
- * WebSocket methods, which sindri never calls, read them.
+ * Modules whose top-level `require` of a part sindri never uses becomes a require on first use: each
+ * `const|var X = __importStar(require(M))` turns into a proxy that forwards to the module, each
+ * `exports.X = __importStar(require(M))` into a getter. Only functions read them, never the module's
+ * top level (checked: the statements must be exactly these, so many of them).
+ * - openapi-core's WebSocket helpers (and through them `ws`, the proxy agents and `socks`): only its
+ *   WebSocket methods read them;
+ * - lodash in @darabonba/typescript's func.js: only `merge` reads it.
  */
-function lazyWebSocketUtils(file: string): string {
-  const M = './websocketUtils';
+const LAZY_REQUIRES: Array<{ file: RegExp; module: string; statements: number }> = [
+  {
+    file: /[\\/]@alicloud[\\/]openapi-core[\\/]dist[\\/]client\.js$/,
+    module: './websocketUtils',
+    statements: 4,
+  },
+  { file: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]func\.js$/, module: 'lodash', statements: 1 },
+];
+
+function lazyRequires(file: string, module: string, statements: number): string {
   const sf = parse(file);
   const text = sf.getFullText();
-  const load = `__importStar(require(${str(M)}))`;
+  const call = `__importStar(require(${str(module)}))`;
   let changed = 0;
   const out = sf.statements.map((st) => {
     const src = text.slice(st.getFullStart(), st.end);
-    if (!st.getText().includes(`require(${str(M)})`)) return src;
+    const code = st.getText();
+    if (!code.includes(`require(${str(module)})`)) return src;
     changed++;
-    let m = /^const (\w+) = __importStar\(require\("\.\/websocketUtils"\)\);$/.exec(st.getText());
-    if (m) {
-      return `\nconst ${m[1]} = new Proxy({}, { get: (_, k) => ${load}[k], has: (_, k) => k in ${load} });`;
+    const decl = /^(?:const|var) (\w+) = (.*);$/.exec(code);
+    if (decl?.[2] === call) {
+      return `\nconst ${decl[1]} = new Proxy({}, { get: (_, k) => ${call}[k], has: (_, k) => k in ${call} });`;
     }
-    m = /^exports\.(\$?\w+) = __importStar\(require\("\.\/websocketUtils"\)\);$/.exec(st.getText());
-    if (m)
-      return `\nObject.defineProperty(exports, ${str(m[1] ?? '')}, { enumerable: true, get: () => ${load} });`;
-    return fail(`${file}: unexpected use of ${M}: ${st.getText()}`);
+    const assign = /^exports\.(\$?\w+) = (.*);$/.exec(code);
+    if (assign?.[2] === call) {
+      return `\nObject.defineProperty(exports, ${str(assign[1] ?? '')}, { enumerable: true, get: () => ${call} });`;
+    }
+    return fail(`${file}: unexpected use of ${module}: ${code}`);
   });
-  if (changed !== 4) fail(`${file}: expected 4 statements requiring ${M}, found ${changed}`);
+  if (changed !== statements)
+    fail(`${file}: expected ${statements} statements requiring ${module}, found ${changed}`);
   return out.join('');
 }
 
@@ -324,11 +338,13 @@ const plugin: esbuild.Plugin = {
       resolveDir: dirname(a.path),
       loader: 'js',
     }));
-    b.onLoad({ filter: /[\\/]@alicloud[\\/]openapi-core[\\/]dist[\\/]client\.js$/ }, (a) => ({
-      contents: lazyWebSocketUtils(a.path),
-      resolveDir: dirname(a.path),
-      loader: 'js',
-    }));
+    for (const lazy of LAZY_REQUIRES) {
+      b.onLoad({ filter: lazy.file }, (a) => ({
+        contents: lazyRequires(a.path, lazy.module, lazy.statements),
+        resolveDir: dirname(a.path),
+        loader: 'js',
+      }));
+    }
     b.onResolve({ filter: /^(node:)?url$/ }, (a) =>
       a.namespace === 'url-shim' ? { path: 'url', external: true } : { path: 'url', namespace: 'url-shim' },
     );
