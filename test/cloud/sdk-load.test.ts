@@ -152,6 +152,28 @@ describe('SDK loading by the CLI', () => {
   });
 });
 
+describe('the package', () => {
+  it('ships dist/sdk.cjs, its licences and the loader', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: repoRoot,
+      env: { ...process.env, npm_config_loglevel: 'silent' },
+    });
+    const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]?.files.map(
+      (f) => f.path,
+    );
+    for (const f of [
+      'dist/sdk.cjs',
+      'dist/sdk.cjs.LICENSES.txt',
+      'dist/src/cloud/sdk.js',
+      'dist/src/cloud/actions.js',
+    ]) {
+      assert.ok(files?.includes(f), `${f} is not in the package`);
+    }
+  });
+});
+
 describe('SDK loading in process', () => {
   it('createClients loads nothing; the first call loads dist/sdk.cjs and no SDK package', async () => {
     const { execFile } = await import('node:child_process');
