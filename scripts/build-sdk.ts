@@ -381,6 +381,8 @@ for (const dir of [...pkgs.keys()].sort()) {
     name: string;
     version: string;
     license?: string;
+    author?: string | { name?: string; email?: string };
+    repository?: string | { url?: string };
   };
   let licence = '';
   for (const f of ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'LICENCE', 'license', 'License']) {
@@ -389,8 +391,16 @@ for (const dir of [...pkgs.keys()].sort()) {
       break;
     } catch {}
   }
+  const author =
+    typeof pj.author === 'string' ? pj.author : [pj.author?.name, pj.author?.email].filter(Boolean).join(' ');
+  const repo = typeof pj.repository === 'string' ? pj.repository : pj.repository?.url;
+  const about = [
+    `License: ${pj.license ?? 'see the package'}`,
+    author && `Author: ${author}`,
+    repo && `Source: ${repo}`,
+  ];
   notices.push(
-    `${pj.name}@${pj.version} (${pj.license ?? 'see package'})\n\n${licence || `License: ${pj.license}`}`,
+    `${pj.name}@${pj.version}\n${about.filter(Boolean).join('\n')}${licence ? `\n\n${licence}` : ''}`,
   );
 }
 writeFileSync(
