@@ -11,6 +11,7 @@ const BENCHES = [
   'startup.ts',
   'cloud-start.ts',
   'sdk-load.ts',
+  'cli-floor.ts',
   'list.ts',
   'distribution.ts',
   'build-overhead.ts',
