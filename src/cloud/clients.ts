@@ -179,8 +179,6 @@ interface RequestModel {
 }
 
 interface SdkConfigInput {
-  /** The action the client is for, when it is made for one (it picks the SDK source). */
-  action?: string;
   credentials?: Pick<ResolvedCredentials, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
   region: string;
   endpoint?: Endpoint;
@@ -190,12 +188,12 @@ interface SdkConfigInput {
 }
 
 /**
- * Builds one SDK client. `credentials` may be omitted for anonymous calls (AssumeRoleWithOIDC). `source`
- * defaults to where `action` is served from (sdk.ts).
+ * Builds one SDK client. `credentials` may be omitted for anonymous calls (AssumeRoleWithOIDC). `source`:
+ * where the SDK comes from (sdk.ts), by default where the product's client as such is served from.
  */
 export async function createSdkClient(product: Product, input: SdkConfigInput, source?: SdkSource) {
   const { loadSdk, sdkSourceFor } = await import('./sdk.ts');
-  const sdk = await loadSdk(product, source ?? sdkSourceFor(product, input.action));
+  const sdk = await loadSdk(product, source ?? sdkSourceFor(product, undefined));
   const config = new sdk.Config({
     accessKeyId: input.credentials?.accessKeyId,
     accessKeySecret: input.credentials?.accessKeySecret,

@@ -27,12 +27,12 @@ export async function stsAssumeRole(
   const { installProxySupport } = await import('./transport.ts');
   installProxySupport(env);
   const action = req.kind === 'oidc' ? 'AssumeRoleWithOIDC' : 'AssumeRole';
-  const { sdk, client } = await createSdkClient('sts', {
-    action,
-    credentials: req.kind === 'ram-role-arn' ? req.base : undefined,
-    region,
-    endpoint,
-  });
+  const { sdkSourceFor } = await import('./sdk.ts');
+  const { sdk, client } = await createSdkClient(
+    'sts',
+    { credentials: req.kind === 'ram-role-arn' ? req.base : undefined, region, endpoint },
+    sdkSourceFor('sts', action, env),
+  );
   const Model = sdk.exports[`${action}Request`] as new (m: object) => unknown;
   const fields =
     req.kind === 'oidc'
