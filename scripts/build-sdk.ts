@@ -5,8 +5,9 @@
  * Nothing in it is written by hand. Each product's `Client` class is the SDK's own source, cut down to
  * its constructor, its helpers and the `<action>WithOptions` methods of the listed actions; the models
  * those methods name are the SDK's own model files; esbuild bundles them with the SDK core under them
- * (@alicloud/openapi-core, @darabonba/typescript, @alicloud/credentials, httpx). Two changes of loading,
- * none of behaviour:
+ * (@alicloud/openapi-core, @darabonba/typescript, @alicloud/credentials, httpx). What changes is when
+ * code is evaluated, never what it does:
+ * - the models are getters, each evaluated when a call first needs it;
  * - the re-export index of @darabonba/typescript becomes getters, and a few requires of parts sindri
  *   does not use (WebSocket helpers, lodash) happen on first use (LAZY_REQUIRES), so that those parts
  *   are never evaluated;
@@ -361,7 +362,7 @@ const result = await esbuild.build({
   target: 'node22',
   minify: !values['no-minify'],
   // Error and model classes keep their names (`err.name`, stack traces).
-  keepNames: !process.env.NO_KEEP_NAMES,
+  keepNames: true,
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
