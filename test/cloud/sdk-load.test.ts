@@ -53,6 +53,13 @@ async function loads(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
 }
 
 let emu: Emulator;
+const homes: string[] = [];
+/** The emulator's environment, with a fresh HOME removed at the end. */
+function cloudEnv(): NodeJS.ProcessEnv {
+  const env = emulatorEnv(emu.url);
+  homes.push(env.HOME as string);
+  return env;
+}
 before(async () => {
   emu = await startEmulator();
   for (let i = 0; i < 3; i++)
@@ -61,6 +68,7 @@ before(async () => {
 after(async () => {
   await emu.stop();
   rmSync(work, { recursive: true, force: true });
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
 
 const config = join(repoRoot, 'test/fixtures/config/guide-basic.yaml');
@@ -78,7 +86,7 @@ describe('SDK loading by the CLI', () => {
   for (const args of offline) {
     it(`sindri ${args.join(' ')} makes no cloud call and imports no SDK`, async () => {
       emu.admin.clearRequestLog();
-      const r = await loads(args, emulatorEnv(emu.url));
+      const r = await loads(args, cloudEnv());
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(emu.admin.requestLog(), []);
       assert.ok(r.modules.length > 0, 'the module hook recorded nothing');
@@ -90,7 +98,7 @@ describe('SDK loading by the CLI', () => {
   }
 
   it('the module hook sees an SDK import (the check above can fail)', async () => {
-    const r = await loads(['packer', 'list', '--region', 'cn-hangzhou'], emulatorEnv(emu.url));
+    const r = await loads(['packer', 'list', '--region', 'cn-hangzhou'], cloudEnv());
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.modules.some((m) => SDK.test(m)));
   });
@@ -124,7 +132,7 @@ describe('SDK loading by the CLI', () => {
         );
       }
       emu.admin.clearRequestLog();
-      const r = await loads(args, emulatorEnv(emu.url), cwd);
+      const r = await loads(args, cloudEnv(), cwd);
       if (cwd) assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.ok(emu.admin.requestLog().length > 0, 'no cloud call was made');
       assert.ok(
@@ -142,8 +150,8 @@ describe('SDK loading by the CLI', () => {
 
   it('SINDRI_SDK=packages calls through the SDK packages instead, with the same result', async () => {
     const args = ['packer', 'list', '--region', 'cn-hangzhou', '--json'];
-    const bundled = await loads(args, emulatorEnv(emu.url));
-    const r = await loads(args, { ...emulatorEnv(emu.url), SINDRI_SDK: 'packages' });
+    const bundled = await loads(args, cloudEnv());
+    const r = await loads(args, { ...cloudEnv(), SINDRI_SDK: 'packages' });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.modules.some((m) => PACKAGES.test(m)));
     assert.ok(!r.modules.some((m) => BUNDLE.test(m)));
