@@ -7,7 +7,15 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SummaryRow } from './lib.ts';
 
-const BENCHES = ['startup.ts', 'list.ts', 'distribution.ts', 'build-overhead.ts'];
+const BENCHES = [
+  'startup.ts',
+  'cloud-start.ts',
+  'sdk-load.ts',
+  'cli-floor.ts',
+  'list.ts',
+  'distribution.ts',
+  'build-overhead.ts',
+];
 const rows: SummaryRow[] = [];
 
 for (const file of BENCHES) {

@@ -16,6 +16,7 @@ import {
 import { CloudError, toCloudError } from './errors.ts';
 import { credentialSecrets, redact } from './redact.ts';
 import { type Idempotency, type RetryEvent, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
+import type { LoadedSdk, SdkSource } from './sdk.ts';
 
 /** The SDK client class of each product (types only; the SDKs are imported on first use). */
 export interface SdkClients {
@@ -170,38 +171,11 @@ export function idempotencyOf(action: string, takesToken: boolean): Idempotency 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lazy SDK loading
+// Lazy SDK loading (sdk.ts: from dist/sdk.cjs for the actions sindri calls, else the SDK packages)
 
 interface RequestModel {
   new (map?: Record<string, unknown>): unknown;
   names(): Record<string, string>;
-}
-
-interface LoadedSdk {
-  /** The SDK module's exports (CommonJS `module.exports`). */
-  exports: Record<string, unknown>;
-  Client: new (config: unknown) => Record<string, unknown>;
-}
-
-/** Imports one product's SDK. Nothing in src/cloud imports an SDK at module top level. */
-export async function loadSdk(product: Product): Promise<LoadedSdk> {
-  let mod: { default: Record<string, unknown> };
-  switch (product) {
-    case 'ecs':
-      mod = (await import('@alicloud/ecs20140526')) as unknown as typeof mod;
-      break;
-    case 'vpc':
-      mod = (await import('@alicloud/vpc20160428')) as unknown as typeof mod;
-      break;
-    case 'ram':
-      mod = (await import('@alicloud/ram20150501')) as unknown as typeof mod;
-      break;
-    case 'sts':
-      mod = (await import('@alicloud/sts20150401')) as unknown as typeof mod;
-      break;
-  }
-  const exports = mod.default;
-  return { exports, Client: exports.default as LoadedSdk['Client'] };
 }
 
 interface SdkConfigInput {
@@ -213,12 +187,14 @@ interface SdkConfigInput {
   signatureAlgorithm?: string;
 }
 
-/** Builds one SDK client. `credentials` may be omitted for anonymous calls (AssumeRoleWithOIDC). */
-export async function createSdkClient(product: Product, input: SdkConfigInput) {
-  const [sdk, core] = await Promise.all([loadSdk(product), import('@alicloud/openapi-core')]);
-  const Config = (core.default as unknown as { $OpenApiUtil: { Config: new (m: object) => object } })
-    .$OpenApiUtil.Config;
-  const config = new Config({
+/**
+ * Builds one SDK client. `credentials` may be omitted for anonymous calls (AssumeRoleWithOIDC). `source`:
+ * where the SDK comes from (sdk.ts), by default where the product's client as such is served from.
+ */
+export async function createSdkClient(product: Product, input: SdkConfigInput, source?: SdkSource) {
+  const { loadSdk, sdkSourceFor } = await import('./sdk.ts');
+  const sdk = await loadSdk(product, source ?? sdkSourceFor(product, undefined));
+  const config = new sdk.Config({
     accessKeyId: input.credentials?.accessKeyId,
     accessKeySecret: input.credentials?.accessKeySecret,
     securityToken: input.credentials?.securityToken,
@@ -236,7 +212,7 @@ export async function createSdkClient(product: Product, input: SdkConfigInput) {
   return { sdk, client, host };
 }
 
-function requestModel(sdk: LoadedSdk, action: string): RequestModel | undefined {
+function requestModel(sdk: Pick<LoadedSdk, 'exports'>, action: string): RequestModel | undefined {
   const m = sdk.exports[`${action}Request`];
   return typeof m === 'function' && typeof (m as RequestModel).names === 'function'
     ? (m as RequestModel)
@@ -269,26 +245,34 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
   const clock = opts.clock ?? realClock;
   const secrets = credentialSecrets(opts.credentials);
   const scrub = (t: string) => redact(t, secrets);
-  const loaded = new Map<Product, ReturnType<typeof createSdkClient>>();
+  const loaded = new Map<string, ReturnType<typeof createSdkClient>>();
 
   // Proxy settings are process-wide in the SDK's HTTP layer: the latest environment wins.
   const { installProxySupport } = await import('./transport.ts');
   installProxySupport(env);
+  const { sdkSourceFor } = await import('./sdk.ts');
 
-  const get = (product: Product) => {
-    let p = loaded.get(product);
+  /** The client for `product` that serves `action` (the bundle's or the packages'), made once. */
+  const get = (product: Product, action?: string) => {
+    const source = sdkSourceFor(product, action, env);
+    const key = `${product}:${source}`;
+    let p = loaded.get(key);
     if (!p) {
-      p = createSdkClient(product, {
-        credentials: opts.credentials,
-        region: opts.region,
-        endpoint: overrides[product],
-        connectTimeoutMs: opts.connectTimeoutMs,
-        readTimeoutMs: opts.readTimeoutMs,
-        signatureAlgorithm: opts.signatureAlgorithm,
-      });
+      p = createSdkClient(
+        product,
+        {
+          credentials: opts.credentials,
+          region: opts.region,
+          endpoint: overrides[product],
+          connectTimeoutMs: opts.connectTimeoutMs,
+          readTimeoutMs: opts.readTimeoutMs,
+          signatureAlgorithm: opts.signatureAlgorithm,
+        },
+        source,
+      );
       // A failed import must not poison later calls.
-      p.catch(() => loaded.delete(product));
-      loaded.set(product, p);
+      p.catch(() => loaded.delete(key));
+      loaded.set(key, p);
     }
     return p;
   };
@@ -298,7 +282,7 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
     credentialsSource: opts.credentials.source,
 
     async call(product, action, request, options = {}) {
-      const { sdk, client } = await get(product);
+      const { sdk, client } = await get(product, action);
       const method = client[methodName(action)];
       const Model = requestModel(sdk, action);
       // Actions without parameters have no request model and take only runtime options.
@@ -358,7 +342,7 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
     },
 
     async supportsClientToken(product, action) {
-      const { sdk } = await get(product);
+      const { sdk } = await get(product, action);
       const Model = requestModel(sdk, action);
       return !!Model && 'clientToken' in Model.names();
     },

@@ -26,12 +26,13 @@ export async function stsAssumeRole(
   const region = req.region ?? env.ALIBABA_CLOUD_REGION ?? env.ALICLOUD_REGION ?? 'cn-hangzhou';
   const { installProxySupport } = await import('./transport.ts');
   installProxySupport(env);
-  const { sdk, client } = await createSdkClient('sts', {
-    credentials: req.kind === 'ram-role-arn' ? req.base : undefined,
-    region,
-    endpoint,
-  });
   const action = req.kind === 'oidc' ? 'AssumeRoleWithOIDC' : 'AssumeRole';
+  const { sdkSourceFor } = await import('./sdk.ts');
+  const { sdk, client } = await createSdkClient(
+    'sts',
+    { credentials: req.kind === 'ram-role-arn' ? req.base : undefined, region, endpoint },
+    sdkSourceFor('sts', action, env),
+  );
   const Model = sdk.exports[`${action}Request`] as new (m: object) => unknown;
   const fields =
     req.kind === 'oidc'

@@ -6,15 +6,17 @@
  * keep-alive agents, so HTTPS_PROXY never takes effect. We wrap `httpx.request` (the module
  * instance the SDK uses) to hand it an agent with Node's built-in proxy support (`proxyEnv`,
  * Node >= 24.5) when HTTPS_PROXY / HTTP_PROXY apply to the URL and NO_PROXY does not exempt it.
- * Requests that need no proxy are left untouched. Installed lazily, once, only when a proxy is
- * configured.
+ * Requests that need no proxy are left untouched. Each HTTP layer is wrapped when it is loaded
+ * (sdk.ts attaches the bundle's and the packages'), and only once a proxy is configured.
  */
 import http from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
 import { proxyFor } from './endpoints.ts';
 
 type HttpxRequest = (url: unknown, opts?: Record<string, unknown>) => Promise<unknown>;
+export interface HttpLayer {
+  request: HttpxRequest;
+}
 
 interface HookState {
   env: NodeJS.ProcessEnv;
@@ -24,6 +26,9 @@ interface HookState {
 }
 
 let state: HookState | undefined;
+/** The HTTP layers loaded so far, and those already wrapped. */
+const layers: HttpLayer[] = [];
+const wrapped = new WeakSet<HttpLayer>();
 
 function agentFor(url: string, s: HookState): http.Agent | undefined {
   const proxy = proxyFor(url, s.env);
@@ -53,8 +58,30 @@ export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
   return ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy'].some((k) => env[k]?.trim());
 }
 
+function wrap(httpx: HttpLayer, s: HookState): void {
+  if (wrapped.has(httpx)) return;
+  wrapped.add(httpx);
+  const original = httpx.request;
+  httpx.request = function proxiedRequest(this: unknown, url: unknown, opts: Record<string, unknown> = {}) {
+    if (!opts.agent) {
+      const agent = agentFor(requestUrl(url), s);
+      if (agent) {
+        s.proxied++;
+        return original.call(this, url, { ...opts, agent });
+      }
+    }
+    return original.call(this, url, opts);
+  };
+}
+
+/** An SDK HTTP layer (httpx) that has been loaded: wrapped now if a proxy is configured, or later. */
+export function attachHttpLayer(httpx: HttpLayer): void {
+  if (!layers.includes(httpx)) layers.push(httpx);
+  if (state) wrap(httpx, state);
+}
+
 /**
- * Makes the SDK's HTTP layer honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY from `env`. Idempotent;
+ * Makes the SDK's HTTP layers honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY from `env`. Idempotent;
  * a later call replaces the environment consulted. Returns false when no proxy is configured.
  */
 export function installProxySupport(env: NodeJS.ProcessEnv): boolean {
@@ -66,21 +93,9 @@ export function installProxySupport(env: NodeJS.ProcessEnv): boolean {
     state.env = env;
     return true;
   }
-  const require = createRequire(import.meta.url);
-  const httpx = createRequire(require.resolve('@darabonba/typescript'))('httpx') as { request: HttpxRequest };
-  const original = httpx.request;
   const s: HookState = { env, agents: new Map(), proxied: 0 };
-  httpx.request = function proxiedRequest(this: unknown, url: unknown, opts: Record<string, unknown> = {}) {
-    if (!opts.agent) {
-      const agent = agentFor(requestUrl(url), s);
-      if (agent) {
-        s.proxied++;
-        return original.call(this, url, { ...opts, agent });
-      }
-    }
-    return original.call(this, url, opts);
-  };
   state = s;
+  for (const httpx of layers) wrap(httpx, s);
   return true;
 }
 

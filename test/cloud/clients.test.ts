@@ -33,6 +33,7 @@ function clients(extra: Partial<Parameters<typeof createClients>[0]> = {}) {
 }
 
 describe('module loading', () => {
+  // The SDK packages; test/cloud/sdk-load.test.ts has the same for dist/sdk.cjs.
   it('imports no SDK until a product is first called', async () => {
     const code = `
       import { createRequire } from 'node:module';
@@ -47,7 +48,7 @@ describe('module loading', () => {
       const { createClients } = await import('./src/cloud/clients.ts');
       const sdkLoaded = () => Object.keys(require.cache).filter((k) => /@alicloud[\\\\/](ecs|vpc|ram|sts)20/.test(k)).length;
       const before = sdkLoaded();
-      const c = await createClients({ credentials: { accessKeyId: 'LTAI-FAKE-X', accessKeySecret: 'fake', source: 't' }, region: 'cn-hangzhou', env: {} });
+      const c = await createClients({ credentials: { accessKeyId: 'LTAI-FAKE-X', accessKeySecret: 'fake', source: 't' }, region: 'cn-hangzhou', env: { SINDRI_SDK: 'packages' } });
       const afterCreate = sdkLoaded();
       await c.endpoint('ecs');
       const ecsOnly = Object.keys(require.cache).filter((k) => /@alicloud[\\\\/]ecs20/.test(k)).length;
