@@ -1,5 +1,5 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { checkCloud } from '../config/load.ts';
+import { checkCloud } from '../config/cloud.ts';
 import { type Envelope, failureEnvelope, type JsonWarning, successEnvelope } from './envelope.ts';
 import { reportError } from './report-error.ts';
 import { dropWritesToClosedPipes } from './streams.ts';

@@ -27,25 +27,10 @@ export interface LoadOptions {
   overrides?: ConfigOverrides;
 }
 
-export const SUPPORTED_CLOUDS = ['alibaba'] as const;
 export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
-/** `--cloud`: only alibaba. Any other value is a usage error (exit 2) naming the supported clouds. */
-export function checkCloud(cloud: string | undefined): void {
-  if (cloud === undefined || (SUPPORTED_CLOUDS as readonly string[]).includes(cloud)) return;
-  const guess = didYouMean(cloud, SUPPORTED_CLOUDS);
-  throw new ConfigError([
-    {
-      file: '--cloud',
-      path: 'providers.packer.cloud',
-      message: `unsupported cloud "${cloud}"; supported clouds: ${SUPPORTED_CLOUDS.join(', ')}`,
-      hint: guess ? `did you mean "${guess}"?` : `use --cloud ${SUPPORTED_CLOUDS[0]}`,
-    },
-  ]);
-}
-
 /** `providers.packer.alibaba.region` style, with `[n]` for list items and quotes for odd keys. */
 export function formatPath(path: KeyPath): string {
   let out = '';

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, formatProblems } from '../../src/config/errors.ts';
-import { checkCloud, DEFAULT_SOURCE_IMAGE, loadConfig } from '../../src/config/load.ts';
+import { checkCloud } from '../../src/config/cloud.ts';
+import { DEFAULT_SOURCE_IMAGE, loadConfig } from '../../src/config/load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtures = join(root, 'test', 'fixtures', 'config');
