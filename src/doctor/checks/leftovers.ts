@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
+import { toCloudError } from '../../cloud/errors.ts';
 import { listRegionResources } from '../../packer/leftover-list.ts';
 import { localBuilds, selectLeftovers } from '../../packer/leftovers.ts';
-import { sessionOrSkip } from '../errors.ts';
-import type { Check } from '../types.ts';
+import { isForbidden, sessionOrSkip } from '../errors.ts';
+import { type Check, CouldNotCheck } from '../types.ts';
 
 /** Six hours: a build this machine does not know about may still be running elsewhere before that. */
 const UNKNOWN_BUILD_AGE_SECONDS = 6 * 3600;
@@ -17,7 +18,16 @@ export const leftovers: Check = {
     const builds = new Map(
       localBuilds(ctx.configFile ? dirname(ctx.configFile) : process.cwd()).map((b) => [b.buildId, b]),
     );
-    const found = selectLeftovers(ctx.region, await listRegionResources(clients, ctx.region), builds, {
+    const held = await listRegionResources(clients, ctx.region).catch((err: unknown) => {
+      const e = toCloudError(err);
+      if (!isForbidden(e)) throw err;
+      // The build itself needs none of these lookups: without them the check cannot run.
+      throw new CouldNotCheck(
+        `${e.deniedAction ?? 'a lookup'} is not allowed for this caller`,
+        `allow it to let doctor look for leftovers; sindri packer sweep needs it too`,
+      );
+    });
+    const found = selectLeftovers(ctx.region, held, builds, {
       olderThanSeconds: UNKNOWN_BUILD_AGE_SECONDS,
       now: Date.now(),
     });
