@@ -26,7 +26,7 @@ async function problemsOf(p: Promise<unknown>): Promise<ConfigError> {
 }
 
 describe('valid configurations', () => {
-  for (const name of ['guide-basic', 'guide-production', 'guide-multi-region', 'guide-cost-optimized']) {
+  for (const name of ['guide-basic', 'guide-production-kms', 'guide-multi-region', 'guide-cost-optimized']) {
     it(`${name}.yaml loads`, async () => {
       const { config, file } = await loadConfig({ configPath: join(fixtures, `${name}.yaml`), env: {} });
       assert.equal(file, join(fixtures, `${name}.yaml`));
