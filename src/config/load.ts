@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
+import { checkEncryption, type Report } from './encryption-rules.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { validateSchema } from './schema.ts';
 import { type ConfigOverrides, FLAG_SETTINGS, keyPath } from './settings.ts';
@@ -170,8 +171,6 @@ export function resolveConfig(input: ResolveInput): Resolved {
   return { config, parsed };
 }
 
-type Report = (path: KeyPath, message: string, hint: string | undefined, atKey?: boolean) => void;
-
 /** Rules that need more than the schema: the catalogue, zone/region agreement, referenced files. */
 function semanticChecks(data: Record<string, unknown>, baseDir: string | undefined, report: Report): void {
   const { extensions, profiles } = catalogueNames();
@@ -207,24 +206,7 @@ function semanticChecks(data: Record<string, unknown>, baseDir: string | undefin
     );
   }
 
-  // A key for a region the image never reaches is a typo that silently leaves a copy on another key.
-  const keys = getPath(data, [...ALIBABA, 'kms_key_ids']);
-  if (isPlainObject(keys)) {
-    const copies = getPath(data, [...ALIBABA, 'image_copy_regions']);
-    const reached = [region, ...(Array.isArray(copies) ? copies : [])].filter(
-      (r): r is string => typeof r === 'string',
-    );
-    for (const key of Object.keys(keys)) {
-      if (reached.includes(key)) continue;
-      const guess = didYouMean(key, reached);
-      report(
-        [...ALIBABA, 'kms_key_ids', key],
-        `"${key}" is neither the build region nor one of image_copy_regions (${reached.join(', ')})`,
-        guess ? `did you mean "${guess}"?` : 'remove it, or add the region to image_copy_regions',
-        true,
-      );
-    }
-  }
+  checkEncryption((path) => getPath(data, path), report);
 
   if (baseDir === undefined) return;
   const mustExist = (path: KeyPath, what: string) => {

@@ -195,7 +195,9 @@ function translate(e: ErrorObject): SchemaIssue | undefined {
       return issue(`must have at least ${e.params.limit} ${e.params.limit === 1 ? 'entry' : 'entries'}`);
     case 'maxItems':
     case 'maxProperties':
-      return issue(`must have at most ${e.params.limit} entries (it has ${Object.keys(data ?? {}).length})`);
+      return issue(
+        `${customMessage(e) ?? `must have at most ${e.params.limit} entries`} (it has ${Object.keys(data ?? {}).length})`,
+      );
     case 'uniqueItems': {
       const i = Number(e.params.i);
       const j = Number(e.params.j);

@@ -63,24 +63,42 @@ export interface SelfImageFilter {
   status?: string;
 }
 
-/** The account's own images matching `filter` (one page of up to 100). */
+/**
+ * The account's own images matching `filter`, every page. `ImageName` is a fuzzy match in the API:
+ * compare names yourself (`imagesNamed`).
+ */
 export async function selfImages(
   clients: CloudClients,
   region: string,
   filter: SelfImageFilter,
 ): Promise<SdkImage[]> {
-  const body = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageOwnerAlias: 'self',
-    status: filter.status ?? ALL_IMAGE_STATUSES,
-    pageSize: MAX_PAGE_SIZE,
-    ...(filter.imageId ? { imageId: filter.imageId } : {}),
-    ...(filter.imageName ? { imageName: filter.imageName } : {}),
-    ...(filter.tags
-      ? { tag: Object.entries(filter.tags).map(([key, value]) => ({ key, value })) as never }
-      : {}),
+  const page = (pageNumber: number) =>
+    clients.call('ecs', 'DescribeImages', {
+      regionId: region,
+      imageOwnerAlias: 'self',
+      status: filter.status ?? ALL_IMAGE_STATUSES,
+      pageNumber,
+      pageSize: MAX_PAGE_SIZE,
+      ...(filter.imageId ? { imageId: filter.imageId } : {}),
+      ...(filter.imageName ? { imageName: filter.imageName } : {}),
+      ...(filter.tags
+        ? { tag: Object.entries(filter.tags).map(([key, value]) => ({ key, value })) as never }
+        : {}),
+    });
+  const first = await page(1);
+  const rest = await Promise.all(remainingPages(first.totalCount ?? 0, MAX_PAGE_SIZE).map(page));
+  return [first, ...rest].flatMap((b) => (b.images?.image ?? []) as SdkImage[]);
+}
+
+/** The account's own images named exactly `name` (the API's name filter also returns similar names). */
+export async function imagesNamed(clients: CloudClients, region: string, name: string): Promise<SdkImage[]> {
+  const found = await selfImages(clients, region, { imageName: name });
+  const seen = new Set<string>();
+  return found.filter((i) => {
+    if (i.imageName !== name || !i.imageId || seen.has(i.imageId)) return false;
+    seen.add(i.imageId);
+    return true;
   });
-  return (body.images?.image ?? []) as SdkImage[];
 }
 
 /** One of the account's own images, in any status; undefined when the region has no such image. */

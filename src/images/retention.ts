@@ -1,8 +1,9 @@
 /**
  * Retention: after a build is distributed, older images of the same image name are marked
  * Deprecated beyond `keep`, and those past `delete_after_days` are deleted. Only images sindri made
- * (`ManagedBy=sindri`) are touched, and never one that instances use (or, for deletion, one that is
- * shared) unless forced.
+ * (`ManagedBy=sindri`) are touched, and never one that instances use unless forced. A shared image
+ * can be neither deprecated nor deleted, so its shares are removed first, and the accounts that
+ * lost access are reported. What fails is reported and skipped: retention never fails a build.
  */
 import type { CloudClients } from '../cloud/index.ts';
 import { CloudError } from '../cloud/index.ts';
@@ -17,6 +18,7 @@ import {
   toImageRow,
 } from './images.ts';
 import type { Limiter } from './limit.ts';
+import { unshareAll } from './share.ts';
 
 export interface RetentionPolicy {
   /** Images of the name to keep, the new one included; older ones are deprecated. */
@@ -35,6 +37,10 @@ export interface RetentionAction {
   action: RetentionVerb;
   /** Why an image is skipped or kept. */
   reason?: string;
+  /** Accounts the image is shared with, to be unshared before it is deprecated or deleted. */
+  sharedWith?: string[];
+  /** Accounts it was unshared from: they lost access. */
+  unshared?: string[];
   /** Set once the action was carried out. */
   done?: boolean;
   error?: string;
@@ -66,6 +72,7 @@ export interface PlanOptions {
   /** The images of this build (never touched). */
   exclude: ReadonlySet<string>;
   policy: RetentionPolicy;
+  /** Include images that instances use. */
   force: boolean;
   now: number;
 }
@@ -100,20 +107,18 @@ export function planRetention(
       return { ...base, action: 'keep', reason: 'within the age limit' };
     else if (row.status === 'Deprecated') return { ...base, action: 'keep', reason: 'already deprecated' };
     else wanted = { ...base, action: 'deprecate', reason: `beyond the ${opts.policy.keep} newest` };
-    if (opts.force) return wanted;
-    if (inUse)
+    if (inUse && !opts.force)
       return {
         ...base,
         action: 'skip',
         reason: `used by instances; not ${wanted.action}d (--force to include)`,
       };
-    if (wanted.action === 'delete' && row.sharedAccounts.length > 0)
-      return {
-        ...base,
-        action: 'skip',
-        reason: `shared with ${row.sharedAccounts.length} account(s); not deleted (--force to delete)`,
-      };
-    return wanted;
+    if (row.sharedAccounts.length === 0) return wanted;
+    return {
+      ...wanted,
+      reason: `${wanted.reason}; shared with ${row.sharedAccounts.length} account(s), unshared first`,
+      sharedWith: [...row.sharedAccounts],
+    };
   });
 }
 
@@ -122,6 +127,40 @@ export interface ApplyRetentionOptions extends PlanOptions {
   regions: string[];
   limit: Limiter;
   onProgress?: (text: string) => void;
+}
+
+async function carryOut(
+  clients: CloudClients,
+  region: string,
+  image: SdkImage,
+  action: RetentionAction,
+  opts: ApplyRetentionOptions,
+): Promise<void> {
+  const say = opts.onProgress ?? (() => {});
+  const what = `${action.imageId} (${action.name})`;
+  const lostAccess = (accounts: string[]) => {
+    if (accounts.length === 0) return;
+    action.unshared = accounts;
+    say(`${region}: ${what} is no longer shared with ${accounts.join(', ')}`);
+  };
+  if (action.action === 'deprecate') {
+    if (action.sharedWith) lostAccess(await unshareAll(clients, region, action.imageId, opts.limit));
+    await opts.limit(() =>
+      clients.call('ecs', 'ModifyImageAttribute', {
+        regionId: region,
+        imageId: action.imageId,
+        status: 'Deprecated',
+      }),
+    );
+    action.done = true;
+    say(`${region}: deprecated ${what}: ${action.reason}`);
+  } else if (action.action === 'delete') {
+    await deleteWithSnapshots(clients, region, image, opts.force, opts.limit, lostAccess);
+    action.done = true;
+    say(`${region}: deleted ${what}: ${action.reason}`);
+  } else if (action.action === 'skip') {
+    say(`${region}: left ${what} alone: ${action.reason}`);
+  }
 }
 
 /** Plans and carries out retention in every region the new image lives in. */
@@ -143,35 +182,11 @@ export async function applyRetention(opts: ApplyRetentionOptions): Promise<Reten
       );
       const actions = planRetention(region, candidates, opts);
       for (const action of actions) {
-        const image = images.find((i) => i.imageId === action.imageId);
-        try {
-          if (action.action === 'deprecate') {
-            await opts.limit(() =>
-              clients.call('ecs', 'ModifyImageAttribute', {
-                regionId: region,
-                imageId: action.imageId,
-                status: 'Deprecated',
-              }),
-            );
-            action.done = true;
-            say(`${region}: deprecated ${action.imageId} (${action.name}): ${action.reason}`);
-          } else if (action.action === 'delete') {
-            await deleteWithSnapshots(
-              clients,
-              region,
-              image ?? { imageId: action.imageId },
-              opts.force,
-              opts.limit,
-            );
-            action.done = true;
-            say(`${region}: deleted ${action.imageId} (${action.name}): ${action.reason}`);
-          } else if (action.action === 'skip') {
-            say(`${region}: left ${action.imageId} (${action.name}) alone: ${action.reason}`);
-          }
-        } catch (err) {
+        const image = images.find((i) => i.imageId === action.imageId) ?? { imageId: action.imageId };
+        await carryOut(clients, region, image, action, opts).catch((err: unknown) => {
           action.error = err instanceof CloudError ? err.summary() : String(err);
-          say(`${region}: ${action.action} ${action.imageId} failed: ${action.error}`);
-        }
+          say(`${region}: could not ${action.action} ${action.imageId}: ${action.error}`);
+        });
       }
       return actions;
     }),

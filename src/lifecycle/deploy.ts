@@ -40,6 +40,8 @@ export interface DeployResult {
   zoneId: string;
   instanceType: string;
   imageId: string;
+  /** The image's status when deployed: Available, or Deprecated (which still launches instances). */
+  imageStatus: string;
   status: string;
   privateIp: string | undefined;
   publicIp: string | undefined;
@@ -239,14 +241,21 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
       actions: ['check the ID and region with `sindri packer list --all-regions`'],
     });
   }
-  if (image.status !== 'Available') {
+  // A deprecated image still launches instances (deprecation only stops sharing, copying and families).
+  if (image.status !== 'Available' && image.status !== 'Deprecated') {
     throw new SindriError(
-      `Image ${opts.imageId} is ${image.status}; only Available images can be deployed.`,
+      `Image ${opts.imageId} is ${image.status}; only Available and Deprecated images can be deployed.`,
       {
         code: 'ImageNotAvailable',
+        actions: [
+          image.status === 'Creating' || image.status === 'Waiting'
+            ? 'wait until the image is Available (`sindri packer list`) and deploy again'
+            : 'deploy another image (`sindri packer list`)',
+        ],
       },
     );
   }
+  if (image.status === 'Deprecated') progress(`image ${opts.imageId} is Deprecated; deploying it anyway`);
 
   const clientToken = newClientToken();
   const baseTags = [
@@ -363,6 +372,7 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
       zoneId: view?.zoneId ?? '',
       instanceType,
       imageId: opts.imageId,
+      imageStatus: image.status ?? 'Available',
       status: view?.status ?? 'Running',
       privateIp,
       publicIp,

@@ -15,6 +15,8 @@ export interface JournalEntry {
   /** Snapshots not deleted yet (empty once the delete finished, or with --keep-snapshots). */
   pendingSnapshots: string[];
   startedAt: string;
+  /** Accounts the image was unshared from before the delete (they lost access). */
+  unshared?: string[];
   /** Set once DeleteImage succeeded (or the image was found gone). */
   deletedAt?: string;
 }

@@ -121,6 +121,7 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   const retention = config.providers.packer.retention;
   if (retention) {
     add('DescribeImageSharePermission', 'retention checks who older images are shared with');
+    add('ModifyImageSharePermission', 'retention unshares older images before it deprecates or deletes them');
     if (retention.keep !== undefined)
       add('ModifyImageAttribute', 'retention deprecates the images beyond retention.keep');
     if (retention.delete_after_days !== undefined) {
@@ -131,6 +132,11 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   if (opts.force) {
     add('DeleteImage', '--force: sindri deletes the earlier image of the same name and its copies');
     add('DeleteSnapshot', "--force: sindri deletes that image's snapshots");
+    add(
+      'DescribeImageSharePermission',
+      '--force: sindri unshares that image first (DeleteImage refuses a shared one)',
+    );
+    add('ModifyImageSharePermission', '--force: sindri unshares that image first');
   }
 
   return [...out.entries()]

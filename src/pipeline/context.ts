@@ -29,7 +29,7 @@ export interface DistributionPlan {
   /** Region → KMS key (KMS keys are regional). */
   kmsKeyIds?: Readonly<Record<string, string>> | undefined;
   retention?: RetentionPolicy | undefined;
-  /** Retention may deprecate and delete images that instances use or that are shared. */
+  /** Retention may deprecate and delete images that instances use. */
   force: boolean;
   /** The resource group every finished image joins. */
   resourceGroupId?: string | undefined;

@@ -1,5 +1,5 @@
 /** The end of every pipeline: the record closed and saved, the result, and a failed distribution's error. */
-import { deniedActionHint } from '../cloud/errors.ts';
+import { deniedActionHint, hintFor } from '../cloud/errors.ts';
 import { SindriError } from '../errors.ts';
 import { type PipelineContext, recordDir, saveState } from './context.ts';
 import { type RecordSummary, summarize } from './record.ts';
@@ -11,6 +11,14 @@ export function deniedActionsIn(errors: readonly string[]): string[] {
       errors.flatMap((e) => [...e.matchAll(/may not call ([\w-]+:\w+)/g)].map((m) => m[1] as string)),
     ),
   ];
+}
+
+/** The fixes for the API codes a distribution recorded (`cn-hangzhou: sharing failed: <Code>: …`). */
+export function fixesIn(errors: readonly string[]): string[] {
+  const codes = errors.flatMap((e) =>
+    [...e.matchAll(/failed: ([A-Za-z][\w.]*): /g)].map((m) => m[1] as string),
+  );
+  return [...new Set(codes.flatMap((code) => hintFor(code)?.fix ?? []))];
 }
 
 /** Closes the record (phases, finish time), saves it and summarizes it. */
@@ -29,6 +37,7 @@ export function distributionFailure(summary: RecordSummary, result: unknown): Si
     code: 'DistributionFailed',
     actions: [
       ...(denied.length > 0 ? [deniedActionHint(denied).fix] : []),
+      ...fixesIn(summary.errors.filter((e) => !/may not call/.test(e))),
       `run the same command again to resume: finished regions are kept and not copied twice (record: ${summary.record})`,
     ],
     result,

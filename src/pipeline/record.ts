@@ -37,6 +37,16 @@ export interface DistributionState {
   retention?: RetentionOutcome;
 }
 
+/** An image sindri removed every share of (a shared image can be neither deleted nor deprecated). */
+export interface UnsharedImage {
+  region: string;
+  imageId: string;
+  /** The accounts that lost access. */
+  accounts: string[];
+  /** What sindri did to the image: `replaced (--force)`, `deprecated`, `deleted`. */
+  reason: string;
+}
+
 /** `preflight` until the cache is decided: a record in preflight is never saved. */
 export type BuildStatus =
   | 'preflight'
@@ -64,6 +74,8 @@ export interface BuildRecord {
   capturedFrom?: string;
   /** Images `--force` deleted to free the name (with their copies). */
   replaced?: string[];
+  /** Images sindri stopped sharing before deleting them (the accounts lost access). */
+  unshared?: UnsharedImage[];
   regions: Record<string, RegionRecord>;
   phases: Array<{ name: string; seconds: number }>;
   distribution?: DistributionState;
@@ -109,7 +121,10 @@ export function recordHasImage(record: BuildRecord, imageId: string): boolean {
   );
 }
 
-/** Every problem the record holds: failed copies, shares, retention. */
+/**
+ * Every problem that fails the distribution: failed copies and shares. Retention's problems are
+ * warnings (the images it could not retire are skipped with a reason): they never fail a build.
+ */
 export function distributionErrors(record: BuildRecord): string[] {
   const errors: string[] = [];
   for (const [region, entry] of Object.entries(record.regions))
@@ -117,7 +132,6 @@ export function distributionErrors(record: BuildRecord): string[] {
   const d = record.distribution;
   for (const [region, share] of Object.entries(d?.shares ?? {}))
     if (share.error) errors.push(`${region}: sharing failed: ${share.error}`);
-  if (d?.retention?.error) errors.push(`retention failed: ${d.retention.error}`);
   return errors;
 }
 
@@ -149,11 +163,15 @@ export interface RecordSummary {
     name: string;
     action: string;
     reason?: string;
+    /** Accounts the image stopped being shared with before retention deprecated or deleted it. */
+    unshared?: string[];
     error?: string;
   }>;
   errors: string[];
   /** Images `--force` deleted to free the name. */
   replaced?: string[];
+  /** Every image sindri stopped sharing in this run, and the accounts that lost access. */
+  unshared?: UnsharedImage[];
   phases: Array<{ name: string; seconds: number }>;
   /** The record's file. */
   record: string;
@@ -186,6 +204,24 @@ function regionOutcomes(record: BuildRecord): Record<string, RegionOutcome> {
   return out;
 }
 
+/** The replaced images and retention's, with the accounts that lost access to them. */
+function unsharedIn(record: BuildRecord): { unshared?: UnsharedImage[] } {
+  const fromRetention = (record.distribution?.retention?.actions ?? []).flatMap((a) =>
+    a.unshared && a.unshared.length > 0
+      ? [
+          {
+            region: a.region,
+            imageId: a.imageId,
+            accounts: a.unshared,
+            reason: a.done ? `${a.action}d` : `${a.action} (not done)`,
+          },
+        ]
+      : [],
+  );
+  const all = [...(record.unshared ?? []), ...fromRetention];
+  return all.length > 0 ? { unshared: all } : {};
+}
+
 export function summarize(record: BuildRecord, dir: string): RecordSummary {
   const d = record.distribution;
   return {
@@ -212,10 +248,12 @@ export function summarize(record: BuildRecord, dir: string): RecordSummary {
       name: x.name,
       action: x.action,
       ...(x.reason ? { reason: x.reason } : {}),
+      ...(x.unshared ? { unshared: x.unshared } : {}),
       ...(x.error ? { error: x.error } : {}),
     })),
     errors: distributionErrors(record),
     ...(record.replaced ? { replaced: record.replaced } : {}),
+    ...unsharedIn(record),
     phases: record.phases,
     record: join(dir, 'record.json'),
   };

@@ -63,6 +63,11 @@ test('capture --stop: stopped, imaged, tagged, distributed; the same name again 
   assert.equal(JSON.parse(again.stdout).error.code, 'ImageNameTaken');
   assert.equal(emu.admin.requestLog({ action: 'CreateImage' }).length, 1);
 
+  // The image and its copy are shared, and a similar name (which the API's fuzzy name filter also
+  // returns) must survive the replacement.
+  img.shareAccounts.set('1234567890123456', Date.now());
+  copy?.shareAccounts.set('2234567890123456', Date.now());
+  const similar = seedImage(emu, { region: 'cn-hangzhou', name: 'golden-web-old' }).image;
   const forced = await box.run([
     'packer',
     'capture',
@@ -75,8 +80,23 @@ test('capture --stop: stopped, imaged, tagged, distributed; the same name again 
   assert.equal(forced.code, 0, forced.stderr);
   const f = jsonResult(forced.stdout);
   assert.deepEqual(f.replaced, [out.imageId, out.images['cn-shanghai']]);
+  assert.deepEqual(f.unshared, [
+    {
+      region: 'cn-hangzhou',
+      imageId: out.imageId,
+      accounts: ['1234567890123456'],
+      reason: 'replaced (--force)',
+    },
+    {
+      region: 'cn-shanghai',
+      imageId: out.images['cn-shanghai'],
+      accounts: ['2234567890123456'],
+      reason: 'replaced (--force)',
+    },
+  ]);
   assert.equal(f.regions['cn-shanghai'].state, 'available');
   assert.notEqual(f.imageId, out.imageId);
+  assert.equal(emu.admin.world.status(similar), 'Available', 'a similar name is not replaced');
 });
 
 test('capture of an unknown instance fails with a clear error', async () => {

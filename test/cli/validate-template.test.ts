@@ -8,7 +8,7 @@ import { isolatedEnv, jsonResult, repoRoot, runSindri, STACK_TRACE } from '../he
 const configs = [
   'sindri.example.yaml',
   'test/fixtures/config/guide-basic.yaml',
-  'test/fixtures/config/guide-production.yaml',
+  'test/fixtures/config/guide-production-kms.yaml',
   'test/fixtures/config/guide-multi-region.yaml',
   'test/fixtures/config/guide-cost-optimized.yaml',
 ];
@@ -28,6 +28,26 @@ describe('sindri packer validate', () => {
       assert.match(out.configHash, /^[0-9a-f]{64}$/);
     });
   }
+
+  it("refuses the guide's production configuration (encrypted with the service key, shared) with exit 2 at line 40", async () => {
+    const config = 'test/fixtures/config/guide-production.yaml';
+    const result = await runSindri(['packer', 'validate', '--config', config, '--json']);
+    assert.equal(result.code, 2, result.stderr);
+    const error = JSON.parse(result.stdout).error as {
+      code: string;
+      problems: Array<{ line: number; path: string; hint: string }>;
+    };
+    assert.equal(error.code, 'InvalidConfig');
+    assert.deepEqual(
+      error.problems.map((p) => [p.line, p.path]),
+      [[40, 'providers.packer.alibaba.image_encrypted']],
+    );
+    assert.match(error.problems[0]?.hint ?? '', /kms_key_ids/);
+    const human = await runSindri(['packer', 'validate', '--config', config]);
+    assert.equal(human.code, 2);
+    assert.match(human.stderr, new RegExp(`${config}:40:24 .*image_encrypted .*cannot be shared`));
+    assert.match(human.stderr, /fix: set kms_key_ids/);
+  });
 
   it('exits 1 with install instructions when packer is not on PATH', async () => {
     const result = await runSindri(['packer', 'validate', '--config', 'sindri.example.yaml'], {

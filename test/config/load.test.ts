@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, formatProblems } from '../../src/config/errors.ts';
 import { checkCloud } from '../../src/config/cloud.ts';
+import { ConfigError, formatProblems } from '../../src/config/errors.ts';
 import { DEFAULT_SOURCE_IMAGE, loadConfig } from '../../src/config/load.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,7 +27,7 @@ async function problemsOf(p: Promise<unknown>): Promise<ConfigError> {
 }
 
 describe('valid configurations', () => {
-  for (const name of ['guide-basic', 'guide-production', 'guide-multi-region', 'guide-cost-optimized']) {
+  for (const name of ['guide-basic', 'guide-production-kms', 'guide-multi-region', 'guide-cost-optimized']) {
     it(`${name}.yaml loads`, async () => {
       const { config, file } = await loadConfig({ configPath: join(fixtures, `${name}.yaml`), env: {} });
       assert.equal(file, join(fixtures, `${name}.yaml`));

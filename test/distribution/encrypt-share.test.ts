@@ -171,10 +171,10 @@ describe('distribution: sharing', () => {
     assert.equal(emu.admin.requestLog({ action: 'ModifyImageSharePermission' }).length, 3);
   });
 
-  it('a share that fails is reported and makes the distribution fail', async () => {
+  it('a share that fails is reported with the real code and makes the distribution fail', async () => {
     const { record } = builtImage(emu, 'b-badshare');
     const done = await run(h, record, { shareAccounts: ['not-an-account'] });
     assert.equal(done.status, 'failed');
-    assert.match(done.distribution?.shares?.[HOME_REGION]?.error ?? '', /InvalidAccount\.Malformed/);
+    assert.match(done.distribution?.shares?.[HOME_REGION]?.error ?? '', /^InvalidAccount\.NotFound: /);
   });
 });

@@ -1,9 +1,12 @@
 /** Retention: keep, ManagedBy, images in use, age limit; the plan is pure, the rest runs against the emulator. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import fc from 'fast-check';
 import type { ImageRow } from '../../src/images/images.ts';
 import { nameStem, planRetention, sameImageName } from '../../src/images/retention.ts';
+import { summarize } from '../../src/pipeline/record.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
+import type { Image } from '../emulator/state.ts';
 import { seedImage, seedInstance, sindriTags } from '../lifecycle/helpers.ts';
 import { builtImage, type Harness, HOME_REGION, harness, run } from './helpers.ts';
 
@@ -85,7 +88,7 @@ describe('retention', () => {
     assert.equal(status(inUse.id), 'Deprecated');
   });
 
-  it('delete_after_days deletes images beyond keep that are older than the limit, with their snapshots; in use or shared stays', async () => {
+  it('delete_after_days deletes images beyond keep that are older than the limit, with their snapshots; in use stays, shared is unshared first', async () => {
     const now = Date.now();
     const { older, foreign } = seedHistory(now);
     seedInstance(emu, HOME_REGION, (older[0] as { id: string }).id); // web-1, 50 days, in use
@@ -95,20 +98,93 @@ describe('retention', () => {
     const { record } = builtImage(emu, 'b-new', 'web-6', now);
     const done = await run(h, record, { retention: { keep: 2, deleteAfterDays: 25 }, now });
     assert.equal(done.status, 'done');
-    // keep 2: web-6 (new) and web-5. web-4 (20 days) is deprecated; web-3 (30 days) deleted;
-    // web-2 shared and web-1 in use are not deleted.
+    // keep 2: web-6 (new) and web-5. web-4 (20 days) is deprecated; web-3 (30 days) and the shared
+    // web-2 (40 days, unshared first) deleted; web-1 in use is not.
     assert.deepEqual(
       older.map((i) => status(i.id)),
-      ['Available', 'Available', 'deleted', 'Deprecated', 'Available'],
+      ['Available', 'deleted', 'deleted', 'Deprecated', 'Available'],
     );
     for (const id of snapshotsOfWeb3)
       assert.equal(emu.admin.world.get('snapshot', HOME_REGION, id), undefined);
     assert.equal(status(foreign.id), 'Available', 'not ManagedBy=sindri: untouched even at 90 days');
-    const reasons = Object.fromEntries(
-      (done.distribution?.retention?.actions ?? []).map((a) => [a.name, a.reason]),
+    const byName = Object.fromEntries((done.distribution?.retention?.actions ?? []).map((a) => [a.name, a]));
+    assert.match(byName['web-1']?.reason ?? '', /used by instances/);
+    assert.equal(byName['web-2']?.action, 'delete');
+    assert.deepEqual(byName['web-2']?.unshared, ['1234567890123456']);
+    assert.deepEqual(summarize(done, h.dir).unshared, [
+      { region: HOME_REGION, imageId: shared.id, accounts: ['1234567890123456'], reason: 'deleted' },
+    ]);
+  });
+
+  it('keep over shared older images: unshares them (10 accounts per call), then deprecates, and says so', async () => {
+    const now = Date.now();
+    const many = Array.from({ length: 12 }, (_, i) => String(4234567890123400 + i));
+    const [web1, web2, web3] = [1, 2, 3].map(
+      (n) =>
+        seedImage(emu, {
+          region: HOME_REGION,
+          name: `web-${n}`,
+          tags: sindriTags(`b-old-${n}`),
+          createdAt: now - (10 - n) * DAY,
+          sharedWith: n === 1 ? many : n === 2 ? ['1234567890123456'] : [],
+        }).image,
+    ) as [Image, Image, Image];
+    const { record } = builtImage(emu, 'b-new', 'web-4', now);
+    const lines: string[] = [];
+    const done = await run(h, record, { retention: { keep: 2 }, now, onProgress: (l) => lines.push(l) });
+    assert.equal(done.status, 'done');
+    assert.deepEqual(
+      [web1, web2, web3].map((i) => status(i.id)),
+      ['Deprecated', 'Deprecated', 'Available'],
     );
-    assert.match(reasons['web-1'] ?? '', /used by instances/);
-    assert.match(reasons['web-2'] ?? '', /shared/);
+    assert.deepEqual([web1.shareAccounts.size, web2.shareAccounts.size], [0, 0]);
+    const removes = emu.admin
+      .requestLog({ action: 'ModifyImageSharePermission' })
+      .map((c) => Object.keys(c.params).filter((k) => k.startsWith('RemoveAccount.')).length);
+    assert.deepEqual(removes.sort(), [1, 10, 2].sort());
+    const actions = done.distribution?.retention?.actions ?? [];
+    assert.deepEqual(actions.find((a) => a.imageId === web1.id)?.unshared?.sort(), [...many].sort());
+    assert.ok(
+      lines.some((l) => l.includes(`${web1.id} (web-1) is no longer shared with ${many[0]}`)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith(`${HOME_REGION}: deprecated ${web2.id}`)),
+      lines.join('\n'),
+    );
+    const unshared = summarize(done, h.dir).unshared ?? [];
+    assert.deepEqual(
+      unshared.map((u) => [u.imageId, u.accounts.length, u.reason]).sort(),
+      [
+        [web1.id, 12, 'deprecated'],
+        [web2.id, 1, 'deprecated'],
+      ].sort(),
+    );
+  });
+
+  it('a refused deprecation is a warning, never a failed build: the image stays as it was', async () => {
+    const now = Date.now();
+    const old = seedImage(emu, {
+      region: HOME_REGION,
+      name: 'web-1',
+      tags: sindriTags('b-old-1'),
+      createdAt: now - DAY,
+    }).image;
+    emu.admin.injectFault({ action: 'ModifyImageAttribute', code: 'Forbidden.RAM', count: 1 });
+    const { record } = builtImage(emu, 'b-new', 'web-2', now);
+    const lines: string[] = [];
+    const done = await run(h, record, { retention: { keep: 1 }, now, onProgress: (l) => lines.push(l) });
+    assert.equal(done.status, 'done');
+    assert.equal(status(old.id), 'Available');
+    const action = done.distribution?.retention?.actions[0];
+    assert.equal(action?.action, 'deprecate');
+    assert.notEqual(action?.done, true);
+    assert.match(action?.error ?? '', /^Forbidden\.RAM \(may not call ecs:ModifyImageAttribute\)/);
+    assert.deepEqual(summarize(done, h.dir).errors, []);
+    assert.ok(
+      lines.some((l) => /^warning: retention could not deprecate /.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('plans per name stem, newest first, the new image counting as one of keep', () => {
@@ -160,6 +236,71 @@ describe('retention', () => {
         ['m-b', 'deprecate'],
         ['m-a', 'deprecate'],
       ],
+    );
+  });
+
+  it('plans nothing it must not: never a foreign, excluded or in-use image (without --force); every shared one unshared first', () => {
+    const now = Date.UTC(2026, 5, 1);
+    const candidate = fc.record({
+      id: fc.integer({ min: 0, max: 9999 }),
+      days: fc.integer({ min: 0, max: 200 }),
+      foreign: fc.boolean(),
+      otherName: fc.boolean(),
+      deprecated: fc.boolean(),
+      inUse: fc.boolean(),
+      shared: fc.subarray(['1234567890123456', '2234567890123456', '3234567890123456']),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(candidate, { selector: (c) => c.id, maxLength: 12 }),
+        fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 1, max: 120 }), { nil: undefined }),
+        fc.boolean(),
+        (cands, keep, deleteAfterDays, force) => {
+          const rows = cands.map((c) => ({
+            row: {
+              imageId: `m-${c.id}`,
+              name: c.otherName ? `api-${c.id}` : `web-${c.id}`,
+              region: HOME_REGION,
+              status: c.deprecated ? 'Deprecated' : 'Available',
+              created: new Date(now - c.days * DAY).toISOString(),
+              sizeGiB: 20,
+              encrypted: false,
+              sharedAccounts: c.deprecated ? [] : c.shared,
+              configHash: undefined,
+              buildId: `b-${c.id}`,
+              sindriVersion: undefined,
+              deprecated: c.deprecated,
+              isCopy: false,
+              snapshotIds: [],
+              tags: (c.foreign ? { Team: 'web' } : { ManagedBy: 'sindri' }) as Record<string, string>,
+            } satisfies ImageRow,
+            inUse: c.inUse,
+          }));
+          const plan = planRetention(HOME_REGION, rows, {
+            imageName: 'web-20260601',
+            buildId: 'b-new',
+            exclude: new Set(),
+            policy: { keep, deleteAfterDays },
+            force,
+            now,
+          });
+          for (const a of plan) {
+            const c = cands.find((x) => `m-${x.id}` === a.imageId);
+            assert.ok(c && !c.foreign && !c.otherName, `${a.imageId} is not one of this name's own images`);
+            if (a.action !== 'deprecate' && a.action !== 'delete') continue;
+            assert.ok(force || !c.inUse, `${a.imageId} in use`);
+            assert.deepEqual(a.sharedWith ?? [], c.deprecated ? [] : c.shared);
+            if (a.action === 'delete') assert.ok(deleteAfterDays !== undefined && c.days > deleteAfterDays);
+          }
+          // The newest keep-1 of the name (the new image is the keep-th) are kept.
+          const mine = cands
+            .filter((c) => !c.foreign && !c.otherName)
+            .sort((a, b) => a.days - b.days || `m-${a.id}`.localeCompare(`m-${b.id}`));
+          for (const c of mine.slice(0, Math.max(0, (keep ?? 1) - 1)))
+            assert.equal(plan.find((a) => a.imageId === `m-${c.id}`)?.action, 'keep');
+        },
+      ),
     );
   });
 });

@@ -8,6 +8,7 @@ import type { SindriConfig } from '../../src/config/types.ts';
 import { type CheckResult, runDoctor } from '../../src/doctor/index.ts';
 import { policyDocument, requiredActions } from '../../src/packer/required-actions.ts';
 import { EXPORT_ROLE, ROOT_ACCOUNT_ID } from '../emulator/index.ts';
+import { seedImage } from '../lifecycle/helpers.ts';
 import {
   cloudEnv,
   config,
@@ -324,6 +325,24 @@ describe('images', () => {
     expect(r, 'fail', /already exists/);
     assert.match(r.fix ?? '', /--force/);
     expect(await check('image-name', { config: c, force: true }), 'warn', /--force replaces it/);
+  });
+
+  test('the name lookup compares names exactly, through every page of the fuzzy name filter', async () => {
+    const now = Date.now();
+    const seed = (name: string, createdAt: number) =>
+      seedImage(emu, { region: 'cn-hangzhou', name, createdAt, tags: { Team: 'web' } }).image;
+    // Newer similar names fill more than a page; the exact name is the oldest (last).
+    const similar = Array.from({ length: 105 }, (_, i) => seed(`doctor-paged-${i}`, now - i * 1000));
+    const c = config({ name: 'doctor-paged' });
+    try {
+      expect(await check('image-name', { config: c }), 'pass', /is free/);
+      const exact = seed('doctor-paged', now - 3_600_000);
+      similar.push(exact);
+      const r = await check('image-name', { config: c });
+      expect(r, 'fail', new RegExp(`already exists in cn-hangzhou \\(${exact.id}\\)$`));
+    } finally {
+      for (const img of similar) emu.admin.world.remove(img);
+    }
   });
 
   test('an image sindri built under the name warns that the cache reuses it, unless the cache is off', async () => {

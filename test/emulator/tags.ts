@@ -16,7 +16,8 @@ const KINDS: Record<string, Kind> = {
   eip: 'eip',
 };
 
-const MAX_TAGS = 20;
+/** Tags one ECS resource carries at most, and `Tag.N` one call takes at most. */
+export const MAX_TAGS_PER_RESOURCE = 20;
 
 function kindOf(resourceType: string): Kind {
   const kind = KINDS[resourceType.toLowerCase().replace(/^aliyun::(ecs|vpc)::/, '')];
@@ -32,14 +33,25 @@ function findTaggable(ctx: CallContext, regionId: string, kind: Kind, id: string
   return r;
 }
 
-function applyTags(r: AnyResource, tags: Array<{ key: string; value: string | undefined }>): void {
-  for (const t of tags) {
+type TagList = Array<{ key: string; value: string | undefined }>;
+
+function checkTagList(tags: TagList, tooMany: string, tooManyMessage: string): void {
+  if (tags.length > MAX_TAGS_PER_RESOURCE) throw new ApiError(tooMany, tooManyMessage);
+  for (const t of tags)
     if (t.key.startsWith('aliyun') || t.key.startsWith('acs:'))
-      throw new ApiError('InvalidTagKey.Malformed', `The tag key "${t.key}" uses a reserved prefix.`);
-    r.tags.set(t.key, t.value ?? '');
-  }
-  if (r.tags.size > MAX_TAGS)
-    throw new ApiError('InvalidTagCount', `A resource can carry at most ${MAX_TAGS} tags.`);
+      throw new ApiError('InvalidTagKey.Malformed', 'The specified Tag.n.Key is not valid.');
+}
+
+/** Sets the tags, refusing (and changing nothing) when the resource would carry more than 20. */
+function applyTags(r: AnyResource, tags: TagList): void {
+  const next = new Map(r.tags);
+  for (const t of tags) next.set(t.key, t.value ?? '');
+  if (next.size > MAX_TAGS_PER_RESOURCE)
+    throw new ApiError(
+      'OperationDenied.QuotaExceed',
+      'The quota of tags on resource is beyond permitted range.',
+    );
+  r.tags = next;
 }
 
 const AddTags: Handler = (ctx) => {
@@ -47,13 +59,8 @@ const AddTags: Handler = (ctx) => {
   const r = findTaggable(ctx, region.regionId, kindOf(ctx.p.req('ResourceType')), ctx.p.req('ResourceId'));
   const tags = ctx.p.tags();
   if (tags.length === 0) throw invalidParameter('Tag', 'At least one tag must be given.');
-  const before = new Map(r.tags);
-  try {
-    applyTags(r, tags);
-  } catch (e) {
-    r.tags = before;
-    throw e;
-  }
+  checkTagList(tags, 'InvalidTagCount', 'The specified tags are beyond the permitted range.');
+  applyTags(r, tags);
   return {};
 };
 
@@ -73,6 +80,7 @@ const TagResources: Handler = (ctx) => {
   if (ids.length === 0) throw invalidParameter('ResourceId', 'At least one ResourceId must be given.');
   const tags = ctx.p.tags();
   if (tags.length === 0) throw invalidParameter('Tag', 'At least one tag must be given.');
+  checkTagList(tags, 'NumberExceed.Tags', "The Tags parameter's number is exceed , Valid : 20.");
   const resources = ids.map((id) => findTaggable(ctx, region.regionId, kind, id));
   for (const r of resources) applyTags(r, tags);
   return {};

@@ -1,6 +1,8 @@
 /** `sindri packer delete` against the emulator: prompts over stdin, refusals, copies, idempotency. */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { runDelete } from '../../src/lifecycle/delete.ts';
 import { type Emulator, SECOND_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
 import { jsonResult, STACK_TRACE } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage, seedInstance, sindriTags } from './helpers.ts';
@@ -86,17 +88,84 @@ describe('sindri packer delete', () => {
     assert.ok(!snapshotIds().includes(snapshots[0]?.id ?? ''));
   });
 
-  it('refuses shared images and images sindri did not build, unless --force', async () => {
-    const shared = seedImage(emu, { region: 'cn-hangzhou', name: 'shared', sharedWith: [SECOND_ACCOUNT_ID] });
+  it('refuses images sindri did not build, unless --force', async () => {
     const foreign = seedImage(emu, { region: 'cn-hangzhou', name: 'hand-made', tags: { team: 'web' } });
-    const res = await box.run(['packer', 'delete', shared.image.id, foreign.image.id, '--yes']);
+    const res = await box.run(['packer', 'delete', foreign.image.id, '--yes', '--json']);
     assert.equal(res.code, 1);
+    const error = JSON.parse(res.stdout).error as { code: string; message: string };
+    assert.equal(error.code, 'DeleteRefused');
+    assert.match(error.message, new RegExp(`${foreign.image.id} \\(cn-hangzhou\\) was not built by sindri`));
+    assert.equal(deleteCalls(), 0);
+    const forced = await box.run(['packer', 'delete', foreign.image.id, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual(imageIds(), []);
+  });
+
+  it('a shared image: the question names the accounts, then it is unshared (10 per call) and deleted', async () => {
+    const many = Array.from({ length: 12 }, (_, i) => String(4234567890123400 + i));
+    const shared = seedImage(emu, {
+      region: 'cn-hangzhou',
+      name: 'shared',
+      sharedWith: [SECOND_ACCOUNT_ID, ...many],
+    });
+    const no = await box.run(['packer', 'delete', shared.image.id], { input: 'n\n' });
+    assert.equal(no.code, 1);
     assert.match(
-      res.stderr,
-      new RegExp(`${shared.image.id} \\(cn-hangzhou\\) is shared with account\\(s\\) ${SECOND_ACCOUNT_ID}`),
+      no.stderr,
+      new RegExp(`shared with ${SECOND_ACCOUNT_ID}, ${many[0]}.*: unshared first, they lose access`),
     );
-    assert.match(res.stderr, new RegExp(`${foreign.image.id} \\(cn-hangzhou\\) was not built by sindri`));
-    assert.equal(imageIds().length, 2);
+    assert.match(no.stderr, /Delete 1 image\(s\) and 1 snapshot\(s\), unsharing them from 13 account\(s\)\?/);
+    assert.equal(shared.image.shareAccounts.size, 13, 'nothing unshared without a yes');
+
+    const res = await box.run(['packer', 'delete', shared.image.id, '--json'], { input: 'y\n' });
+    assert.equal(res.code, 0, res.stderr);
+    const out = jsonResult(res.stdout) as { images: Array<{ result: string; unshared: string[] }> };
+    assert.equal(out.images[0]?.result, 'deleted');
+    assert.deepEqual(out.images[0]?.unshared.sort(), [SECOND_ACCOUNT_ID, ...many].sort());
+    assert.deepEqual(imageIds(), []);
+    const removes = emu.admin
+      .requestLog({ action: 'ModifyImageSharePermission' })
+      .map((c) => Object.keys(c.params).filter((k) => k.startsWith('RemoveAccount.')).length);
+    assert.deepEqual(removes, [10, 3]);
+    // Unshared before DeleteImage, which refuses a shared image even with Force.
+    const order = emu.admin.log
+      .map((e) => e.action)
+      .filter((a) => a === 'ModifyImageSharePermission' || a === 'DeleteImage');
+    assert.deepEqual(order, ['ModifyImageSharePermission', 'ModifyImageSharePermission', 'DeleteImage']);
+  });
+
+  it('--force on a shared image in use: unshared first, deleted with Force, the accounts named', async () => {
+    const shared = seedImage(emu, {
+      region: 'cn-hangzhou',
+      name: 'shared-used',
+      sharedWith: [SECOND_ACCOUNT_ID],
+    });
+    seedInstance(emu, 'cn-hangzhou', shared.image.id);
+    const res = await box.run(['packer', 'delete', shared.image.id, '--force']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stderr, new RegExp(`${shared.image.id} is no longer shared with ${SECOND_ACCOUNT_ID}`));
+    assert.equal(emu.admin.requestLog({ action: 'DeleteImage' })[0]?.params.Force, 'true');
+    assert.deepEqual(imageIds(), []);
+  });
+
+  it('a share added after the question is removed on ImageUseShared, and reported', async () => {
+    const { image } = seedImage(emu, { region: 'cn-hangzhou', name: 'late-share' });
+    const result = await runDelete({
+      imageIds: [image.id],
+      env: box.env,
+      cwd: box.cwd,
+      journalFile: join(box.home, 'journal.json'),
+      // The share appears after the plan was made (which found none).
+      confirm: async (plan) => {
+        assert.deepEqual(plan.targets[0]?.sharedAccounts, []);
+        image.shareAccounts.set(SECOND_ACCOUNT_ID, Date.now());
+        return true;
+      },
+    });
+    assert.deepEqual(result.images[0]?.unshared, [SECOND_ACCOUNT_ID]);
+    assert.deepEqual(imageIds(), []);
+    const deletes = emu.admin.requestLog({ action: 'DeleteImage' });
+    assert.equal(deletes.length, 2, 'refused once (ImageUseShared), then deleted');
   });
 
   it('is idempotent: deleting a deleted image says so and exits 0; an unknown ID exits 1', async () => {

@@ -296,4 +296,22 @@ providers:
     assert.equal(both.code, 2);
     assert.equal(emu.admin.requestLog({ action: 'RunInstances' }).length, 0);
   });
+
+  it('deploys a Deprecated image (it still launches instances) and refuses one still being created', async () => {
+    const net = await network();
+    const { image } = seedImage(emu, { region: REGION, name: 'sindri-old', status: 'Deprecated' });
+    const res = await box.run(['packer', 'deploy', image.id, ...netArgs(net), '--json']);
+    assert.equal(res.code, 0, res.stderr);
+    const out = jsonResult(res.stdout) as DeployJson & { imageStatus: string };
+    assert.equal(out.status, 'Running');
+    assert.equal(out.imageStatus, 'Deprecated');
+    assert.equal(emu.admin.requestLog({ action: 'RunInstances' })[0]?.params.ImageId, image.id);
+
+    const creating = seedImage(emu, { region: REGION, name: 'sindri-new', status: 'Creating' }).image;
+    const refused = await box.run(['packer', 'deploy', creating.id, ...netArgs(net), '--json']);
+    assert.equal(refused.code, 1);
+    const error = JSON.parse(refused.stdout).error as { code: string; actions: string[] };
+    assert.equal(error.code, 'ImageNotAvailable');
+    assert.match(error.actions.join(' '), /wait until the image is Available/);
+  });
 });

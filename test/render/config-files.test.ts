@@ -14,7 +14,7 @@ import { packerEnv, RENDER_OPTS, withTempDir } from './fixtures.ts';
 
 const FILES = [
   'test/fixtures/config/guide-basic.yaml',
-  'test/fixtures/config/guide-production.yaml',
+  'test/fixtures/config/guide-production-kms.yaml',
   'test/fixtures/config/guide-multi-region.yaml',
   'test/fixtures/config/guide-cost-optimized.yaml',
   'sindri.example.yaml',

@@ -63,6 +63,7 @@ describe('a lost response to a repeatable mutation', () => {
       copyRegions: ['cn-shanghai'],
       shareAccounts: ['1234567890123456'],
       encrypted: true,
+      kmsKeyId: 'key-hzz62f1cb66fa42qo9vab',
     });
     assert.equal(done.status, 'done', JSON.stringify(done.regions));
     assert.equal(done.regions['cn-shanghai']?.state, 'available');

@@ -110,6 +110,12 @@ function writeConfig(dir: string, sshPort: number, run: number): void {
       `      image_copy_regions: [${COPY_REGIONS.join(', ')}]`,
       `      image_share_accounts: ["${SHARE_ACCOUNT}"]`,
       `      image_encrypted: ${run % 2 === 1}`,
+      // A shared encrypted image needs a customer master key in every region it reaches.
+      ...(run % 2 === 1
+        ? [
+            `      kms_key_ids: { ${['cn-hangzhou', ...COPY_REGIONS].map((r) => `${r}: key-soak${r.replace(/-/g, '')}`).join(', ')} }`,
+          ]
+        : []),
       '    retention: { keep: 3 }',
       '    tags: { Team: soak }',
       '',

@@ -6,7 +6,8 @@ import { SindriError, UsageError } from '../../errors.ts';
 export default class Delete extends SindriCommand {
   static override summary = 'Delete images sindri built, and their snapshots';
   static override description =
-    `Refuses an image that instances in its region use, that is shared, or that sindri did not build, unless --force. Asks for confirmation first: on a terminal interactively; otherwise one answer line is read from stdin (exit 2 if stdin ends without one). --yes skips only the question; --force skips it and the refusals.
+    `Refuses an image that instances in its region use, or that sindri did not build, unless --force. Asks for confirmation first, naming the accounts a shared image is shared with: on a terminal interactively; otherwise one answer line is read from stdin (exit 2 if stdin ends without one). --yes skips only the question; --force skips it and the refusals.
+A shared image cannot be deleted (not even with Force), so its shares are removed first, 10 accounts per call, and the accounts that lost access are reported.
 Deleting an image that sindri already deleted says so and exits 0 (and removes snapshots an interrupted run left behind).`;
   static override examples = [
     '<%= config.bin %> packer delete --cloud alibaba m-bp1xxxx',
@@ -30,7 +31,7 @@ Deleting an image that sindri already deleted says so and exits 0 (and removes s
     }),
     force: Flags.boolean({
       char: 'f',
-      description: 'Do not ask, and delete even images in use, shared or not built by sindri',
+      description: 'Do not ask, and delete even images in use or not built by sindri',
       default: false,
     }),
     yes: Flags.boolean({
@@ -84,6 +85,8 @@ Deleting an image that sindri already deleted says so and exits 0 (and removes s
       } else {
         this.info(`✓ deleted ${img.imageId} (${img.region})${snaps}${kept}`);
       }
+      if (img.unshared.length > 0)
+        this.info(`  ${img.imageId} is no longer shared with ${img.unshared.join(', ')}`);
     }
     return { images: result.images };
   }

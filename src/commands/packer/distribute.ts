@@ -24,7 +24,7 @@ The image's sindri:build-id tag finds its build record, so a distribution that s
     }),
     force: Flags.boolean({
       char: 'f',
-      description: 'Let retention deprecate and delete images that instances use or that are shared',
+      description: 'Let retention deprecate and delete images that instances use',
       default: false,
     }),
   };

@@ -1,3 +1,4 @@
+import { imagesNamed } from '../../images/images.ts';
 import { sessionOrSkip } from '../errors.ts';
 import type { Check } from '../types.ts';
 
@@ -62,14 +63,7 @@ export const imageName: Check = {
     const p = ctx.config?.providers.packer;
     if (!p) throw new Error('no configuration');
     const { clients } = await sessionOrSkip(ctx);
-    const body = await clients.call('ecs', 'DescribeImages', {
-      regionId: ctx.region,
-      imageName: p.image_name,
-      imageOwnerAlias: 'self',
-      status: 'Creating,Available,UnAvailable,CreateFailed',
-      pageSize: 10,
-    });
-    const same = (body.images?.image ?? []).filter((i) => i.imageName === p.image_name);
+    const same = await imagesNamed(clients, ctx.region, p.image_name);
     if (same.length === 0) return { status: 'pass', detail: `${p.image_name} is free in ${ctx.region}` };
     const ids = same.map((i) => i.imageId).join(', ');
     if (ctx.force) {

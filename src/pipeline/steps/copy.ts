@@ -12,6 +12,7 @@ import { createLimiter } from '../../images/limit.ts';
 import {
   BUILD_ID_TAG,
   CONFIG_HASH_TAG,
+  checkTagCount,
   MANAGED_BY_KEY,
   MANAGED_BY_VALUE,
   SOURCE_IMAGE_TAG,
@@ -71,6 +72,7 @@ async function requestCopy(ctx: PipelineContext, region: string, entry: RegionRe
     [SOURCE_IMAGE_TAG]: record.distribution?.sourceImageId as string,
     ...(record.configHash ? { [CONFIG_HASH_TAG]: record.configHash } : {}),
   };
+  checkTagCount(tags, `the copy of ${from} in ${region}`);
   entry.clientToken ??= newClientToken();
   entry.state = 'copying';
   await saveState(ctx);

@@ -3,6 +3,7 @@
  * entry in the record (the build region too when encryption makes an encrypted copy there).
  */
 import { CloudError } from '../../cloud/errors.ts';
+import { SindriError } from '../../errors.ts';
 import { findSelfImage, isEncrypted } from '../../images/images.ts';
 import { SOURCE_IMAGE_TAG, tagRecord } from '../../images/tags.ts';
 import { distributes, type PipelineContext } from '../context.ts';
@@ -24,6 +25,17 @@ export const prepareDistribution: Step = {
           code: 'InvalidImageId.NotFound',
           message: `the image ${state.sourceImageId} to distribute does not exist in ${home}`,
         });
+      const copiesOrShares = plan.copyRegions.length > 0 || plan.encrypted || plan.shareAccounts.length > 0;
+      if (source.status === 'Deprecated' && copiesOrShares)
+        throw new SindriError(
+          `the image ${state.sourceImageId} is Deprecated: a deprecated image can be neither copied nor shared.`,
+          {
+            code: 'ImageDeprecated',
+            actions: [
+              `restore it first (ModifyImageAttribute Status=Available: \`aliyun ecs ModifyImageAttribute --RegionId ${home} --ImageId ${state.sourceImageId} --Status Available\`), then run the same command again`,
+            ],
+          },
+        );
       state.sourceTags ??= Object.fromEntries(
         Object.entries(tagRecord(source.tags)).filter(
           ([key]) => !key.startsWith('acs:') && key !== SOURCE_IMAGE_TAG,

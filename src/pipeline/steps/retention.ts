@@ -1,4 +1,7 @@
-/** Retires older images of the same name in every region the new image reached (the plan's retention). */
+/**
+ * Retires older images of the same name in every region the new image reached (the plan's
+ * retention). Its problems are warnings, never a failed build: the image it could not retire stays.
+ */
 import { errorText } from '../../errors.ts';
 import { applyRetention } from '../../images/retention.ts';
 import type { PipelineContext } from '../context.ts';
@@ -30,9 +33,12 @@ export const retention: Step = {
         limit: ctx.limit,
         onProgress: (line) => ctx.progress.detail(line),
       });
+      for (const a of distribution.retention.actions)
+        if (a.error) ctx.warn(`retention could not ${a.action} ${a.imageId} (${a.region}): ${a.error}`);
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       distribution.retention = { actions: [], error: errorText(err) };
+      ctx.warn(`retention did not run: ${errorText(err)}`);
     }
   },
 };

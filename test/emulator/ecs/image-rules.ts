@@ -2,6 +2,7 @@
 import type { CallContext } from '../context.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { Image } from '../state.ts';
+import { MAX_TAGS_PER_RESOURCE } from '../tags.ts';
 
 /** Images the caller can see in a region, with the owner alias as seen by the caller. */
 export function visibleImages(ctx: CallContext, regionId: string): Array<{ image: Image; alias: string }> {
@@ -55,7 +56,30 @@ export function checkImageQuota(ctx: CallContext, regionId: string): void {
     ctx.world.list('image', regionId, ctx.accountId).length >= ctx.world.quota(ctx.accountId, 'customImages')
   )
     throw new ApiError(
-      'QuotaExceeded.Image',
-      'The number of custom images in this region has reached the quota.',
+      'QuotaExceed.Image',
+      `The number of images exceeds the limit (${ctx.world.quota(ctx.accountId, 'customImages')}).`,
+      403,
     );
+}
+
+/** `DescribeImages` `ImageName`: the name anywhere in the image's name, any case ("fuzzy match"). */
+export function fuzzyNameFilter(name: string | undefined): (value: string) => boolean {
+  if (name === undefined || name === '') return () => true;
+  const wanted = name.toLowerCase();
+  return (value) => value.toLowerCase().includes(wanted);
+}
+
+/** Encrypted with the region's default service key (a snapshot encrypted without a KMS key). */
+export function isServiceKeyEncrypted(ctx: CallContext, image: Image): boolean {
+  const snapshots = image.snapshotIds.map((id) => ctx.world.get('snapshot', image.regionId, id));
+  if (snapshots.some((s) => s?.encrypted === true && !s.kmsKeyId)) return true;
+  return image.encrypted === true && !image.kmsKeyId && snapshots.every((s) => s?.encrypted !== true);
+}
+
+/** A `Tag.N` list on a create call: at most 20 (the same limit as on the resource itself). */
+export function checkNewTags(ctx: CallContext): Map<string, string> {
+  const tags = ctx.p.tagMap();
+  if (tags.size > MAX_TAGS_PER_RESOURCE)
+    throw new ApiError('InvalidTagCount', 'The specified tags are beyond the permitted range.');
+  return tags;
 }

@@ -6,11 +6,13 @@ import { type Disk, type Image, isoSeconds, randomId } from '../state.ts';
 import {
   checkImageNameFree,
   checkImageQuota,
+  checkNewTags,
   findOwnImage,
+  fuzzyNameFilter,
   validateImageName,
   visibleImages,
 } from './image-rules.ts';
-import { incorrectInstanceStatus, nameFilter, progress } from './shared.ts';
+import { incorrectInstanceStatus, progress } from './shared.ts';
 import { newSnapshot } from './snapshots.ts';
 
 function imageView(ctx: CallContext, image: Image, alias: string): Record<string, unknown> {
@@ -76,15 +78,16 @@ export const DescribeImages: Handler = (ctx) => {
     .str('ImageId')
     ?.split(',')
     .map((s) => s.trim());
-  const nameMatches = nameFilter(p.str('ImageName'));
+  const nameMatches = fuzzyNameFilter(p.str('ImageName'));
   const alias = p.str('ImageOwnerAlias');
   const statuses = (p.str('Status') ?? 'Available').split(',').map((s) => s.trim());
+  const anyStatus = statuses.includes('ALL');
   const tags = p.tags();
   const all = visibleImages(ctx, region.regionId)
     .filter((v) => !ids || ids.includes(v.image.id))
     .filter((v) => nameMatches(v.image.name))
     .filter((v) => alias === undefined || v.alias === alias)
-    .filter((v) => statuses.includes(w.status(v.image)))
+    .filter((v) => anyStatus || statuses.includes(w.status(v.image)))
     .filter((v) => p.str('OSType') === undefined || v.image.osType === p.str('OSType'))
     .filter((v) => p.str('Architecture') === undefined || v.image.architecture === p.str('Architecture'))
     .filter((v) => p.str('ImageFamily') === undefined || v.image.imageFamily === p.str('ImageFamily'))
@@ -109,6 +112,7 @@ export const CreateImage: Handler = (ctx) => {
   validateImageName(name);
   checkImageNameFree(ctx, region.regionId, name);
   checkImageQuota(ctx, region.regionId);
+  const tags = checkNewTags(ctx);
   const now = w.now();
   const until = now + w.delayMs('imageCreate');
   let source: { osType: string; osName: string; platform: string; architecture: string; imageId: string } = {
@@ -161,7 +165,7 @@ export const CreateImage: Handler = (ctx) => {
     regionId: region.regionId,
     accountId: ctx.accountId,
     createdAt: now,
-    tags: ctx.p.tagMap(),
+    tags,
     timeline: [{ at: now, status: 'Creating' }],
     name,
     description: p.str('Description') ?? '',
@@ -198,16 +202,7 @@ export const ModifyImageAttribute: Handler = (ctx) => {
     checkImageNameFree(ctx, region.regionId, name, image.id);
   }
   const status = p.str('Status');
-  if (status !== undefined) {
-    if (status !== 'Deprecated' && status !== 'Available') throw invalidParameter('Status');
-    const current = w.status(image);
-    if (current !== 'Available' && current !== 'Deprecated')
-      throw new ApiError(
-        'IncorrectImageStatus',
-        `The image is ${current}; only Available or Deprecated images can change status.`,
-        403,
-      );
-  }
+  if (status !== undefined) checkStatusChange(ctx, image, status);
   if (name !== undefined) image.name = name;
   const description = p.str('Description');
   if (description !== undefined) image.description = description;
@@ -217,28 +212,58 @@ export const ModifyImageAttribute: Handler = (ctx) => {
   return {};
 };
 
+/** Deprecating needs an Available image shared with nobody; restoring needs a Deprecated one. */
+function checkStatusChange(ctx: CallContext, image: Image, status: string): void {
+  if (status !== 'Deprecated' && status !== 'Available') throw invalidParameter('Status');
+  const current = ctx.world.status(image);
+  if (current === 'Creating' || current === 'Waiting')
+    throw new ApiError(
+      'InvalidStatus.ImageIsCreating',
+      'The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again.',
+      403,
+    );
+  if (status === 'Deprecated') {
+    if (current !== 'Available')
+      throw new ApiError('ImageStatus.NotAvailable', 'The specified image status is not available.', 403);
+    if (image.shareAccounts.size > 0)
+      throw new ApiError(
+        'ImageUseShared',
+        'The specified image has been shared to others, please remove shared accounts first.',
+        403,
+      );
+  } else if (current !== 'Deprecated')
+    throw new ApiError('ImageStatus.NotDeprecated', 'The specified image status is not deprecated.', 403);
+}
+
+/** `Force` overrides only the instances that use the image; a share or a running copy still refuses. */
 export const DeleteImage: Handler = (ctx) => {
   const region = requireRegion(ctx);
   const w = ctx.world;
   const image = findOwnImage(ctx, region.regionId, ctx.p.req('ImageId'));
   const force = ctx.p.bool('Force');
   if (w.status(image) === 'Creating')
-    throw new ApiError(
-      'IncorrectImageStatus',
-      'The image is still being created; cancel or wait for it first.',
-      403,
-    );
+    throw image.copiedFrom
+      ? new ApiError(
+          'OperationDenied.ImageCopying',
+          'The image is being copied. Please use the CancelCopyImage API.',
+          403,
+        )
+      : new ApiError(
+          'IncorrectImageStatus',
+          'The image is still being created; cancel or wait for it first.',
+          403,
+        );
   const users = w.list('instance', region.regionId).filter((i) => i.imageId === image.id);
   if (users.length > 0 && !force)
     throw new ApiError(
-      'DependencyViolation.ImageInUse',
-      `The image is used by ${users.length} instance(s) (${users.map((i) => i.id).join(', ')}); set Force=true to delete it.`,
+      'ImageUsingByInstance',
+      'The specified image has been used to create instances. You can use the DescribeInstances API to query these instances, or you can use the force parameter to proceed.',
       403,
     );
-  if (image.shareAccounts.size > 0 && !force)
+  if (image.shareAccounts.size > 0)
     throw new ApiError(
-      'InvalidImage.Shared',
-      'The image is shared with other accounts; unshare it or set Force=true.',
+      'ImageUseShared',
+      'The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.',
       403,
     );
   w.remove(image);

@@ -20,7 +20,8 @@ function launch(ctx: CallContext, spec: LaunchSpec): Instance[] {
   const imageId = p.req('ImageId');
   const image = findUsableImage(ctx, region.regionId, imageId);
   const imageStatus = w.status(image);
-  if (imageStatus !== 'Available')
+  // A deprecated image still launches instances; it only stops being shared, copied and found by family.
+  if (imageStatus !== 'Available' && imageStatus !== 'Deprecated')
     throw new ApiError(
       'InvalidImageId.NotAvailable',
       `The specified image is ${imageStatus} and cannot be used.`,

@@ -96,7 +96,7 @@ export const CreateSnapshot: Handler = (ctx) => {
   if (!disk) throw notFound('DiskId', `The specified DiskId "${diskId}" does not exist.`);
   const region = w.region(disk.regionId) as RegionInfo;
   if (w.list('snapshot', region.regionId, ctx.accountId).length >= w.quota(ctx.accountId, 'snapshots'))
-    throw new ApiError('QuotaExceeded.Snapshot', 'The number of snapshots has reached the quota.');
+    throw new ApiError('QuotaExceed.Snapshot', 'The snapshot quota exceeds.', 403);
   const snap = newSnapshot(
     ctx,
     region,
@@ -118,11 +118,13 @@ export const DeleteSnapshot: Handler = (ctx) => {
   if (images.length > 0)
     throw new ApiError(
       'SnapshotCreatedImage',
-      `The snapshot has been used to create image(s) ${images.map((i) => i.id).join(', ')}; delete them first.`,
+      'The snapshot has been used to create user defined image(s).',
       403,
     );
-  if (w.status(snap) === 'progressing' && !ctx.p.bool('Force'))
-    throw new ApiError('IncorrectSnapshotStatus', 'The snapshot is still being created.', 403);
+  // A snapshot still being created is deleted too (its creation is cancelled); Force is about disks.
+  const disks = w.list('disk', snap.regionId, ctx.accountId).filter((d) => d.sourceSnapshotId === snap.id);
+  if (disks.length > 0 && !ctx.p.bool('Force'))
+    throw new ApiError('SnapshotCreatedDisk', 'The snapshot has been used to create disk(s).', 403);
   w.remove(snap);
   return {};
 };
