@@ -21,8 +21,8 @@ import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
 import { probeReads } from './steps/probe-reads.ts';
 import { render } from './steps/render.ts';
-import { replace } from './steps/replace.ts';
 import { resolveNetwork } from './steps/resolve-network.ts';
+import { stageName } from './steps/stage-name.ts';
 import { writeTemplate } from './steps/write-template.ts';
 
 export const BUILD: readonly Step<BuildContext>[] = [
@@ -33,7 +33,7 @@ export const BUILD: readonly Step<BuildContext>[] = [
   checkName,
   probeReads,
   begin,
-  replace,
+  stageName,
   writeTemplate,
   packerInit,
   packerBuild,

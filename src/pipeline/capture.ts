@@ -14,7 +14,7 @@ import { checkName } from './steps/check-name.ts';
 import { connect } from './steps/connect.ts';
 import { captureTags, createImage } from './steps/create-image.ts';
 import { findInstance } from './steps/find-instance.ts';
-import { replace } from './steps/replace.ts';
+import { stageName } from './steps/stage-name.ts';
 import { stopInstance } from './steps/stop-instance.ts';
 
 export const CAPTURE: readonly Step<CaptureContext>[] = [
@@ -22,7 +22,7 @@ export const CAPTURE: readonly Step<CaptureContext>[] = [
   findInstance,
   checkName,
   stopInstance,
-  replace,
+  stageName,
   createImage,
   ...DISTRIBUTION,
 ];

@@ -12,6 +12,7 @@ import { renameIntermediate } from './steps/rename-intermediate.ts';
 import { resourceGroup } from './steps/resource-group.ts';
 import { retention } from './steps/retention.ts';
 import { share } from './steps/share.ts';
+import { takeName } from './steps/take-name.ts';
 
 export const DISTRIBUTION: readonly Step[] = [
   prepareDistribution,
@@ -19,6 +20,7 @@ export const DISTRIBUTION: readonly Step[] = [
   copy,
   dropIntermediate,
   share,
+  takeName,
   retention,
   resourceGroup,
   finishDistribution,

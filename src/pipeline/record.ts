@@ -72,6 +72,8 @@ export interface BuildRecord {
   vpcId?: string;
   /** The instance a captured image was made from. */
   capturedFrom?: string;
+  /** `--force` over an existing name: the new image is built under a staging name and takes it at the end. */
+  replacement?: Replacement;
   /** Images `--force` deleted to free the name (with their copies). */
   replaced?: string[];
   /** Images sindri stopped sharing before deleting them (the accounts lost access). */
@@ -79,6 +81,27 @@ export interface BuildRecord {
   regions: Record<string, RegionRecord>;
   phases: Array<{ name: string; seconds: number }>;
   distribution?: DistributionState;
+}
+
+/**
+ * A replacement in flight. An interrupt at any moment leaves a usable image: the old one holds the
+ * name until the new one is done everywhere, gives it up (renamed) just before the new one takes
+ * it, and is deleted last.
+ */
+export interface Replacement {
+  /** The configured name, which the new image takes. */
+  name: string;
+  /** The name old images carry between giving theirs up and being deleted. */
+  retiredName: string;
+  /** Old images renamed to `retiredName`, still to delete. */
+  retired: Array<{ region: string; imageId: string }>;
+  done?: boolean;
+}
+
+/** Names within the 128 characters of an image name: `<name>-<tag>-<6 hex of the build ID>`. */
+export function derivedName(name: string, tag: string, buildId: string): string {
+  const suffix = `-${tag}-${buildId.slice(-6)}`;
+  return `${name.slice(0, 128 - suffix.length)}${suffix}`;
 }
 
 export function newBuildId(now: Date = new Date()): string {

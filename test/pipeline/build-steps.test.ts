@@ -17,8 +17,8 @@ import { lookUpCache } from '../../src/pipeline/steps/cache.ts';
 import { checkName } from '../../src/pipeline/steps/check-name.ts';
 import { connect } from '../../src/pipeline/steps/connect.ts';
 import { render } from '../../src/pipeline/steps/render.ts';
-import { replace } from '../../src/pipeline/steps/replace.ts';
 import { resolveNetwork } from '../../src/pipeline/steps/resolve-network.ts';
+import { stageName } from '../../src/pipeline/steps/stage-name.ts';
 import { writeTemplate } from '../../src/pipeline/steps/write-template.ts';
 import { renderConfig } from '../../src/render/config.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
@@ -99,7 +99,7 @@ describe('build steps, in process', () => {
         'check-name',
         'probe-reads',
         'begin',
-        'replace',
+        'stage-name',
         'write-template',
         'packer-init',
         'packer-build',
@@ -108,6 +108,7 @@ describe('build steps, in process', () => {
         'copy',
         'drop-intermediate',
         'share',
+        'take-name',
         'retention',
         'resource-group',
         'finish-distribution',
@@ -213,7 +214,7 @@ describe('build steps, in process', () => {
     assert.equal(forced.record.cached, false, '--force ignores the cache');
   });
 
-  it('check-name refuses a taken name (compared exactly), and with --force replace deletes it and records what went', async () => {
+  it('check-name refuses a taken name (compared exactly); with --force the new image is built under a staging name, the old one kept', async () => {
     const loaded = await load('steps-taken');
     seedImage(emu, { region: 'cn-hangzhou', name: 'steps-taken-2', tags: sindriTags('b-other') });
     const free = buildContext(options(loaded));
@@ -233,9 +234,16 @@ describe('build steps, in process', () => {
     });
     const forced = buildContext(options(loaded, true));
     forced.record.status = 'building';
-    await runSteps(forced, [connect, checkName, replace]);
-    assert.deepEqual(forced.record.replaced, [image.id]);
-    assert.equal(emu.admin.world.get('image', 'cn-hangzhou', image.id), undefined);
+    await runSteps(forced, [connect, checkName, stageName]);
+    assert.match(
+      forced.record.imageName,
+      new RegExp(`^steps-taken-next-${forced.record.buildId.slice(-6)}$`),
+    );
+    assert.equal(forced.record.replacement?.name, 'steps-taken');
+    assert.ok(
+      emu.admin.world.get('image', 'cn-hangzhou', image.id),
+      'the old image stays until the new one is done',
+    );
   });
 
   it('write-template writes the rendered files into the record’s directory', async () => {

@@ -70,6 +70,7 @@ describe('distribution and capture steps, in process', () => {
         'copy',
         'drop-intermediate',
         'share',
+        'take-name',
         'retention',
         'resource-group',
         'finish-distribution',
@@ -80,7 +81,7 @@ describe('distribution and capture steps, in process', () => {
       'find-instance',
       'check-name',
       'stop-instance',
-      'replace',
+      'stage-name',
       'create-image',
     ]);
   });

@@ -140,7 +140,11 @@ async function readBack(hcl: string) {
     tags.set(asPackerReadsIt(k), asPackerReadsIt(v as string));
   return {
     description: asPackerReadsIt(src.image_description as string),
-    imageName: asPackerReadsIt(src.image_name as string),
+    // The builder's image_name is the variable whose default is the configured name.
+    imageName:
+      src.image_name === '${var.image_name}'
+        ? asPackerReadsIt((((doc.variable as Json).image_name as Json[])[0] as Json).default as string)
+        : `not the variable: ${String(src.image_name)}`,
     userData: asPackerReadsIt(src.user_data as string),
     tags,
     env,

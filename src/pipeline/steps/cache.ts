@@ -1,38 +1,65 @@
 /**
  * The build cache: an available image built from the same configuration (its config-hash tag) is
  * the result, and its build's record, when saved, is continued (a distribution that stopped resumes).
+ * `--force` and `cache: false` skip the cache, but never a `--force` replacement that stopped half
+ * way: that build's image is taken and its replacement finished.
  */
+import type { SdkImage } from '../../images/images.ts';
 import { selfImages } from '../../images/images.ts';
 import { BUILD_ID_TAG, CONFIG_HASH_TAG, tagRecord } from '../../images/tags.ts';
 import type { BuildContext } from '../context.ts';
-import { savedRecord } from '../record.ts';
+import { type BuildRecord, savedRecord } from '../record.ts';
 import type { Step } from '../run.ts';
+
+interface Hit {
+  image: SdkImage;
+  buildId: string | undefined;
+  saved: BuildRecord | undefined;
+}
+
+async function hits(ctx: BuildContext): Promise<Hit[]> {
+  const { record } = ctx;
+  const images = await selfImages(await ctx.session.clients(record.region), record.region, {
+    tags: { [CONFIG_HASH_TAG]: record.configHash },
+    status: 'Available',
+  });
+  return Promise.all(
+    images.map(async (image) => {
+      const buildId = tagRecord(image.tags)[BUILD_ID_TAG];
+      const saved = buildId ? await savedRecord(ctx.configDir, buildId, image.imageId as string) : undefined;
+      return { image, buildId, saved };
+    }),
+  );
+}
+
+const unfinishedReplacement = (h: Hit) => h.saved?.replacement !== undefined && !h.saved.replacement.done;
 
 export const lookUpCache: Step<BuildContext> = {
   name: 'cache',
   async run(ctx) {
     const { record } = ctx;
     const useCache = ctx.config.providers.packer.build.cache && !ctx.options.force;
-    const hit = useCache
-      ? (
-          await selfImages(await ctx.session.clients(record.region), record.region, {
-            tags: { [CONFIG_HASH_TAG]: record.configHash },
-            status: 'Available',
-          })
-        )[0]
-      : undefined;
-    if (!hit?.imageId) return;
-    ctx.progress.detail(`cache hit: ${hit.imageId} was built from the same configuration`);
+    const found = await hits(ctx);
+    const hit = found.find(unfinishedReplacement) ?? (useCache ? found[0] : undefined);
+    if (!hit?.image.imageId) return;
+    ctx.progress.detail(
+      unfinishedReplacement(hit)
+        ? `${hit.image.imageId} was built by an interrupted --force: finishing its replacement`
+        : `cache hit: ${hit.image.imageId} was built from the same configuration`,
+    );
     record.cached = true;
-    record.imageId = hit.imageId;
+    record.imageId = hit.image.imageId;
     record.status = 'built';
     // The cached image's own build ID finds copies made by its build, so they are reused too.
-    const buildId = tagRecord(hit.tags)[BUILD_ID_TAG];
-    if (buildId) record.buildId = buildId;
-    const saved = await savedRecord(ctx.configDir, record.buildId, hit.imageId);
+    if (hit.buildId) record.buildId = hit.buildId;
+    const saved = hit.saved;
     if (saved) {
-      Object.assign(record, { regions: saved.regions, startedAt: saved.startedAt, imageId: saved.imageId });
-      if (saved.distribution) record.distribution = saved.distribution;
+      const { regions, startedAt, imageId, imageName, distribution, replacement, replaced, unshared } = saved;
+      Object.assign(record, { regions, startedAt, imageId, imageName });
+      if (distribution) record.distribution = distribution;
+      if (replacement) record.replacement = replacement;
+      if (replaced) record.replaced = replaced;
+      if (unshared) record.unshared = unshared;
       ctx.progress.detail(`resuming the distribution recorded for build ${record.buildId}`);
     }
   },

@@ -52,6 +52,9 @@ export const packerBuild: Step<BuildContext> = {
       file: rendered.mainFile,
       args: [
         ...rendered.packerArgs,
+        // The configured name, or the staging one while --force replaces an image of that name.
+        '-var',
+        `image_name=${record.imageName}`,
         `-on-error=${ctx.options.onError}`,
         ...ctx.options.varFiles.map((f) => `-var-file=${resolve(f)}`),
       ],
