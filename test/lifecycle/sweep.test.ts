@@ -92,9 +92,11 @@ describe('sindri packer sweep', () => {
     const builds = join(dir, '.sindri', 'builds');
     const buildDir = join(builds, readdirSync(builds)[0] as string);
     const packerPid = Number(readFileSync(join(buildDir, 'packer.pid'), 'utf8'));
+    // The whole machine dies: sindri, packer's supervisor (first, or it would see packer go and
+    // leave), then packer.
     child.kill('SIGKILL');
-    process.kill(-packerPid, 'SIGKILL');
     execFileSync('pkill', ['-KILL', '-f', `sindri-packer-supervisor ${buildDir}`]);
+    process.kill(-packerPid, 'SIGKILL');
     emu.admin.clearFaults(hold);
     const left = live(emu);
     assert.ok(
