@@ -16,7 +16,7 @@ export type ReportedBuild = Pick<
   | 'durationSeconds'
   | 'phases'
 > &
-  Partial<Pick<BuildResult, 'regions'>>;
+  Partial<Pick<BuildResult, 'regions' | 'test'>>;
 
 /** Variables whose values are credentials; their values never reach the summary or the outputs. */
 const SECRET_VARIABLES = [
@@ -84,6 +84,18 @@ export function buildSummary(result: ReportedBuild, failure?: string): string {
   lines.push(`**Build ID:** \`${cell(result.buildId)}\`  `);
   lines.push(`**Config hash:** \`${cell(result.configHash.slice(0, 12))}\`  `);
   lines.push(`**Duration:** ${seconds(result.durationSeconds)}`, '');
+  if (result.test) {
+    const failed = result.test.checks.filter((c) => !c.passed).length;
+    lines.push(
+      `**Tests:** ${result.test.checks.length - failed} of ${result.test.checks.length} check(s) passed on an instance of the image${result.test.sbom ? `; SBOM of ${result.test.sbom.packages} packages (\`${cell(result.test.sbom.digest.slice(0, 19))}…\`)` : ''}`,
+      '',
+      '| Check | Source | Result |',
+      '| --- | --- | --- |',
+    );
+    for (const c of result.test.checks)
+      lines.push(`| ${cell(c.name)} | ${cell(c.source)} | ${c.passed ? '✓' : `✗ ${cell(c.reason ?? '')}`} |`);
+    lines.push('');
+  }
   if (result.phases.length > 0) {
     lines.push('| Phase | Duration |', '| --- | ---: |');
     for (const phase of result.phases) lines.push(`| ${cell(phase.name)} | ${seconds(phase.seconds)} |`);

@@ -124,6 +124,10 @@ export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Gen
     branch: opts.branch,
     tagPattern: opts.tagPattern,
     sindriVersion: opts.sindriVersion,
+    reports: {
+      junit: loaded.config.tests.enabled,
+      sbom: loaded.config.tests.enabled && loaded.config.tests.sbom,
+    },
   };
   const text = renderWorkflow(options);
 

@@ -33,6 +33,8 @@ export interface WorkflowOptions {
   tagPattern: string;
   /** The sindri version that generated the file, for the header. */
   sindriVersion: string;
+  /** The test stage's reports the build writes and the job keeps (tests.enabled, tests.sbom). */
+  reports?: { junit: boolean; sbom: boolean };
 }
 
 /** Pinned versions of the actions the workflow uses. */
@@ -197,6 +199,8 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
           `args=(--config ${config} --on-error "\${SINDRI_ON_ERROR:-cleanup}" --json)`,
           'if [ -n "$SINDRI_REGION" ]; then args+=(--region "$SINDRI_REGION"); fi',
           'if [ "$SINDRI_FORCE" = "true" ]; then args+=(--force); fi',
+          ...(o.reports?.junit ? ['args+=(--junit "$RUNNER_TEMP/sindri-junit.xml")'] : []),
+          ...(o.reports?.sbom ? ['args+=(--sbom "$RUNNER_TEMP/sindri-sbom.cdx.json")'] : []),
           `npx sindri packer build "\${args[@]}" > "$RUNNER_TEMP/sindri-build.json"`,
         ].join('\n'),
       },
@@ -218,7 +222,13 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
         uses: ACTIONS.uploadArtifact,
         with: {
           name: `sindri-build-${o.imageName.replace(/[^A-Za-z0-9._-]/g, '-')}`,
-          path: `${expr('runner.temp')}/sindri-build.json`,
+          path: [
+            'sindri-build.json',
+            ...(o.reports?.junit ? ['sindri-junit.xml'] : []),
+            ...(o.reports?.sbom ? ['sindri-sbom.cdx.json'] : []),
+          ]
+            .map((f) => `${expr('runner.temp')}/${f}`)
+            .join('\n'),
           'if-no-files-found': 'ignore',
         },
       },

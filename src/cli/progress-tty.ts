@@ -9,6 +9,7 @@ const TITLES: Record<Phase, string> = {
   stop: 'Stopping the instance',
   image: 'Creating the image',
   cleanup: 'Cleaning up temporary resources',
+  test: 'Testing an instance of the image',
   distribute: 'Copying and sharing',
 };
 

@@ -13,9 +13,11 @@ import type { Product } from './endpoints.ts';
 export const SDK_ACTIONS = {
   ecs: [
     'AllocatePublicIpAddress',
+    'AuthorizeSecurityGroup',
     'CancelCopyImage',
     'CopyImage',
     'CreateImage',
+    'CreateSecurityGroup',
     'DeleteImage',
     'DeleteInstance',
     'DeleteKeyPairs',
@@ -39,6 +41,7 @@ export const SDK_ACTIONS = {
     'DescribeTasks',
     'DescribeVSwitches',
     'DescribeVpcs',
+    'DescribeZones',
     'ExportImage',
     'ImportKeyPair',
     'JoinResourceGroup',
@@ -47,10 +50,12 @@ export const SDK_ACTIONS = {
     'ReleaseEipAddress',
     'RunInstances',
     'StopInstance',
+    'TagResources',
     'UnassociateEipAddress',
   ],
   // The read probe with packer >= 1.7, whose plugin calls the network actions on the VPC API.
-  vpc: ['DescribeEipAddresses', 'DescribeVSwitches', 'DescribeVpcs'],
+  // And the test instance's own network.
+  vpc: ['CreateVSwitch', 'CreateVpc', 'DescribeEipAddresses', 'DescribeVSwitches', 'DescribeVpcs'],
   ram: ['GetPolicy', 'GetRole', 'ListPoliciesForRole', 'ListPoliciesForUser'],
   // AssumeRole and AssumeRoleWithOIDC: the credential exchange (sts.ts).
   sts: ['AssumeRole', 'AssumeRoleWithOIDC', 'GetCallerIdentity'],

@@ -162,6 +162,8 @@ const REPEATABLE_ACTIONS = new Set([
   'JoinResourceGroup',
   'DeleteImage',
   'DeleteSnapshot',
+  // Under a name unique to the run: a repeat answers KeyPair.AlreadyExist, which the caller takes as done.
+  'ImportKeyPair',
 ]);
 
 /** How safe an action is to repeat when it may have reached the server. */

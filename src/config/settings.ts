@@ -185,6 +185,13 @@ export const SETTINGS = [
   },
 
   {
+    key: 'tests',
+    inConfigHash: false,
+    handling:
+      "sindri's test stage, after packer and before the distribution: an instance from the new image runs the checks. Not rendered, and not part of the hash (changing a check does not rebuild).",
+  },
+
+  {
     key: 'providers.packer.build.sindri_version',
     handling:
       "`SINDRI_VERSION` for `scripts/20-sindri.sh`, which installs that Sindri CLI version. Unset: the running CLI's version.",

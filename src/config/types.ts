@@ -102,5 +102,25 @@ export interface SindriConfig {
   name: string;
   deployment: { provider: 'packer' };
   extensions: { profile?: string; additional: string[] };
+  tests: TestsConfig;
   providers: { packer: PackerProviderConfig };
+}
+
+/** One check of the test stage: exactly one of the kinds, with its options. */
+export type TestCheck = { name?: string; timeout_seconds?: number } & (
+  | { command: string; exit_code?: number; stdout?: string; stderr?: string }
+  | { file: string; exists?: boolean; mode?: string; owner?: string; contains?: string }
+  | { package: string }
+  | { user: string }
+  | { group: string }
+  | { port: number }
+  | { service: string }
+);
+
+export interface TestsConfig {
+  enabled: boolean;
+  builtin: boolean;
+  timeout_seconds: number;
+  sbom: boolean;
+  checks: TestCheck[];
 }

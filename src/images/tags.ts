@@ -10,6 +10,10 @@ export const VERSION_TAG = 'sindri:version';
 export const SOURCE_IMAGE_TAG = 'sindri:source-image';
 /** On a captured image: the instance it was made from. */
 export const CAPTURED_FROM_TAG = 'sindri:captured-from';
+/** The test stage's verdict on the image: `passed` or `failed`. */
+export const TEST_TAG = 'sindri:test';
+/** The digest (`sha256:…`) of the image's SBOM, kept with its build record. */
+export const SBOM_TAG = 'sindri:sbom';
 /** On instances made by `sindri packer deploy`: the image they came from and the deploy's ClientToken. */
 export const DEPLOYED_FROM_TAG = 'sindri:image-id';
 export const DEPLOY_ID_TAG = 'sindri:deploy-id';
@@ -25,6 +29,8 @@ export const SINDRI_IMAGE_TAG_KEYS: readonly string[] = [
   VERSION_TAG,
   SOURCE_IMAGE_TAG,
   CAPTURED_FROM_TAG,
+  TEST_TAG,
+  SBOM_TAG,
 ];
 
 /** The user's tags an image can take besides sindri's own (`providers.packer.tags`, at most). */

@@ -1,8 +1,8 @@
 /** `sindri packer sweep`: find what dead builds left, show it, and delete it after confirmation. */
 import { dirname } from 'node:path';
 import { openWorkspace } from '../config/workspace.ts';
+import { type DeleteTuning, deleteLeftovers, type SweepOutcome } from '../images/teardown.ts';
 import { type Leftover, planSweep, type SweepPlan } from '../packer/leftovers.ts';
-import { type DeleteTuning, deleteLeftovers, type SweepOutcome } from './sweep-delete.ts';
 
 export interface RunSweepOptions {
   configPath?: string | undefined;

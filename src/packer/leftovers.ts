@@ -37,8 +37,11 @@ export interface SweepPlan {
   regions: string[];
 }
 
-/** `sindri-20261201-101500-3fa9c1`: the name packer gives a build's temporary resources. */
-export const BUILD_RESOURCE_NAME = /^sindri-(\d{8}-\d{6}-[0-9a-f]{6})$/;
+/**
+ * `sindri-20261201-101500-3fa9c1`: the name packer gives a build's temporary resources;
+ * `…-test` for the test stage's.
+ */
+export const BUILD_RESOURCE_NAME = /^sindri-(\d{8}-\d{6}-[0-9a-f]{6})(?:-test)?$/;
 
 interface LocalBuild {
   buildId: string;

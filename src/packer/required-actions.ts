@@ -50,6 +50,14 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
     const name = plugin && NETWORK_ACTIONS.has(action) ? `vpc:${action}` : `ecs:${action}`;
     if (!out.has(name)) out.set(name, why);
   };
+  // sindri's own calls go to the ECS API whatever the packer.
+  const ecs = (action: string, why: string) => {
+    if (!out.has(`ecs:${action}`)) out.set(`ecs:${action}`, why);
+  };
+  // The test stage makes its network through the VPC API, whatever packer does.
+  const vpc = (action: string, why: string) => {
+    if (!out.has(`vpc:${action}`)) out.set(`vpc:${action}`, why);
+  };
 
   // Preflight (sindri) and packer's own checks.
   add('DescribeImages', 'cache and image-name checks, source image lookup, waiting for the new image');
@@ -129,7 +137,36 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
       add('DeleteSnapshot', "retention deletes those images' snapshots");
     }
   }
+  if (config.tests.enabled) {
+    ecs('ImportKeyPair', 'the test stage imports a key pair for its instance');
+    ecs('DeleteKeyPairs', 'the test stage deletes its key pair');
+    ecs('RunInstances', 'the test stage starts an instance of the new image');
+    ecs('DescribeInstances', 'the test stage waits for its instance');
+    ecs('DeleteInstance', 'the test stage deletes its instance');
+    ecs('TagResources', 'the test stage tags the image sindri:test (and sindri:sbom)');
+    if (a.vswitch_id && !a.security_group_id) {
+      ecs('CreateSecurityGroup', "the test stage makes a security group in the VSwitch's VPC");
+      ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
+      ecs('DeleteSecurityGroup', 'the test stage deletes its security group');
+    }
+    if (!a.vswitch_id) {
+      vpc(
+        'CreateVpc',
+        'the test stage makes a network for its instance (no vswitch_id and security_group_id)',
+      );
+      vpc('DescribeVpcs', 'the test stage waits for its VPC');
+      ecs('DeleteVpc', 'the test stage deletes its VPC');
+      if (!a.zone_id) ecs('DescribeZones', 'the test stage picks a zone for its VSwitch');
+      vpc('CreateVSwitch', 'the test stage makes a VSwitch');
+      vpc('DescribeVSwitches', 'the test stage waits for its VSwitch');
+      ecs('DeleteVSwitch', 'the test stage deletes its VSwitch');
+      ecs('CreateSecurityGroup', 'the test stage makes a security group');
+      ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
+      ecs('DeleteSecurityGroup', 'the test stage deletes its security group');
+    }
+  }
   if (opts.force) {
+    add('ModifyImageAttribute', '--force: the earlier image gives its name up, the new one takes it');
     add('DeleteImage', '--force: sindri deletes the earlier image of the same name and its copies');
     add('DeleteSnapshot', "--force: sindri deletes that image's snapshots");
     add(

@@ -6,7 +6,14 @@ import { dirname } from 'node:path';
 import { openSession } from '../cloud/session.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import type { PackerBinary } from '../packer/binary.ts';
-import { type BuildContext, type BuildOptions, newContext, planFrom, type Tuning } from './context.ts';
+import {
+  type BuildContext,
+  type BuildOptions,
+  newContext,
+  planFrom,
+  type Tuning,
+  testSettingsFrom,
+} from './context.ts';
 import { DISTRIBUTION } from './distribution.ts';
 import { closeRecord, distributionFailure } from './outcome.ts';
 import { cleanupError } from './packer-failure.ts';
@@ -24,6 +31,7 @@ import { render } from './steps/render.ts';
 import { resolveNetwork } from './steps/resolve-network.ts';
 import { stageName } from './steps/stage-name.ts';
 import { writeTemplate } from './steps/write-template.ts';
+import { TEST_STAGE } from './test-stage.ts';
 
 export const BUILD: readonly Step<BuildContext>[] = [
   connect,
@@ -37,6 +45,7 @@ export const BUILD: readonly Step<BuildContext>[] = [
   writeTemplate,
   packerInit,
   packerBuild,
+  ...TEST_STAGE,
   ...DISTRIBUTION,
 ];
 
@@ -49,6 +58,10 @@ export interface RunBuildOptions {
   env: NodeJS.ProcessEnv;
   warn?: (message: string) => void;
   tuning?: Partial<Tuning>;
+  /** `--junit FILE`, `--sbom FILE`. */
+  testFiles?: { junitFile?: string | undefined; sbomFile?: string | undefined };
+  /** The test instance's waits (tests shorten them). */
+  testPollMs?: number;
 }
 
 export interface BuildResult extends RecordSummary {
@@ -88,6 +101,10 @@ export function buildContext(opts: RunBuildOptions): BuildContext {
     packer: opts.packer,
     options: opts.options,
     env: opts.env,
+    testing: {
+      ...testSettingsFrom(config, { sindriVersion: opts.options.sindriVersion, ...opts.testFiles }),
+      ...(opts.testPollMs !== undefined ? { pollMs: opts.testPollMs } : {}),
+    },
     work: { sameName: [], refusals: [], cleanupErrors: [] },
   };
 }

@@ -5,8 +5,9 @@
  */
 import { type Clock, realClock } from '../cloud/clock.ts';
 import type { CloudSession } from '../cloud/session.ts';
+import { catalogueNames, installedExtensions } from '../config/catalogue.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { SindriConfig } from '../config/types.ts';
+import type { SindriConfig, TestsConfig } from '../config/types.ts';
 import { createLimiter, type Limiter } from '../images/limit.ts';
 import type { RetentionPolicy } from '../images/retention.ts';
 import type { PackerBinary } from '../packer/binary.ts';
@@ -161,9 +162,11 @@ export interface BuildWork {
   refusals: Refusal[];
   /** packer's reports of resources it failed to delete. */
   cleanupErrors: string[];
+  /** Where the test instance is reached, while it runs. */
+  test?: { host: string; privateKey: string };
 }
 
-export interface BuildContext extends NamingContext {
+export interface BuildContext extends NamingContext, TestingContext {
   readonly loaded: LoadedConfig;
   /** The configuration as loaded: no step changes it. */
   readonly config: Readonly<SindriConfig>;
@@ -191,4 +194,65 @@ export interface CaptureContext extends NamingContext {
   readonly options: CaptureOptions;
   readonly userTags: Readonly<Record<string, string>>;
   readonly work: { sameName: string[]; stopped: boolean; instanceStatus?: string };
+}
+
+/** What the test stage needs: its checks, and how to start and reach an instance of the image. */
+export interface TestSettings {
+  tests: TestsConfig;
+  /** Each installed extension's own check: [extension, command]. */
+  extensionChecks: ReadonlyArray<[string, string]>;
+  instanceType: string;
+  sshUsername: string;
+  sshPort: number;
+  vswitchId?: string | undefined;
+  securityGroupId?: string | undefined;
+  vpcId?: string | undefined;
+  zoneId?: string | undefined;
+  /** 0 keeps the test instance private (sindri reaches it inside the VPC). */
+  publicBandwidthMbps: number;
+  sindriVersion: string;
+  /** Where to write the JUnit XML and the SBOM, when asked (`--junit`, `--sbom`). */
+  junitFile?: string | undefined;
+  sbomFile?: string | undefined;
+  /** Waits of the test instance (tests shorten them). */
+  pollMs?: number | undefined;
+}
+
+export interface TestingContext extends PipelineContext {
+  readonly testing: TestSettings;
+  readonly work: { test?: { host: string; privateKey: string } };
+}
+
+/** Whether the test stage has anything to do. */
+export function testsToRun(ctx: Pick<TestingContext, 'testing'>): boolean {
+  const { tests, extensionChecks } = ctx.testing;
+  if (!tests.enabled) return false;
+  return tests.sbom || tests.checks.length > 0 || (tests.builtin && extensionChecks.length > 0);
+}
+
+/** The test stage's settings for a configuration: its `tests`, and how a build reaches instances. */
+export function testSettingsFrom(
+  config: SindriConfig,
+  flags: { sindriVersion: string; junitFile?: string | undefined; sbomFile?: string | undefined },
+): TestSettings {
+  const p = config.providers.packer;
+  const { checks } = catalogueNames();
+  return {
+    tests: flags.sbomFile ? { ...config.tests, sbom: true } : config.tests,
+    extensionChecks: installedExtensions(config.extensions).flatMap((name): Array<[string, string]> => {
+      const check = checks[name];
+      return check ? [[name, check]] : [];
+    }),
+    instanceType: p.alibaba.instance_type,
+    sshUsername: p.build.ssh_username,
+    sshPort: p.build.ssh_port,
+    vswitchId: p.alibaba.vswitch_id,
+    securityGroupId: p.alibaba.security_group_id,
+    vpcId: p.alibaba.vpc_id,
+    zoneId: p.alibaba.zone_id,
+    // Reached from where sindri runs, as packer reaches the build instance (a private address needs
+    // sindri inside the VPC).
+    publicBandwidthMbps: p.alibaba.internet_max_bandwidth_out || 10,
+    ...flags,
+  };
 }

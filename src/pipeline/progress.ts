@@ -8,6 +8,7 @@ export const PHASES = [
   'stop',
   'image',
   'cleanup',
+  'test',
   'distribute',
 ] as const;
 export type Phase = (typeof PHASES)[number];

@@ -5,8 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CheckResult } from '../images/checks.ts';
 import type { RetentionOutcome } from '../images/retention.ts';
 import type { ShareState } from '../images/share.ts';
+import type { TestResources } from '../images/test-instance.ts';
 
 export type RegionState = 'pending' | 'copying' | 'available' | 'failed';
 
@@ -74,6 +76,8 @@ export interface BuildRecord {
   capturedFrom?: string;
   /** `--force` over an existing name: the new image is built under a staging name and takes it at the end. */
   replacement?: Replacement;
+  /** The test stage: what it started (removed again), each check's result, the SBOM. */
+  test?: TestRecord;
   /** Images `--force` deleted to free the name (with their copies). */
   replaced?: string[];
   /** Images sindri stopped sharing before deleting them (the accounts lost access). */
@@ -96,6 +100,20 @@ export interface Replacement {
   /** Old images renamed to `retiredName`, still to delete. */
   retired: Array<{ region: string; imageId: string }>;
   done?: boolean;
+}
+
+export interface TestSummary {
+  passed: boolean;
+  checks: Array<{ name: string; source: string; passed: boolean; seconds: number; reason?: string }>;
+  sbom?: { digest: string; packages: number; file: string };
+}
+
+export interface TestRecord {
+  /** What was made for the test instance and not yet removed. */
+  resources: TestResources;
+  results?: CheckResult[];
+  passed?: boolean;
+  sbom?: { digest: string; packages: number; file: string };
 }
 
 /** Names within the 128 characters of an image name: `<name>-<tag>-<6 hex of the build ID>`. */
@@ -195,6 +213,8 @@ export interface RecordSummary {
   replaced?: string[];
   /** Every image sindri stopped sharing in this run, and the accounts that lost access. */
   unshared?: UnsharedImage[];
+  /** The test stage's verdict, each check (without its output) and the SBOM. */
+  test?: TestSummary;
   phases: Array<{ name: string; seconds: number }>;
   /** The record's file. */
   record: string;
@@ -245,6 +265,23 @@ function unsharedIn(record: BuildRecord): { unshared?: UnsharedImage[] } {
   return all.length > 0 ? { unshared: all } : {};
 }
 
+function testSummary(test: TestRecord | undefined): { test?: TestSummary } {
+  if (test?.passed === undefined) return {};
+  return {
+    test: {
+      passed: test.passed,
+      checks: (test.results ?? []).map((r) => ({
+        name: r.name,
+        source: r.source,
+        passed: r.passed,
+        seconds: Math.round(r.durationMs / 100) / 10,
+        ...(r.reason ? { reason: r.reason } : {}),
+      })),
+      ...(test.sbom ? { sbom: test.sbom } : {}),
+    },
+  };
+}
+
 export function summarize(record: BuildRecord, dir: string): RecordSummary {
   const d = record.distribution;
   return {
@@ -256,7 +293,7 @@ export function summarize(record: BuildRecord, dir: string): RecordSummary {
     cached: record.cached,
     images: finishedImages(record),
     regions: regionOutcomes(record),
-    ...(d && d.sourceImageId !== record.imageId
+    ...(d && (d.sourceImageId !== record.imageId || d.sourceKept)
       ? {
           intermediate: {
             imageId: d.sourceImageId,
@@ -277,6 +314,7 @@ export function summarize(record: BuildRecord, dir: string): RecordSummary {
     errors: distributionErrors(record),
     ...(record.replaced ? { replaced: record.replaced } : {}),
     ...unsharedIn(record),
+    ...testSummary(record.test),
     phases: record.phases,
     record: join(dir, 'record.json'),
   };

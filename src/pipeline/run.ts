@@ -2,6 +2,8 @@
  * Runs a pipeline: an ordered list of small steps over one context. Before each step the interrupt
  * signal is checked; after each the record is saved (once past the preflight), so a run that stops anywhere resumes from the
  * record. A step is idempotent against the record: run again, it finds its work done and moves on.
+ * A step that makes something only for the run (the test stage's instance) has a cleanup, which runs
+ * once the pipeline ends, however it ends, latest first, as packer's own steps clean up.
  */
 import { InterruptedError } from '../errors.ts';
 import { type PipelineContext, saveState } from './context.ts';
@@ -13,6 +15,8 @@ export interface Step<C extends PipelineContext = PipelineContext> {
   run(ctx: C): Promise<void>;
   /** What an interrupt during this step means for the user, and how to continue. */
   interrupted?: { message: string; fix?: string };
+  /** Undoes what the step made for this run only; runs when the pipeline ends, even after a failure. */
+  cleanup?(ctx: C): Promise<void>;
 }
 
 const DEFAULT_INTERRUPT = {
@@ -21,22 +25,35 @@ const DEFAULT_INTERRUPT = {
 };
 
 export async function runSteps<C extends PipelineContext>(ctx: C, steps: readonly Step<C>[]): Promise<void> {
-  for (const step of steps) {
-    if (ctx.signal.aborted) throw await interrupted(ctx, step);
-    if (step.skip?.(ctx)) continue;
-    try {
-      await step.run(ctx);
-    } catch (err) {
-      if (err instanceof InterruptedError || ctx.signal.aborted)
-        throw await interrupted(ctx, step, err instanceof InterruptedError ? err : undefined);
-      if (ctx.record.status !== 'preflight') {
-        ctx.record.status = 'failed';
-        await saveState(ctx);
+  const started: Step<C>[] = [];
+  try {
+    for (const step of steps) {
+      if (ctx.signal.aborted) throw await interrupted(ctx, step);
+      if (step.skip?.(ctx)) continue;
+      if (step.cleanup) started.push(step);
+      try {
+        await step.run(ctx);
+      } catch (err) {
+        if (err instanceof InterruptedError || ctx.signal.aborted)
+          throw await interrupted(ctx, step, err instanceof InterruptedError ? err : undefined);
+        if (ctx.record.status !== 'preflight') {
+          ctx.record.status = 'failed';
+          await saveState(ctx);
+        }
+        throw err;
       }
-      throw err;
+      if (ctx.signal.aborted) throw await interrupted(ctx, step);
+      if (ctx.record.status !== 'preflight') await saveState(ctx);
     }
-    if (ctx.signal.aborted) throw await interrupted(ctx, step);
-    if (ctx.record.status !== 'preflight') await saveState(ctx);
+  } finally {
+    for (const step of started.reverse()) {
+      try {
+        await step.cleanup?.(ctx);
+      } catch (err) {
+        ctx.warn(`${step.name}: clean-up failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (started.length > 0 && ctx.record.status !== 'preflight') await saveState(ctx);
   }
 }
 

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { templatesDir } from '../util/paths.ts';
 
 export interface Catalogue {
-  extensions: Record<string, { description: string }>;
+  extensions: Record<
+    string,
+    { description: string /** The test stage's check: a command that exits 0. */; check?: string }
+  >;
   profiles: Record<string, string[]>;
 }
 

@@ -63,7 +63,8 @@ describe('packer >= 1.7', () => {
     writeFileSync(log, '');
     writeFileSync(
       join(dir, 'sindri.yaml'),
-      'version: "1.0"\nname: plugin-test\nproviders:\n  packer:\n    cloud: alibaba\n',
+      // The stand-in packer makes no image the test stage could start an instance of.
+      'version: "1.0"\nname: plugin-test\ntests: { enabled: false }\nproviders:\n  packer:\n    cloud: alibaba\n',
     );
     const env = emulatorEnv(emulator.url, undefined, { SINDRI_PACKER: packer });
     const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });

@@ -49,6 +49,27 @@ describe('build summary and outputs', () => {
     assert.match(md, /^\| launch \| 41\.5s \|$/m);
     assert.match(md, /\*\*Duration:\*\* 12m 34s/);
     assert.match(buildSummary({ ...RESULT, cached: true }), /\*\*Cache hit:\*\* yes/);
+    assert.doesNotMatch(md, /Tests:/);
+  });
+
+  it("lists the test stage's checks, a failed one with its reason, and the SBOM", () => {
+    const md = buildSummary({
+      ...RESULT,
+      test: {
+        passed: false,
+        checks: [
+          { name: 'docker: docker --version', source: 'extension docker', passed: true, seconds: 0.4 },
+          { name: 'port 443', source: 'config', passed: false, seconds: 1, reason: 'nothing | listens' },
+        ],
+        sbom: { digest: `sha256:${'ab'.repeat(32)}`, packages: 412, file: '/x/sbom.cdx.json' },
+      },
+    });
+    assert.match(
+      md,
+      /\*\*Tests:\*\* 1 of 2 check\(s\) passed .*SBOM of 412 packages \(`sha256:abababababab…`\)/,
+    );
+    assert.match(md, /^\| docker: docker --version \| extension docker \| ✓ \|$/m);
+    assert.match(md, /^\| port 443 \| config \| ✗ nothing \\\| listens \|$/m);
   });
 
   it('exposes every image ID as an output, the per-region list as a multi-line value', () => {

@@ -47,11 +47,15 @@ const BASE: WorkflowOptions = {
   branch: 'main',
   tagPattern: 'v*',
   sindriVersion: '0.1.0',
+  reports: { junit: true, sbom: true },
 };
 
 const COMBINATIONS: Array<[string, Partial<WorkflowOptions>]> = [
   ['defaults (OIDC, packer 1.11.2)', {}],
-  ['access-key secrets, packer 1.6.6 (no packer init)', { auth: 'secrets', packerVersion: '1.6.6' }],
+  [
+    'access-key secrets, packer 1.6.6 (no packer init), no test stage',
+    { auth: 'secrets', packerVersion: '1.6.6', reports: { junit: false, sbom: false } },
+  ],
   [
     'config path with a space, copy regions, scripts, another branch and node version',
     {
@@ -166,6 +170,16 @@ describe('the generated GitHub Actions workflow', () => {
       assert.equal(buildStep?.env?.SINDRI_REGION, `\${{ inputs.region }}`);
       assert.ok(!buildStep?.run?.includes('${{'), 'inputs reach scripts through the environment only');
       assert.ok(buildStep?.run?.includes(`--config ${shellQuote(options.configFile)}`));
+      // The test stage's reports are written by the build and kept with its result, whatever happened.
+      const kept = build.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+      assert.equal((kept as { if?: string } | undefined)?.if, 'always()');
+      for (const [flag, file, on] of [
+        ['--junit', 'sindri-junit.xml', options.reports?.junit],
+        ['--sbom', 'sindri-sbom.cdx.json', options.reports?.sbom],
+      ] as const) {
+        assert.equal(buildStep?.run?.includes(`${flag} "$RUNNER_TEMP/${file}"`), !!on, flag);
+        assert.equal(String(kept?.with?.path).includes(`/${file}`), !!on, file);
+      }
       // A failed or cancelled build is swept, after the build step, with the same credentials.
       const sweep = build.steps.find((s) => s.run?.includes('packer sweep'));
       assert.equal((sweep as { if?: string } | undefined)?.if, 'failure() || cancelled()');

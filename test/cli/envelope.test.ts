@@ -51,6 +51,8 @@ const RUNS: Array<{ command: string; args: string[]; status: number }> = [
     status: 2,
   },
   { command: 'packer ci github', args: ['--out', '-'], status: 0 },
+  { command: 'packer test', args: ['m-doesnotexist0001'], status: 1 },
+  { command: 'packer test', args: ['i-notanimage0001'], status: 2 },
   { command: 'packer sweep', args: ['--dry-run'], status: 0 },
   { command: 'packer sweep', args: ['--older-than', 'soon'], status: 2 },
 ];

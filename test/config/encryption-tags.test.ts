@@ -116,6 +116,6 @@ describe('tags: 20 per resource, sindri’s own included', () => {
     const refused = problems(withTags(MAX_USER_TAGS + 1));
     assert.equal(refused.length, 1);
     assert.equal(refused[0]?.path, 'providers.packer.tags');
-    assert.match(refused[0]?.message ?? '', /at most 14 tags.*\(it has 15\)/);
+    assert.match(refused[0]?.message ?? '', /at most 12 tags.*\(it has 13\)/);
   });
 });

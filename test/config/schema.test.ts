@@ -27,6 +27,8 @@ function keys(schema: JsonSchema, top: JsonSchema, prefix = ''): Key[] {
   const props = (s.properties ?? {}) as Record<string, JsonSchema>;
   const items = s.items as JsonSchema | undefined;
   if (items && (items.properties || items.$ref)) out.push(...keys(items, top, `${prefix}[]`));
+  // A list of alternatives (the test stage's checks): every branch's keys, under the same path.
+  for (const branch of (items?.oneOf ?? []) as JsonSchema[]) out.push(...keys(branch, top, `${prefix}[]`));
   for (const [name, sub] of Object.entries(props)) {
     const path = prefix ? `${prefix}.${name}` : name;
     out.push({ path, name, schema: resolveRef(sub, top) }, ...keys(sub, top, path));

@@ -166,6 +166,8 @@ describe('the minimal policy', () => {
       const c = cfg(v);
       const needed = requiredActions(c).map((a) => a.action);
       for (const removed of needed) {
+        // An ECS-API network action is also allowed by its vpc: name, which the test stage needs anyway.
+        if (removed.startsWith('ecs:') && needed.includes(removed.replace(/^ecs:/, 'vpc:'))) continue;
         const keys = userWith(policyDocument(needed.filter((a) => a !== removed)), [
           'AliyunRAMReadOnlyAccess',
         ]);
@@ -262,9 +264,12 @@ describe('the minimal policy', () => {
       assert.ok(text.includes(removed), `the error names ${removed}: ${text}`);
       assert.ok(text.includes(`Allow ${removed}`), 'the fix names the action to allow');
       const after = emu.admin.liveResources();
-      // Only a refused clean-up leaves something behind: the key pair packer could not delete.
+      // Only a refused clean-up leaves something behind: the key pairs packer and the test stage
+      // could not delete (the build stops at packer's, after the test stage when that is refused).
       const leftKeyPairs = after.keyPairs.length - before.keyPairs.length;
-      assert.equal(leftKeyPairs, removed === 'ecs:DeleteKeyPairs' ? 1 : 0);
+      assert.equal(leftKeyPairs, removed === 'ecs:DeleteKeyPairs' ? (code === 'CleanupFailed' ? 2 : 1) : 0);
+      if (removed === 'ecs:DeleteKeyPairs')
+        assert.match(r.stdout, /test instance's resources could not all be removed/, 'and says so');
       for (const kind of ['instances', 'eips', 'securityGroups', 'vswitches', 'vpcs'] as const)
         assert.equal(after[kind].length, before[kind].length, `no ${kind} left behind`);
     });

@@ -64,7 +64,14 @@ export function makeConfig(parts: ConfigParts = {}): SindriConfig {
     tags: parts.tags ?? {},
   };
   if (parts.description !== undefined) packer.description = parts.description;
-  return { version: '1.0', name, deployment: { provider: 'packer' }, extensions, providers: { packer } };
+  return {
+    version: '1.0',
+    name,
+    deployment: { provider: 'packer' },
+    extensions,
+    tests: { enabled: true, builtin: true, timeout_seconds: 120, sbom: true, checks: [] },
+    providers: { packer },
+  };
 }
 
 /** The guide's "Basic sindri.yaml Configuration". */

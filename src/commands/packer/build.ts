@@ -29,6 +29,10 @@ export default class Build extends SindriCommand {
     }),
     'var-file': Flags.string({ description: 'A Packer variables file passed to packer', multiple: true }),
     'dry-run': Flags.boolean({ description: 'Render and validate only; build nothing', default: false }),
+    junit: Flags.string({ description: "Write the test stage's results as JUnit XML to this file" }),
+    sbom: Flags.string({
+      description: "Write the image's SBOM (CycloneDX JSON) to this file (implies tests.sbom)",
+    }),
   };
 
   async run(): Promise<BuildResult | DryRunResult> {
@@ -78,6 +82,7 @@ export default class Build extends SindriCommand {
           debug: this.debugEnabled,
           log: (line: string) => process.stderr.write(`[packer] ${line}\n`),
         },
+        testFiles: { junitFile: flags.junit, sbomFile: flags.sbom },
         progress,
         signal: interrupts.signal,
         env: process.env,

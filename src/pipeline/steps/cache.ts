@@ -54,12 +54,15 @@ export const lookUpCache: Step<BuildContext> = {
     if (hit.buildId) record.buildId = hit.buildId;
     const saved = hit.saved;
     if (saved) {
-      const { regions, startedAt, imageId, imageName, distribution, replacement, replaced, unshared } = saved;
+      const { regions, startedAt, imageId, imageName, distribution, replacement, replaced, unshared, test } =
+        saved;
       Object.assign(record, { regions, startedAt, imageId, imageName });
       if (distribution) record.distribution = distribution;
       if (replacement) record.replacement = replacement;
       if (replaced) record.replaced = replaced;
       if (unshared) record.unshared = unshared;
+      // An image already tested is not tested again.
+      if (test) record.test = test;
       ctx.progress.detail(`resuming the distribution recorded for build ${record.buildId}`);
     }
   },

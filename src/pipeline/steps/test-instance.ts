@@ -1,0 +1,72 @@
+/**
+ * The test stage starts an instance from the new image, before anything is copied or shared, and
+ * removes it as soon as its checks are done (an image an instance uses cannot be deleted). A failure
+ * or an interrupt in between still removes it when the pipeline ends; after a crash, `sweep` finds it.
+ */
+
+import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../images/tags.ts';
+import { launchTestInstance, removeTestInstance as removeResources } from '../../images/test-instance.ts';
+import { saveState, type TestingContext, testsToRun } from '../context.ts';
+import type { Step } from '../run.ts';
+
+const nameOf = (ctx: TestingContext) => `sindri-${ctx.record.buildId}-test`;
+
+async function removeAll(ctx: TestingContext): Promise<void> {
+  const made = ctx.record.test?.resources;
+  if (!made || Object.keys(made).length === 0) return;
+  const left = await removeResources(
+    await ctx.session.clients(ctx.record.region),
+    { region: ctx.record.region, name: nameOf(ctx) },
+    made,
+  );
+  if (left.length > 0) {
+    ctx.warn(
+      `the test instance's resources could not all be removed (sindri packer sweep finds them): ${left.join('; ')}`,
+    );
+    return;
+  }
+  (ctx.record.test as NonNullable<typeof ctx.record.test>).resources = {};
+  ctx.progress.detail(`removed the test instance ${made.instanceId ?? ''} and what was made for it`);
+}
+
+export const startTestInstance: Step<TestingContext> = {
+  name: 'test-instance',
+  skip: (ctx) =>
+    !testsToRun(ctx) ? 'no tests' : ctx.record.test?.passed !== undefined ? 'tested already' : false,
+  async run(ctx) {
+    const { record, testing } = ctx;
+    record.test ??= { resources: {} };
+    const made = record.test.resources;
+    ctx.progress.phase('test', `starting an instance of ${record.imageId} to test it`);
+    const reached = await launchTestInstance(
+      await ctx.session.clients(record.region),
+      {
+        region: record.region,
+        imageId: record.imageId as string,
+        instanceType: testing.instanceType,
+        name: nameOf(ctx),
+        tags: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [BUILD_ID_TAG]: record.buildId },
+        vswitchId: testing.vswitchId,
+        securityGroupId: testing.securityGroupId,
+        vpcId: testing.vpcId ?? record.vpcId,
+        zoneId: testing.zoneId,
+        sshPort: testing.sshPort,
+        publicBandwidthMbps: testing.publicBandwidthMbps,
+        signal: ctx.signal,
+        ...(testing.pollMs !== undefined ? { pollMs: testing.pollMs } : {}),
+      },
+      made,
+      () => saveState(ctx),
+    );
+    ctx.work.test = reached;
+    ctx.progress.detail(`test instance ${made.instanceId} is running at ${reached.host}`);
+  },
+  // The safety net: a failure or an interrupt before remove-test-instance still removes it.
+  cleanup: removeAll,
+};
+
+export const removeTestInstance: Step<TestingContext> = {
+  name: 'remove-test-instance',
+  skip: (ctx) => Object.keys(ctx.record.test?.resources ?? {}).length === 0 && 'no test instance',
+  run: removeAll,
+};

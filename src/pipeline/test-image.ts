@@ -1,0 +1,126 @@
+/**
+ * `sindri packer test`: the build's test stage again, on an image that exists (one sindri built, or
+ * any of the account's own): an instance of it runs sindri.yaml's checks, the image is tagged with
+ * the verdict. Each run is a new record, so its test instance is named and swept like a build's.
+ */
+import { dirname } from 'node:path';
+import { openWorkspace } from '../config/workspace.ts';
+import { SindriError, UsageError } from '../errors.ts';
+import { findSelfImage } from '../images/images.ts';
+import { newContext, planFrom, type TestingContext, testSettingsFrom, testsToRun } from './context.ts';
+import { closeRecord } from './outcome.ts';
+import type { ProgressSink } from './progress.ts';
+import { newBuildId, newRecord, type TestSummary } from './record.ts';
+import { runSteps, type Step } from './run.ts';
+import { connect } from './steps/connect.ts';
+import { TEST_STAGE } from './test-stage.ts';
+
+const findTestedImage: Step<TestingContext> = {
+  name: 'find-image',
+  async run(ctx) {
+    const { record } = ctx;
+    const image = await findSelfImage(
+      await ctx.session.clients(record.region),
+      record.region,
+      record.imageId as string,
+    );
+    if (!image)
+      throw new SindriError(`image ${record.imageId} was not found in ${record.region}.`, {
+        code: 'ImageNotFound',
+        actions: ['pass --region with the region the image is in'],
+      });
+    if (!testsToRun(ctx))
+      throw new UsageError(
+        `${ctx.record.configFile} has no checks to run (tests.enabled is false, or tests.checks is empty and no installed extension has a check).`,
+        'add checks under tests.checks in sindri.yaml',
+      );
+    record.imageName = image.imageName ?? record.imageName;
+    record.status = 'built';
+  },
+};
+
+export const TEST_IMAGE: readonly Step<TestingContext>[] = [connect, findTestedImage, ...TEST_STAGE];
+
+export interface RunImageTestOptions {
+  imageId: string;
+  configPath?: string | undefined;
+  region?: string | undefined;
+  sindriVersion: string;
+  junitFile?: string | undefined;
+  sbomFile?: string | undefined;
+  progress: ProgressSink;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  debug?: ((line: string) => void) | undefined;
+  pollMs?: number;
+}
+
+export interface ImageTestResult {
+  buildId: string;
+  imageId: string;
+  region: string;
+  name: string;
+  test: TestSummary;
+  durationSeconds: number;
+  /** The record's file. */
+  record: string;
+}
+
+export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTestResult> {
+  const started = Date.now();
+  const ws = await openWorkspace(opts);
+  if (!ws.loaded)
+    throw new UsageError(
+      'sindri packer test needs the configuration whose checks it runs.',
+      'run it next to sindri.yaml or pass --config',
+    );
+  const { config, file } = ws.loaded;
+  const ctx: TestingContext = {
+    ...newContext({
+      session: ws,
+      plan: planFrom(config),
+      record: newRecord({
+        buildId: newBuildId(),
+        configFile: file,
+        configHash: '',
+        imageName: config.providers.packer.image_name,
+        region: ws.region,
+        imageId: opts.imageId,
+        status: 'preflight',
+      }),
+      configDir: dirname(file),
+      progress: opts.progress,
+      signal: opts.signal,
+    }),
+    testing: {
+      ...testSettingsFrom(config, {
+        sindriVersion: opts.sindriVersion,
+        junitFile: opts.junitFile,
+        sbomFile: opts.sbomFile,
+      }),
+      ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+    },
+    work: {},
+  };
+  const outcome = async (): Promise<ImageTestResult> => {
+    const summary = await closeRecord(ctx);
+    return {
+      buildId: summary.buildId,
+      imageId: summary.imageId,
+      region: summary.region,
+      name: summary.name,
+      test: summary.test ?? { passed: false, checks: [] },
+      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+      record: summary.record,
+    };
+  };
+  try {
+    await runSteps(ctx, TEST_IMAGE);
+  } catch (err) {
+    if (err instanceof SindriError && err.code === 'TestsFailed') throw err.withResult(await outcome());
+    throw err;
+  }
+  ctx.record.status = 'done';
+  return outcome();
+}
