@@ -3,6 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import ssh2 from 'ssh2';
+import type { Sandbox } from './sandbox/sandbox.ts';
+import { bridgeToSandbox, SFTP_SERVER } from './sandbox/ssh-bridge.ts';
 import type { Instance, World } from './state.ts';
 
 const { Server, utils } = ssh2;
@@ -77,6 +79,8 @@ export class SshFleet {
   private readonly keyCache = new Map<string, ParsedKey | undefined>();
   private readonly clients = new Set<ssh2.Connection>();
   port = 0;
+  /** Sandbox mode: commands and uploads run in the instances' own filesystems instead of being recorded. */
+  sandbox: Sandbox | undefined;
 
   constructor(world: World) {
     this.world = world;
@@ -219,6 +223,20 @@ export class SshFleet {
           stream.exit(0);
           stream.end();
         });
+        const sandbox = this.sandbox;
+        if (sandbox) {
+          const run = (command: string, channel: ssh2.ServerChannel) => {
+            const at = new Date().toISOString();
+            void bridgeToSandbox(sandbox, id, command, channel, (exitCode) =>
+              this.records(id).commands.push({ command, exitCode, at }),
+            );
+          };
+          session.on('exec', (accept, _reject, info) => run(info.command, accept()));
+          session.on('subsystem', (accept, reject, info) =>
+            info.name === 'sftp' ? run(SFTP_SERVER, accept()) : reject(),
+          );
+          return;
+        }
         session.on('exec', (accept, _reject, info) => {
           const stream = accept();
           this.exec(id, info.command, stream);

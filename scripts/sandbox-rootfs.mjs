@@ -1,0 +1,78 @@
+// The base root filesystem of the emulator's sandbox instances (test/emulator/sandbox/): Debian's
+// minbase with OpenSSH, built from Debian's packages by mmdebstrap and cached on the machine. A
+// marker file holds the recipe it was built from; a changed recipe builds it again. When it cannot be
+// built (not root, no mmdebstrap, no network) the reason goes to `<dir>.unavailable`, which the
+// emulator reports instead of starting a sandbox instance.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export const SUITE = 'trixie';
+// Like a cloud image: an SSH server (which also brings scp and sftp-server, so uploads are real), and
+// no init: policy-rc.d stops package scripts from starting services in the host's network.
+const INCLUDE = ['openssh-server'];
+const POLICY_RC = '#!/bin/sh\n# No init in the sandbox: package scripts must not start services.\nexit 101\n';
+const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', include: INCLUDE, policyRc: POLICY_RC });
+const MARKER = '.sindri-rootfs';
+
+export function sandboxRootfsDir() {
+  if (process.env.SINDRI_SANDBOX_ROOTFS) return process.env.SINDRI_SANDBOX_ROOTFS;
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(cache, 'sindri', `rootfs-${SUITE}`);
+}
+
+function isCurrent(dir) {
+  try {
+    return readFileSync(join(dir, MARKER), 'utf8') === RECIPE;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the rootfs unless the cached one is current. Never throws: a failure is written down. */
+export function ensureSandboxRootfs() {
+  const dir = sandboxRootfsDir();
+  const unavailable = `${dir}.unavailable`;
+  if (isCurrent(dir)) {
+    rmSync(unavailable, { force: true });
+    return true;
+  }
+  const fail = (reason) => {
+    mkdirSync(dirname(dir), { recursive: true });
+    writeFileSync(unavailable, `${reason}\n`);
+    console.error(`setup: the sandbox root filesystem cannot be built: ${reason}`);
+    return false;
+  };
+  if (process.getuid?.() !== 0) return fail('building it needs root (mmdebstrap in root mode, chroot)');
+  if (spawnSync('sh', ['-c', 'command -v mmdebstrap'], { stdio: 'ignore' }).status !== 0)
+    return fail('mmdebstrap is not installed (apt-get install mmdebstrap)');
+  const tmp = `${dir}.building-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(dirname(dir), { recursive: true });
+  const started = Date.now();
+  console.error(`setup: building the sandbox root filesystem (${SUITE}, minbase) in ${dir}`);
+  const built = spawnSync(
+    'mmdebstrap',
+    [
+      '--variant=minbase',
+      '--mode=root',
+      `--include=${INCLUDE.join(',')}`,
+      `--customize-hook=printf '%s' '${POLICY_RC}' > "$1/usr/sbin/policy-rc.d" && chmod 0755 "$1/usr/sbin/policy-rc.d"`,
+      SUITE,
+      tmp,
+    ],
+    { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' },
+  );
+  if (built.status !== 0) {
+    rmSync(tmp, { recursive: true, force: true });
+    const lines = (built.stderr ?? '').trim().split('\n').slice(-5).join(' | ');
+    return fail(`mmdebstrap exited ${built.status ?? built.signal}: ${lines || built.error?.message || ''}`);
+  }
+  writeFileSync(join(tmp, MARKER), RECIPE);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  rmSync(unavailable, { force: true });
+  console.error(`setup: sandbox root filesystem ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  return existsSync(dir);
+}
