@@ -4,7 +4,8 @@
 // built (not root, no mmdebstrap, no network) the reason goes to `<dir>.unavailable`, which the
 // emulator reports instead of starting a sandbox instance.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -13,7 +14,24 @@ export const SUITE = 'trixie';
 // no init: policy-rc.d stops package scripts from starting services in the host's network.
 const INCLUDE = ['openssh-server'];
 const POLICY_RC = '#!/bin/sh\n# No init in the sandbox: package scripts must not start services.\nexit 101\n';
-const RECIPE = JSON.stringify({ suite: SUITE, variant: 'minbase', include: INCLUDE, policyRc: POLICY_RC });
+// The network inside is the host's: where the host trusts local CAs (a TLS-inspecting proxy between it
+// and the registries), the sandbox trusts them too. update-ca-certificates adds them to the bundle
+// when an image installs ca-certificates.
+const HOST_CA_DIR = '/usr/local/share/ca-certificates';
+const hostCas = existsSync(HOST_CA_DIR)
+  ? readdirSync(HOST_CA_DIR)
+      .filter((f) => f.endsWith('.crt'))
+      .sort()
+  : [];
+const caDigest = createHash('sha256');
+for (const f of hostCas) caDigest.update(f).update(readFileSync(join(HOST_CA_DIR, f)));
+const RECIPE = JSON.stringify({
+  suite: SUITE,
+  variant: 'minbase',
+  include: INCLUDE,
+  policyRc: POLICY_RC,
+  hostCas: caDigest.digest('hex'),
+});
 const MARKER = '.sindri-rootfs';
 
 export function sandboxRootfsDir() {
@@ -59,6 +77,11 @@ export function ensureSandboxRootfs() {
       '--mode=root',
       `--include=${INCLUDE.join(',')}`,
       `--customize-hook=printf '%s' '${POLICY_RC}' > "$1/usr/sbin/policy-rc.d" && chmod 0755 "$1/usr/sbin/policy-rc.d"`,
+      ...(hostCas.length > 0
+        ? [
+            `--customize-hook=mkdir -p "$1${HOST_CA_DIR}" && cp ${hostCas.map((f) => `'${join(HOST_CA_DIR, f)}'`).join(' ')} "$1${HOST_CA_DIR}/"`,
+          ]
+        : []),
       SUITE,
       tmp,
     ],

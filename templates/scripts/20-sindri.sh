@@ -2,16 +2,19 @@
 # The Sindri CLI, pinned to build.sindri_version (SINDRI_VERSION), under /opt/sindri with its own
 # Node.js. Node.js and npm come from the npm registry (the node-linux-<arch> and npm packages, which
 # the `node` package on npm installs too) like the CLI itself, so the step needs that registry (or
-# SINDRI_NPM_REGISTRY, a mirror of it) and nothing else. SINDRI_PACKAGE installs another npm spec of
-# the CLI (a tarball URL, say) in place of sindri@SINDRI_VERSION.
+# NPM_CONFIG_REGISTRY from build.environment, a mirror of it) and nothing else. CLI_NPM_SPEC, also from
+# build.environment, installs another npm spec of the CLI (a tarball URL, say) in place of
+# sindri@SINDRI_VERSION.
 set -euo pipefail
 
 : "${SINDRI_VERSION:?SINDRI_VERSION must be set}"
 NODE_MAJOR=24
 PREFIX=/opt/sindri
 NODE_DIR="$PREFIX/node"
-REGISTRY="${SINDRI_NPM_REGISTRY:-https://registry.npmjs.org}"
+REGISTRY="${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}"
 REGISTRY="${REGISTRY%/}"
+# npm trusts the system's CA store, as curl and apt do (a registry mirror behind a company CA).
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt; fi
 
 case "$(uname -m)" in
   x86_64) node_arch=x64 ;;
@@ -40,9 +43,9 @@ fetch_package() {
   echo "sindri: $name $version from the npm registry"
 }
 
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
 if [ ! -x "$NODE_DIR/bin/node" ] || ! "$NODE_DIR/bin/node" --version | grep -q "^v${NODE_MAJOR}\."; then
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
   rm -rf "$NODE_DIR"
   # The newest release of the major version.
   # shellcheck disable=SC2016 # $major is jq's variable
@@ -59,8 +62,16 @@ if [ -x "$PREFIX/bin/sindri" ]; then
   installed="$("$PREFIX/bin/sindri" --version 2>/dev/null || true)"
 fi
 if ! printf '%s' "$installed" | grep -qF "$SINDRI_VERSION"; then
+  spec="${CLI_NPM_SPEC:-sindri@${SINDRI_VERSION}}"
+  # npm refuses tarball URLs ("remote" specs): fetch the tarball and install the file.
+  case "$spec" in
+    http://* | https://*)
+      curl -fsSL --retry 5 "$spec" -o "$tmp/sindri-cli.tgz"
+      spec="$tmp/sindri-cli.tgz"
+      ;;
+  esac
   PATH="$NODE_DIR/bin:$PATH" "$NODE_DIR/bin/npm" install --global --prefix "$PREFIX" \
-    --registry "$REGISTRY/" --no-fund --no-audit --no-update-notifier "${SINDRI_PACKAGE:-sindri@${SINDRI_VERSION}}"
+    --registry "$REGISTRY/" --no-fund --no-audit --no-update-notifier "$spec"
 fi
 
 cat >/usr/local/bin/sindri <<WRAPPER

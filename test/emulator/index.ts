@@ -2,6 +2,7 @@
  * A local emulator of the Alibaba Cloud ECS, VPC, RAM and STS RPC APIs, with fake instances over SSH.
  * See docs/emulator.md.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { EmulatorAdmin } from './admin.ts';
 import { OssEmulator } from './oss/index.ts';
@@ -68,6 +69,8 @@ export interface EmulatorOptions {
 export interface SandboxAdmin {
   /** Runs a shell command as root in a running instance, or in a throwaway instance of an image. */
   run(target: SandboxTarget, command: string): Promise<RunResult>;
+  /** Starts a long-running command (a server) in a running instance; kill it with `kill()`. */
+  spawn(instanceId: string, command: string): Promise<ChildProcess>;
   /** The instance's root directory as seen from the emulator's own mount namespace is empty: use run. */
   readonly stateDir: string;
 }
@@ -126,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     oss,
     sandbox: sandbox && {
       run: (target, command) => (sandbox as Sandbox).run(target, command),
+      spawn: (instanceId, command) => (sandbox as Sandbox).spawn(instanceId, command),
       stateDir: sandbox.layers.stateDir,
     },
     async stop() {
