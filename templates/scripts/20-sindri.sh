@@ -59,7 +59,8 @@ fi
 
 installed=""
 if [ -x "$PREFIX/bin/sindri" ]; then
-  installed="$("$PREFIX/bin/sindri" --version 2>/dev/null || true)"
+  # The CLI's shebang finds node on PATH: its own, not whatever the image has (or lacks).
+  installed="$(PATH="$NODE_DIR/bin:$PATH" "$PREFIX/bin/sindri" --version 2>/dev/null || true)"
 fi
 if ! printf '%s' "$installed" | grep -qF "$SINDRI_VERSION"; then
   spec="${CLI_NPM_SPEC:-sindri@${SINDRI_VERSION}}"
@@ -72,6 +73,8 @@ if ! printf '%s' "$installed" | grep -qF "$SINDRI_VERSION"; then
   esac
   PATH="$NODE_DIR/bin:$PATH" "$NODE_DIR/bin/npm" install --global --prefix "$PREFIX" \
     --registry "$REGISTRY/" --no-fund --no-audit --no-update-notifier "$spec"
+else
+  echo "sindri: CLI ${SINDRI_VERSION} already installed"
 fi
 
 cat >/usr/local/bin/sindri <<WRAPPER

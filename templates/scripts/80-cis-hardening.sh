@@ -11,6 +11,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 user="${SINDRI_SSH_USERNAME:-root}"
 
+# Images without kmod, procps or PAM limits (containers, minimal images) lack these directories; the
+# settings still belong in the image.
+install -d -m 0755 /etc/modprobe.d /etc/security/limits.d /etc/sysctl.d
+
 # --- 1.x Filesystem and kernel modules --------------------------------------------------------------
 cat >/etc/modprobe.d/sindri-cis.conf <<'CONF'
 # CIS 1.1.1: unused filesystems
@@ -109,8 +113,10 @@ if command -v sshd >/dev/null 2>&1; then
   mkdir -p /run/sshd
   sshd -t
   effective="$(sshd -T -C user=root,host=localhost,addr=127.0.0.1)"
-  for setting in "permitrootlogin ${root_login}" "passwordauthentication no" "x11forwarding no" "maxauthtries 4"; do
-    if ! grep -qx "$setting" <<<"$effective"; then
+  # sshd -T calls prohibit-password by its older name, without-password.
+  for setting in "permitrootlogin ${root_login/prohibit-password/(prohibit|without)-password}" \
+    "passwordauthentication no" "x11forwarding no" "maxauthtries 4"; do
+    if ! grep -qEx "$setting" <<<"$effective"; then
       echo "sindri: sshd does not apply \"$setting\" (an earlier setting in sshd_config wins)" >&2
       exit 1
     fi

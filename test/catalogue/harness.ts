@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Emulator } from '../emulator/index.ts';
+import { createClients } from '../../src/cloud/index.ts';
+import { type Emulator, ROOT_ACCESS_KEY_ID, ROOT_ACCESS_KEY_SECRET } from '../emulator/index.ts';
 import { jsonResult, repoRoot, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
@@ -49,8 +50,8 @@ export interface BuildSpec {
   additional?: string[];
   source?: 'upstream' | 'distro';
   security?: { cis_hardening?: boolean; clean_sensitive_data?: boolean; remove_ssh_keys?: boolean };
-  /** Paths of user scripts (build.scripts). */
-  scripts?: string[];
+  /** User scripts (build.scripts): file name → content. */
+  scripts?: Record<string, string>;
 }
 
 export interface BuildOutcome {
@@ -76,7 +77,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
           ssh_port: emu.sshPort,
           ssh_timeout: '2m',
           environment: { CLI_NPM_SPEC: cli.url },
-          scripts: spec.scripts ?? [],
+          scripts: Object.keys(spec.scripts ?? {}),
           security: {
             cis_hardening: false,
             clean_sensitive_data: true,
@@ -93,12 +94,18 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
     },
   };
   writeFileSync(join(work, 'sindri.yaml'), stringify(config));
+  for (const [name, content] of Object.entries(spec.scripts ?? {}))
+    writeFileSync(join(work, name), content, { mode: 0o755 });
   const started = Date.now();
-  const child = spawn(process.execPath, [sindriBin, 'packer', 'build', '--cloud', 'alibaba', '--json'], {
-    cwd: work,
-    env: emulatorEnv(emu.url),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [sindriBin, 'packer', 'build', '--cloud', 'alibaba', '--json', '--debug'],
+    {
+      cwd: work,
+      env: emulatorEnv(emu.url),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -120,4 +127,37 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
 /** The last lines of a build's log, for an assertion message. */
 export function tail(log: string, lines = 60): string {
   return log.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** An instance of an image, launched through the API with a new key pair, as `deploy` launches one. */
+export async function launchFromImage(
+  emu: Emulator,
+  imageId: string,
+): Promise<{ instanceId: string; privateKey: string }> {
+  const c = await createClients({
+    credentials: { accessKeyId: ROOT_ACCESS_KEY_ID, accessKeySecret: ROOT_ACCESS_KEY_SECRET, source: 'test' },
+    region: REGION,
+    env: { SINDRI_ENDPOINT: emu.url },
+  });
+  const vpc = await c.call('ecs', 'CreateVpc', { regionId: REGION, cidrBlock: '192.168.0.0/16' });
+  const vsw = await c.call('ecs', 'CreateVSwitch', {
+    regionId: REGION,
+    vpcId: vpc.vpcId,
+    zoneId: 'cn-hangzhou-g',
+    cidrBlock: '192.168.1.0/24',
+  });
+  const sg = await c.call('ecs', 'CreateSecurityGroup', { regionId: REGION, vpcId: vpc.vpcId });
+  const key = await c.call('ecs', 'CreateKeyPair', { regionId: REGION, keyPairName: `fresh-${Date.now()}` });
+  const run = await c.call('ecs', 'RunInstances', {
+    regionId: REGION,
+    imageId,
+    instanceType: 'ecs.g6.large',
+    vSwitchId: vsw.vSwitchId,
+    securityGroupId: sg.securityGroupId,
+    keyPairName: key.keyPairName,
+    amount: 1,
+  });
+  const instanceId = run.instanceIdSets?.instanceIdSet?.[0];
+  if (!instanceId || !key.privateKeyBody) throw new Error('RunInstances or CreateKeyPair answered nothing');
+  return { instanceId, privateKey: key.privateKeyBody };
 }

@@ -22,9 +22,11 @@ if ! command -v docker >/dev/null 2>&1; then
       ;;
     distro)
       # Ubuntu packages Compose v2 as docker-compose-v2; Debian's docker-compose is Compose v2 itself.
-      compose=docker-compose
-      if apt-cache show docker-compose-v2 >/dev/null 2>&1; then compose=docker-compose-v2; fi
-      apt-get install -y -q --no-install-recommends docker.io "$compose"
+      # Debian (and newer Ubuntu) ship the client apart from the engine, as docker-cli.
+      packages=(docker.io docker-compose)
+      if apt-cache show docker-compose-v2 >/dev/null 2>&1; then packages=(docker.io docker-compose-v2); fi
+      if apt-cache show docker-cli >/dev/null 2>&1; then packages+=(docker-cli); fi
+      apt-get install -y -q --no-install-recommends "${packages[@]}"
       ;;
     *) echo "docker: unknown source \"$source\"" >&2; exit 1 ;;
   esac

@@ -57,6 +57,8 @@ for (const [extension, verify] of Object.entries(VERIFY)) {
     });
     assert.equal(b.code, 0, tail(b.log));
     console.log(`${extension} build: ${b.seconds} s`);
+    // The base image's CLI is kept, not installed again.
+    assert.match(b.log, /sindri: CLI [^ ]+ already installed/);
     await inImage(b.imageId, verify);
   });
 }
