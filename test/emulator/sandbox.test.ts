@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { launchFromImage, rootClients } from '../helpers/sandbox.ts';
 import { type Emulator, SandboxUnavailableError, startEmulator } from './index.ts';
 import { runPackerBuild } from './packer-harness.ts';
 
@@ -77,6 +78,29 @@ test('a build writes into the instance, the image and its copy carry the files, 
   assert.equal((await sandbox().run({ imageId: image }, 'cat /etc/sandbox-layers')).stdout, 'first\n');
   const login = emu.admin.requestLog({ action: 'CreateInstance' }).at(-1)?.params.ImageId;
   assert.equal(login, image);
+});
+
+test('CreateSnapshot of a running instance and CreateImage from the snapshot keep what the instance wrote', async () => {
+  const built = await build({ image_name: 'sandbox-snapshot-source', marker: 'first' });
+  const { instanceId } = await launchFromImage(emu, built.artifacts['cn-hangzhou'] ?? '');
+  const written = await sandbox().run({ instanceId }, 'echo by-hand >/root/note && cat /etc/sandbox-layers');
+  assert.deepEqual(written, { exitCode: 0, stdout: 'first\n', stderr: '' });
+  const diskId = emu.admin.world.get('instance', 'cn-hangzhou', instanceId)?.systemDiskId;
+  assert.ok(diskId);
+  const c = await rootClients(emu);
+  const snap = await c.call('ecs', 'CreateSnapshot', { diskId });
+  // The instance goes on writing: the snapshot has the files of the moment it was taken.
+  await sandbox().run({ instanceId }, 'echo later >/root/later');
+  const image = await c.call('ecs', 'CreateImage', {
+    regionId: 'cn-hangzhou',
+    snapshotId: snap.snapshotId,
+    imageName: 'sandbox-from-snapshot',
+  });
+  const seen = await sandbox().run(
+    { imageId: image.imageId ?? '' },
+    'cat /root/note /etc/sandbox-layers; test ! -e /root/later',
+  );
+  assert.deepEqual(seen, { exitCode: 0, stdout: 'by-hand\nfirst\n', stderr: '' });
 });
 
 test('commands are real processes: exit codes, stderr, no host processes, a read-only /proc/sys', async () => {
