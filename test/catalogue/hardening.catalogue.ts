@@ -159,11 +159,15 @@ test("a fresh instance of the hardened image takes a key login from the image's 
   }
 });
 
-test('with clean_sensitive_data and remove_ssh_keys off the cleanup keeps caches and keys', async () => {
+test('uploads land where build.files says; with clean_sensitive_data and remove_ssh_keys off the cleanup keeps caches and keys', async () => {
   const b = await sindriBuild(emu, cli, {
     name: 'catalogue-kept',
     security: { clean_sensitive_data: false, remove_ssh_keys: false },
     scripts: { 'plant-leftovers.sh': PLANT },
+    uploads: [
+      { name: 'motd', destination: '/etc/motd', content: 'Built by sindri\n' },
+      { name: 'a.conf', destination: '/etc/sindri-test.d/a.conf', content: 'a=1\n' },
+    ],
   });
   assert.equal(b.code, 0, tail(b.log));
   assert.ok(emu.sandbox);
@@ -172,4 +176,10 @@ test('with clean_sensitive_data and remove_ssh_keys off the cleanup keeps caches
   assert.match(kept.stdout, /host key: \/etc\/ssh\/ssh_host_ed25519_key/);
   // History, logs and the machine ID go whatever the flags say.
   assert.doesNotMatch(kept.stdout, /bash_history|machine-id|log not truncated/);
+  // 40-files.sh moved the uploads into place, owned by root, and removed the staging directory.
+  const placed = await emu.sandbox.run(
+    { imageId: b.imageId },
+    'cat /etc/motd /etc/sindri-test.d/a.conf; stat -c %U /etc/motd; test ! -e /tmp/sindri-upload',
+  );
+  assert.deepEqual(placed, { exitCode: 0, stdout: 'Built by sindri\na=1\nroot\n', stderr: '' });
 });

@@ -53,6 +53,8 @@ export interface BuildSpec {
   security?: { cis_hardening?: boolean; clean_sensitive_data?: boolean; remove_ssh_keys?: boolean };
   /** User scripts (build.scripts): file name → content. */
   scripts?: Record<string, string>;
+  /** Uploads (build.files): files next to sindri.yaml. */
+  uploads?: Array<{ name: string; destination: string; content: string }>;
 }
 
 export interface BuildOutcome {
@@ -79,6 +81,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
           ssh_timeout: '2m',
           environment: { CLI_NPM_SPEC: cli.url },
           scripts: Object.keys(spec.scripts ?? {}),
+          files: (spec.uploads ?? []).map((u) => ({ source: u.name, destination: u.destination })),
           security: {
             cis_hardening: false,
             clean_sensitive_data: true,
@@ -97,6 +100,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
   writeFileSync(join(work, 'sindri.yaml'), stringify(config));
   for (const [name, content] of Object.entries(spec.scripts ?? {}))
     writeFileSync(join(work, name), content, { mode: 0o755 });
+  for (const upload of spec.uploads ?? []) writeFileSync(join(work, upload.name), upload.content);
   const started = Date.now();
   const child = spawn(
     process.execPath,
