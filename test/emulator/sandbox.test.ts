@@ -4,7 +4,7 @@
  * Needs root and the base rootfs (`node scripts/setup.mjs sandbox`, run by `npm test`'s pretest).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -120,6 +120,32 @@ test('commands are real processes: exit codes, stderr, no host processes, a read
   // An image's throwaway instance keeps nothing.
   await sandbox().run({ imageId: image }, 'touch /etc/scratch');
   assert.equal((await sandbox().run({ imageId: image }, 'test -e /etc/scratch')).exitCode, 1);
+});
+
+test('stop ends every process of the sandbox and removes its state', async () => {
+  const own = await startEmulator({ instances: 'sandbox' });
+  assert.ok(own.sandbox);
+  const { instanceId } = await launchFromImage(own, 'ubuntu_22_04_x64_20G_alibase_20240130.vhd');
+  const server = await own.sandbox.spawn(instanceId, 'exec sleep 600');
+  assert.equal((await own.sandbox.run({ instanceId }, 'hostname')).exitCode, 0);
+  const stateDir = own.sandbox.stateDir;
+  await own.stop();
+  await new Promise((resolve) => {
+    if (server.exitCode !== null || server.signalCode !== null) return resolve(null);
+    server.once('exit', resolve);
+    setTimeout(resolve, 10_000).unref();
+  });
+  const survivors = readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir);
+      } catch {
+        return false;
+      }
+    });
+  assert.deepEqual(survivors, []);
+  assert.equal(existsSync(stateDir), false);
 });
 
 test('without its base rootfs the sandbox refuses to start and says why', async () => {
