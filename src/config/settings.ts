@@ -48,6 +48,8 @@ export type Setting = SettingBase &
 const NOT_RENDERED = 'Validated by the loader; part of the hash; not rendered.';
 const EXTENSIONS =
   "Resolved through `templates/catalogue.yaml` (profile first, then additional, each once). Each extension's `templates/scripts/extensions/<name>.sh` runs in one `shell` provisioner; `SINDRI_EXTENSIONS` lists them. An unknown name fails rendering with its key path.";
+const EXTENSION_SOURCE =
+  "`SINDRI_EXTENSION_SOURCE_<NAME>=upstream|distro` for each extension's script (`sources` over `source`). An extension whose only source is its distribution's packages uses them either way; `distro` for an extension without a distro source fails rendering with its key path and the catalogue's reason.";
 const ENCRYPTION =
   "**sindri's distribution step**, not the template: after the build sindri makes the encrypted copy with the ECS API (`CopyImage` with `Encrypted`/`KMSKeyId`). Packer 1.6.6 has `image_encrypted` but no KMS key, so sindri does both the same way. None of these fields is rendered.";
 const SPOT =
@@ -183,6 +185,8 @@ export const SETTINGS = [
     flag: { name: 'extensions', summary: 'Comma-separated extensions to add', kind: 'list' },
     handling: EXTENSIONS,
   },
+  { key: 'extensions.source', handling: EXTENSION_SOURCE },
+  { key: 'extensions.sources', handling: EXTENSION_SOURCE },
 
   {
     key: 'tests',

@@ -97,11 +97,21 @@ export interface PackerProviderConfig {
   retention?: RetentionConfig;
 }
 
+/** Where an extension installs from: the vendor's own repository or download, or the distribution's packages. */
+export type ExtensionSource = 'upstream' | 'distro';
+
 export interface SindriConfig {
   version: string;
   name: string;
   deployment: { provider: 'packer' };
-  extensions: { profile?: string; additional: string[] };
+  extensions: {
+    profile?: string;
+    additional: string[];
+    /** Unset: upstream. */
+    source?: ExtensionSource;
+    /** Per extension, over `source`. */
+    sources?: Record<string, ExtensionSource>;
+  };
   tests: TestsConfig;
   providers: { packer: PackerProviderConfig };
 }

@@ -5,7 +5,13 @@ import type { SindriConfig } from '../config/types.ts';
 import { ExitCode, SindriError } from '../errors.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { templatesDir } from '../util/paths.ts';
-import { loadCatalogue, resolveExtensions, UnknownExtensionError } from './catalogue.ts';
+import {
+  loadCatalogue,
+  resolveExtensions,
+  resolveSources,
+  sourceVariable,
+  UnknownExtensionError,
+} from './catalogue.ts';
 import { computeConfigHash, hashableConfig, hashPath } from './hash.ts';
 import { hclBool, hclNumber, hclString, packerList, packerString } from './hcl.ts';
 import { builderFindings, type SupportFinding } from './support.ts';
@@ -147,6 +153,8 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
       extensions = [];
     } else throw err;
   }
+  const resolvedSources = resolveSources(catalogue, extensions, config.extensions);
+  for (const f of resolvedSources.findings) findings.push({ severity: 'error', ...f });
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) throw new RenderError(errors);
 
@@ -256,6 +264,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
       .map((k) => `${k}=${p.build.environment[k]}`),
     `SINDRI_VERSION=${p.build.sindri_version ?? opts.sindriVersion}`,
     `SINDRI_EXTENSIONS=${extensions.join(' ')}`,
+    ...extensions.map((e) => `${sourceVariable(e)}=${resolvedSources.sources.get(e) ?? 'upstream'}`),
     `SINDRI_SSH_USERNAME=${p.build.ssh_username}`,
     `SINDRI_CIS_HARDENING=${sec.cis_hardening ? '1' : '0'}`,
     `SINDRI_CLEAN_SENSITIVE_DATA=${sec.clean_sensitive_data ? '1' : '0'}`,

@@ -9,9 +9,10 @@ if command -v cloud-init >/dev/null 2>&1; then
   cloud-init status --wait >/dev/null 2>&1 || true
 fi
 
-# Another apt process (unattended-upgrades on first boot) holds the dpkg lock for a while.
+# Another apt process (unattended-upgrades on first boot) holds the dpkg lock for a while. Without
+# fuser (psmisc) there is no such process to wait for: minimal images have neither.
 for _ in $(seq 1 60); do
-  if ! fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1; then
+  if ! command -v fuser >/dev/null 2>&1 || ! fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1; then
     break
   fi
   echo "sindri: waiting for the dpkg lock"

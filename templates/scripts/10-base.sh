@@ -8,8 +8,7 @@ APT_OPTS=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-co
 apt-get update -q
 apt-get "${APT_OPTS[@]}" upgrade
 apt-get "${APT_OPTS[@]}" install --no-install-recommends \
-  ca-certificates curl gnupg lsb-release jq unzip xz-utils git rsync \
-  apt-transport-https software-properties-common
+  ca-certificates curl gnupg lsb-release jq unzip xz-utils git rsync
 
 # Verify: the tools later scripts rely on.
 for tool in curl gpg jq git unzip xz; do

@@ -11,6 +11,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 user="${SINDRI_SSH_USERNAME:-root}"
 
+# Images without kmod, procps or PAM limits (containers, minimal images) lack these directories; the
+# settings still belong in the image.
+install -d -m 0755 /etc/modprobe.d /etc/security/limits.d /etc/sysctl.d
+
 # --- 1.x Filesystem and kernel modules --------------------------------------------------------------
 cat >/etc/modprobe.d/sindri-cis.conf <<'CONF'
 # CIS 1.1.1: unused filesystems
@@ -56,12 +60,14 @@ net.ipv6.conf.default.accept_ra = 0
 net.ipv6.conf.all.accept_redirects = 0
 net.ipv6.conf.default.accept_redirects = 0
 CONF
-# Loading sysctl settings does not touch established SSH sessions.
-sysctl --system >/dev/null || true
+# Loading sysctl settings does not touch established SSH sessions. In a container /proc/sys is
+# read-only: the file above still applies when an instance boots.
+if command -v sysctl >/dev/null 2>&1; then sysctl --system >/dev/null 2>&1 || true; fi
 
 # --- 4.x Logging and auditing ------------------------------------------------------------------------
 apt-get install -y -q --no-install-recommends auditd audispd-plugins aide >/dev/null
-systemctl enable auditd >/dev/null 2>&1 || true
+# Without systemd (a container) there is no service to enable; on a VM a failure here fails the build.
+if command -v systemctl >/dev/null 2>&1; then systemctl enable auditd >/dev/null; fi
 chmod -R g-wx,o-rwx /var/log/* 2>/dev/null || true
 
 # --- 5.x Access, authentication and authorisation ----------------------------------------------------
@@ -101,22 +107,37 @@ CONF
 chmod 0600 /etc/ssh/sshd_config.d/60-sindri-cis.conf
 chmod 0600 /etc/ssh/sshd_config
 echo "Authorized use only. All activity may be monitored and reported." >/etc/issue.net
-# Check the syntax without applying it.
+# Check the syntax without applying it, and that the drop-in is what sshd will use (an earlier
+# setting of the same keyword in sshd_config would win over it).
 if command -v sshd >/dev/null 2>&1; then
   mkdir -p /run/sshd
   sshd -t
+  effective="$(sshd -T -C user=root,host=localhost,addr=127.0.0.1)"
+  # sshd -T calls prohibit-password by its older name, without-password.
+  for setting in "permitrootlogin ${root_login/prohibit-password/(prohibit|without)-password}" \
+    "passwordauthentication no" "x11forwarding no" "maxauthtries 4"; do
+    if ! grep -qEx "$setting" <<<"$effective"; then
+      echo "sindri: sshd does not apply \"$setting\" (an earlier setting in sshd_config wins)" >&2
+      exit 1
+    fi
+  done
 fi
 
 # Password quality and lockout (5.4).
 apt-get install -y -q --no-install-recommends libpam-pwquality >/dev/null
-cat >/etc/security/pwquality.conf.d/60-sindri-cis.conf 2>/dev/null <<'CONF' || true
+install -d -m 0755 /etc/security/pwquality.conf.d
+cat >/etc/security/pwquality.conf.d/60-sindri-cis.conf <<'CONF'
 minlen = 14
 minclass = 4
 CONF
 sed -i 's/^PASS_MAX_DAYS.*/PASS_MAX_DAYS   365/; s/^PASS_MIN_DAYS.*/PASS_MIN_DAYS   1/' /etc/login.defs
 # Default umask (5.5.4).
 if ! grep -q '^UMASK[[:space:]]*027' /etc/login.defs; then
-  sed -i 's/^UMASK.*/UMASK           027/' /etc/login.defs
+  if grep -q '^UMASK' /etc/login.defs; then
+    sed -i 's/^UMASK.*/UMASK           027/' /etc/login.defs
+  else
+    echo 'UMASK           027' >>/etc/login.defs
+  fi
 fi
 
 # --- 6.x System file permissions -------------------------------------------------------------------
@@ -127,4 +148,7 @@ chown root:shadow /etc/shadow /etc/gshadow
 # Verify: the settings are in place.
 grep -q "^PermitRootLogin ${root_login}\$" /etc/ssh/sshd_config.d/60-sindri-cis.conf
 test -f /etc/sysctl.d/60-sindri-cis.conf
+grep -q '^UMASK[[:space:]]*027' /etc/login.defs
+grep -q '^PASS_MAX_DAYS[[:space:]]*365' /etc/login.defs
+test "$(stat -c %a /etc/shadow)" = 640
 echo "sindri: CIS level 1 hardening applied (SSH settings take effect at next boot)"

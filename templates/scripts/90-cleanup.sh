@@ -39,8 +39,11 @@ fi
 
 # Machine identity: a fresh machine-id and cloud-init run on first boot of every instance.
 truncate -s 0 /etc/machine-id
-rm -f /var/lib/dbus/machine-id
-ln -sf /etc/machine-id /var/lib/dbus/machine-id
+# D-Bus keeps its own copy where it is installed.
+if [ -d /var/lib/dbus ]; then
+  rm -f /var/lib/dbus/machine-id
+  ln -sf /etc/machine-id /var/lib/dbus/machine-id
+fi
 if command -v cloud-init >/dev/null 2>&1; then
   cloud-init clean --logs
 fi
@@ -58,4 +61,8 @@ fi
 sync
 # Verify: nothing of this instance's identity is left.
 test ! -s /etc/machine-id
+if [ "${SINDRI_REMOVE_SSH_KEYS:-1}" = "1" ] && compgen -G '/etc/ssh/ssh_host_*' >/dev/null; then
+  echo "sindri: SSH host keys remain" >&2
+  exit 1
+fi
 echo "sindri: cleanup done"

@@ -2,9 +2,14 @@
  * A local emulator of the Alibaba Cloud ECS, VPC, RAM and STS RPC APIs, with fake instances over SSH.
  * See docs/emulator.md.
  */
+import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { EmulatorAdmin } from './admin.ts';
 import { OssEmulator } from './oss/index.ts';
+import { attachSandbox } from './sandbox/hooks.ts';
+import { requireBaseRootfs } from './sandbox/rootfs.ts';
+import type { RunResult, SandboxTarget } from './sandbox/sandbox.ts';
+import { Sandbox } from './sandbox/sandbox.ts';
 import { ApiServer } from './server.ts';
 import { SshFleet } from './ssh.ts';
 import { type Delays, type Quotas, World } from './state.ts';
@@ -30,6 +35,8 @@ export type {
 export { EmulatorAdmin } from './admin.ts';
 export { AdminClient } from './admin-client.ts';
 export { EXPORT_ROLE, OssEmulator } from './oss/index.ts';
+export { SandboxUnavailableError } from './sandbox/rootfs.ts';
+export type { RunResult, SandboxTarget } from './sandbox/sandbox.ts';
 export type { CommandRule, InstanceRecords, Upload } from './ssh.ts';
 export type { Delays, Quotas } from './state.ts';
 export { DEFAULT_DELAYS, DEFAULT_QUOTAS } from './state.ts';
@@ -47,6 +54,25 @@ export interface EmulatorOptions {
   delays?: Partial<Delays>;
   /** Default per-account, per-region quotas. */
   quotas?: Partial<Quotas>;
+  /**
+   * `recording` (default): instances are fake SSH servers that record commands and uploads.
+   * `sandbox`: each instance is a real root filesystem (an overlay over the base rootfs that
+   * `node scripts/setup.mjs sandbox` builds) where commands run as real processes, as root; images
+   * capture it. Throws SandboxUnavailableError, with the reason, where that is impossible.
+   */
+  instances?: 'recording' | 'sandbox';
+  /** Sandbox mode: where disks and image layers live; default a temporary directory removed at stop. */
+  sandboxStateDir?: string;
+}
+
+/** Admin access to sandbox filesystems, for tests' assertions. */
+export interface SandboxAdmin {
+  /** Runs a shell command as root in a running instance, or in a throwaway instance of an image. */
+  run(target: SandboxTarget, command: string): Promise<RunResult>;
+  /** Starts a long-running command (a server) in a running instance; kill it with `kill()`. */
+  spawn(instanceId: string, command: string): Promise<ChildProcess>;
+  /** The instance's root directory as seen from the emulator's own mount namespace is empty: use run. */
+  readonly stateDir: string;
 }
 
 export interface Emulator {
@@ -60,6 +86,8 @@ export interface Emulator {
   admin: EmulatorAdmin;
   /** OSS buckets and objects, fault injection ("drop the connection after N bytes"). See docs/export.md. */
   oss: OssEmulator;
+  /** Present in sandbox mode. */
+  sandbox: SandboxAdmin | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +98,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.quotas ? { quotas: options.quotas } : {}),
   });
   const ssh = new SshFleet(world);
+  let sandbox: Sandbox | undefined;
+  if (options.instances === 'sandbox') {
+    sandbox = new Sandbox(world, requireBaseRootfs(), options.sandboxStateDir);
+    attachSandbox(world, sandbox);
+    ssh.sandbox = sandbox;
+  }
   const admin = new EmulatorAdmin(world, ssh);
   const api = new ApiServer(world, admin);
   const oss = new OssEmulator(world);
@@ -93,12 +127,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sshPort,
     admin,
     oss,
+    sandbox: sandbox && {
+      run: (target, command) => (sandbox as Sandbox).run(target, command),
+      spawn: (instanceId, command) => (sandbox as Sandbox).spawn(instanceId, command),
+      stateDir: sandbox.layers.stateDir,
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       const closed = new Promise<void>((resolve) => api.http.close(() => resolve()));
       api.closeAll();
       await Promise.all([closed, ssh.close()]);
+      await sandbox?.close();
     },
   };
 }

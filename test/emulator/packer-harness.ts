@@ -26,6 +26,8 @@ export interface PackerRunOptions {
   args?: string[];
   packerPath?: string;
   timeoutMs?: number;
+  /** Where packer runs (relative paths in the template). */
+  cwd?: string;
 }
 
 export interface PackerRunResult {
@@ -73,6 +75,7 @@ export async function runPackerBuild(options: PackerRunOptions): Promise<PackerR
   };
   const child = spawn(options.packerPath ?? 'packer', args, {
     env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# Extension "golang": the Go toolchain from go.dev, checksum-verified, under /usr/local/go.
+# Extension "golang": the Go toolchain, from go.dev, checksum-verified, under /usr/local/go (upstream),
+# or the distribution's golang-go (distro).
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+source="${SINDRI_EXTENSION_SOURCE_GOLANG:-upstream}"
 GO_VERSION="${SINDRI_GO_VERSION:-1.24.4}"
+
+case "$source" in
+  upstream) ;;
+  distro)
+    apt-get install -y -q --no-install-recommends golang-go
+    # Verify.
+    go version
+    exit 0
+    ;;
+  *) echo "golang: unknown source \"$source\"" >&2; exit 1 ;;
+esac
 
 case "$(uname -m)" in
   x86_64) arch=amd64 ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Extension "java": OpenJDK 21 from Ubuntu.
+# Extension "java": OpenJDK 21, the distribution's package (its only source).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 

@@ -9,14 +9,19 @@ if ! command -v fluent-bit >/dev/null 2>&1 && [ ! -x /opt/fluent-bit/bin/fluent-
   curl -fsSL --retry 5 https://packages.fluentbit.io/fluentbit.key \
     | gpg --dearmor --yes -o /etc/apt/keyrings/fluentbit.gpg
   # shellcheck source=/dev/null
+  distro="$(. /etc/os-release && echo "$ID")"
+  # shellcheck source=/dev/null
   codename="$(. /etc/os-release && echo "${UBUNTU_CODENAME:-$VERSION_CODENAME}")"
-  echo "deb [signed-by=/etc/apt/keyrings/fluentbit.gpg] https://packages.fluentbit.io/ubuntu/${codename} ${codename} main" \
+  echo "deb [signed-by=/etc/apt/keyrings/fluentbit.gpg] https://packages.fluentbit.io/${distro}/${codename} ${codename} main" \
     >/etc/apt/sources.list.d/fluent-bit.list
   apt-get update -q
   apt-get install -y -q fluent-bit
 fi
-systemctl enable prometheus-node-exporter >/dev/null 2>&1 || true
-systemctl enable fluent-bit >/dev/null 2>&1 || true
+# Without systemd (a container) there is no service to enable; on a VM a failure here fails the build.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl enable prometheus-node-exporter >/dev/null
+  systemctl enable fluent-bit >/dev/null
+fi
 
 # Verify.
 prometheus-node-exporter --version

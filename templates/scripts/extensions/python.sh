@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Extension "python": Python 3 with pip and venv from Ubuntu.
+# Extension "python": Python 3 with pip and venv, the distribution's packages (its only source).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 

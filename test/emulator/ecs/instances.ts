@@ -3,6 +3,7 @@ import { instanceTypeById } from '../catalog.ts';
 import { type CallContext, type Handler, optionalRegion, requireRegion } from '../context.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { ecsTags, matchesTags, paginate } from '../params.ts';
+import { sandboxHooks } from '../sandbox/hooks.ts';
 import { type Instance, LOOPBACK } from '../state.ts';
 import { incorrectInstanceStatus, nameFilter } from './shared.ts';
 
@@ -149,6 +150,7 @@ export const StopInstance: Handler = (ctx) => {
   const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = w.status(instance);
   if (st !== 'Running' && !(st === 'Starting' && ctx.p.bool('ForceStop'))) throw incorrectInstanceStatus(st);
+  sandboxHooks.instanceStopped(w, instance);
   w.transition(instance, [
     [0, 'Stopping'],
     [w.delayMs('instanceStop'), 'Stopped'],
@@ -162,6 +164,7 @@ export const RebootInstance: Handler = (ctx) => {
   const instance = findInstance(ctx, region?.regionId, ctx.p.req('InstanceId'));
   const st = w.status(instance);
   if (st !== 'Running') throw incorrectInstanceStatus(st);
+  sandboxHooks.instanceStopped(w, instance);
   w.transition(instance, [
     [0, 'Stopping'],
     [w.delayMs('instanceStop'), 'Starting'],
@@ -191,6 +194,7 @@ function destroyInstance(ctx: CallContext, instance: Instance, force: boolean): 
     }
   }
   w.remove(instance);
+  sandboxHooks.instanceDeleted(w, instance);
 }
 
 export const DeleteInstance: Handler = (ctx) => {

@@ -3,6 +3,7 @@ import { DISK_CATEGORIES, instanceTypeById, instanceTypesInZone } from '../catal
 import { type CallContext, type Handler, requireRegion } from '../context.ts';
 import { ApiError, invalidParameter } from '../errors.ts';
 import { findVSwitch } from '../network.ts';
+import { sandboxHooks } from '../sandbox/hooks.ts';
 import { type Disk, type Instance, LOOPBACK } from '../state.ts';
 import { findUsableImage } from './image-rules.ts';
 import { findKeyPair } from './key-pairs.ts';
@@ -127,6 +128,7 @@ function launch(ctx: CallContext, spec: LaunchSpec): Instance[] {
         deleteWithInstance: del,
       });
     const sys = mkDisk('system', sysSize, category, '/dev/xvda', true);
+    sandboxHooks.diskCreated(w, sys.id, image);
     const data = dataDisks.map((d, k) =>
       mkDisk(
         'data',

@@ -3,6 +3,7 @@ import type { RegionInfo } from '../catalog.ts';
 import { type CallContext, type Handler, requireRegion } from '../context.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { ecsTags, matchesTags, paginate } from '../params.ts';
+import { sandboxHooks } from '../sandbox/hooks.ts';
 import { isoSeconds, type Snapshot } from '../state.ts';
 import { progress } from './shared.ts';
 
@@ -31,6 +32,7 @@ export function newSnapshot(
     creatingUntil: until,
   });
   w.transition(snap, [[until - now, 'accomplished']]);
+  sandboxHooks.snapshotTaken(w, snap.id, disk.id);
   return snap;
 }
 

@@ -1,0 +1,64 @@
+/**
+ * `npm run catalogue`: base, the Sindri CLI and every extension that can install here, each built by
+ * the real packer in the emulator's sandbox, each script verifying itself during the build and the
+ * image checked afterwards.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { type PackageServer, servePackedCli, sindriBuild, tail } from './harness.ts';
+
+let emu: Emulator;
+let cli: PackageServer;
+let baseImage = '';
+
+before(async () => {
+  emu = await startEmulator({ instances: 'sandbox' });
+  cli = await servePackedCli();
+});
+after(async () => {
+  await cli?.close();
+  await emu?.stop();
+});
+
+async function inImage(imageId: string, command: string): Promise<string> {
+  assert.ok(emu.sandbox);
+  const r = await emu.sandbox.run({ imageId }, command);
+  assert.equal(r.exitCode, 0, `${command}: ${r.stderr}`);
+  return r.stdout;
+}
+
+test('base and sindri: the base packages and the pinned CLI with its own Node.js', async () => {
+  const b = await sindriBuild(emu, cli, { name: 'catalogue-base' });
+  assert.equal(b.code, 0, tail(b.log));
+  console.log(`base build: ${b.seconds} s`);
+  baseImage = b.imageId;
+  assert.match(await inImage(baseImage, 'sindri --version'), new RegExp(`^sindri/${cli.version} linux-`));
+  assert.match(await inImage(baseImage, '/opt/sindri/node/bin/node --version'), /^v24\./);
+  await inImage(baseImage, 'jq --version && git --version && curl --version && gpg --version && unzip -v');
+});
+
+const VERIFY: Record<string, string> = {
+  docker: 'docker --version && docker compose version',
+  node: 'node --version && npm --version',
+  python: 'python3 --version && python3 -m pip --version && python3 -m venv /tmp/v',
+  golang: 'go version',
+  rust: 'rustc --version && cargo --version',
+  java: 'java -version && javac -version',
+};
+
+for (const [extension, verify] of Object.entries(VERIFY)) {
+  test(`extension ${extension} (distro source) installs and answers`, async () => {
+    assert.ok(baseImage, 'the base image was not built');
+    const b = await sindriBuild(emu, cli, {
+      name: `catalogue-${extension}`,
+      sourceImage: baseImage,
+      additional: [extension],
+    });
+    assert.equal(b.code, 0, tail(b.log));
+    console.log(`${extension} build: ${b.seconds} s`);
+    // The base image's CLI is kept, not installed again.
+    assert.match(b.log, /sindri: CLI [^ ]+ already installed/);
+    await inImage(b.imageId, verify);
+  });
+}
