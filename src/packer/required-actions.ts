@@ -21,6 +21,8 @@ export interface RequiredActionsOptions {
   packerVersion?: string;
   /** The build runs with --force: sindri deletes the earlier image of the same name first. */
   force?: boolean;
+  /** Leave out the test stage's own actions (packer's and the distribution's only). */
+  withoutTestStage?: boolean;
 }
 
 /** Network actions the ECS API of 2014-05-26 also serves (packer 1.6.6 calls them there). */
@@ -137,7 +139,7 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
       add('DeleteSnapshot', "retention deletes those images' snapshots");
     }
   }
-  if (config.tests.enabled) {
+  if (config.tests.enabled && !opts.withoutTestStage) {
     ecs('ImportKeyPair', 'the test stage imports a key pair for its instance');
     ecs('DeleteKeyPairs', 'the test stage deletes its key pair');
     ecs('RunInstances', 'the test stage starts an instance of the new image');

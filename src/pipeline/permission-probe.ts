@@ -29,7 +29,7 @@ const PACKER_POLLS: Record<string, (alibaba: Alibaba) => Record<string, unknown>
 /** The `product:Action` names of the reads a build of `config` has packer poll. */
 export function packerReads(config: SindriConfig, packerVersion: string): string[] {
   const alibaba = config.providers.packer.alibaba;
-  return requiredActions(config, { packerVersion })
+  return requiredActions(config, { packerVersion, withoutTestStage: true })
     .map((a) => a.action)
     .filter((name) => PACKER_POLLS[name.split(':')[1] ?? '']?.(alibaba) !== undefined);
 }
