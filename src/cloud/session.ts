@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import type { CloudClients, CreateClientsOptions } from './clients.ts';
+import type { CredentialSource } from './credential-source.ts';
 import type { ResolvedCredentials } from './credentials.ts';
 import type { EndpointOverrides } from './endpoints.ts';
 import { type RegionChoice, resolveRegion } from './region.ts';
@@ -32,6 +33,7 @@ export interface CloudSession {
   /** The region the command works in unless told otherwise, and where that choice came from. */
   readonly region: string;
   readonly regionSource: RegionChoice['source'];
+  /** The credentials in use now: resolved on first use, renewed before temporary ones expire. */
   credentials(): Promise<ResolvedCredentials>;
   /** One client set per region, created on first use. */
   clients(region?: string): Promise<CloudClients>;
@@ -50,21 +52,28 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
 export function openSession(opts: SessionOptions): CloudSession {
   const { env, settings } = opts;
   const choice = resolveRegion({ flag: opts.region, configured: settings?.region, env });
-  const credentials = once(async () =>
+  const resolve = async () =>
     (await import('./credentials.ts')).resolveCredentials({
       env,
       home: opts.home ?? env.HOME ?? homedir(),
       region: choice.region,
       ...(settings?.credentials_profile ? { profile: settings.credentials_profile } : {}),
-    }),
-  );
+    });
+  // One source for every region's clients: temporary credentials are renewed once, for all of them,
+  // through the same chain that found them.
+  const source = once<CredentialSource>(async () => {
+    const [initial, { credentialSource }] = await Promise.all([resolve(), import('./credential-source.ts')]);
+    const clock = opts.clientOptions?.clock;
+    return credentialSource({ initial, resolve, ...(clock ? { clock } : {}) });
+  });
+  const credentials = async () => (await source()).current();
   const byRegion = new Map<string, Promise<CloudClients>>();
   const clients = (region: string = choice.region) => {
     let c = byRegion.get(region);
     if (!c) {
-      c = Promise.all([credentials(), import('./clients.ts')]).then(([resolved, { createClients }]) =>
+      c = Promise.all([source(), import('./clients.ts')]).then(([renewing, { createClients }]) =>
         createClients({
-          credentials: resolved,
+          credentials: renewing,
           region,
           env,
           ...(settings?.endpoints ? { endpoints: settings.endpoints } : {}),

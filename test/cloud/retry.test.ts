@@ -8,6 +8,7 @@ import {
   classify,
   DEFAULT_RETRY_POLICY,
   type Idempotency,
+  REFUSED_TRY_AGAIN_CODES,
   type RetryEvent,
   retryPolicy,
   withRetry,
@@ -37,21 +38,40 @@ function netError(code: string) {
 const idempotencies: Idempotency[] = ['read', 'token', 'mutation'];
 
 describe('classify', () => {
-  it('retries throttling codes, 5xx, 429 and idempotency-in-progress codes for every kind of call', () => {
+  it('retries throttling and "refused, try again" codes for every kind of call', () => {
+    // Each code with the public provider that retries it (src/cloud/retry.ts REFUSED_TRY_AGAIN_CODES).
     const retryable = [
       apiError(400, 'Throttling'),
       apiError(400, 'Throttling.User'),
       apiError(400, 'Throttling.Api'),
-      apiError(503, 'ServiceUnavailable'),
-      apiError(500, 'InternalError'),
-      apiError(502, 'BadGateway'),
-      apiError(504, 'GatewayTimeout'),
+      apiError(400, 'Rejected.Throttling'), // terraform-provider-alicloud errors.go NeedRetry
       apiError(429, 'TooManyRequests'),
-      apiError(400, 'IdempotentProcessing'),
-      apiError(403, 'LastTokenProcessing'),
+      apiError(400, 'IdempotentProcessing'), // packer-plugin-alicloud step_create_image.go
+      apiError(400, 'TOKEN_PROCESSING'), // packer-plugin-alicloud step_config_vpc.go
+      apiError(403, 'LastTokenProcessing'), // terraform resource_alicloud_instance.go
+      apiError(400, 'OperationFailed.LastTokenProcessing'), // terraform resource_alicloud_vpc.go
+      apiError(403, 'OperationConflict'), // terraform errors.go DiskInvalidOperation
+      apiError(403, 'Operation.Conflict'), // terraform resource_alicloud_instance.go; DeleteSnapshot reference
+      apiError(409, 'InvalidOperation.Conflict'), // terraform errors.go; CopyImage reference (409)
+      apiError(400, 'SystemBusy'), // terraform resource_alicloud_eip_address.go
+      apiError(400, 'TaskConflict'), // terraform resource_alicloud_vpc.go; packer step_config_vpc.go
     ];
     for (const kind of idempotencies) {
       for (const e of retryable) assert.equal(classify(e, kind).verdict, 'retryable', `${e.code} ${kind}`);
+    }
+  });
+
+  it('retries a 5xx for reads and ClientToken calls; for a token-less mutation the outcome is unknown', () => {
+    for (const e of [
+      apiError(503, 'ServiceUnavailable'),
+      apiError(500, 'InternalError'),
+      apiError(500, 'UnknownError'),
+      apiError(502, 'BadGateway'),
+      apiError(504, 'GatewayTimeout'),
+    ]) {
+      assert.equal(classify(e, 'read').verdict, 'retryable', e.code);
+      assert.equal(classify(e, 'token').verdict, 'retryable', e.code);
+      assert.equal(classify(e, 'mutation').verdict, 'outcome-unknown', e.code);
     }
   });
 
@@ -65,6 +85,7 @@ describe('classify', () => {
       'Forbidden.RAM',
       'IdempotentParameterMismatch',
       'ThrottlingNotReally',
+      'NotRejected.ThrottlingYet',
     ]) {
       const status = code.startsWith('Forbidden') ? 403 : code === 'InvalidAccessKeyId.NotFound' ? 404 : 400;
       assert.equal(classify(apiError(status, code), 'read').verdict, 'fatal', code);
@@ -75,7 +96,7 @@ describe('classify', () => {
     for (const code of ['ECONNRESET', 'ETIMEDOUT', 'EPIPE']) {
       assert.equal(classify(netError(code), 'read').verdict, 'retryable');
       assert.equal(classify(netError(code), 'token').verdict, 'retryable');
-      assert.equal(classify(netError(code), 'mutation').verdict, 'fatal');
+      assert.equal(classify(netError(code), 'mutation').verdict, 'outcome-unknown');
     }
     const hangUp = new Error('socket hang up');
     assert.equal(classify(hangUp, 'read').verdict, 'retryable');
@@ -87,10 +108,10 @@ describe('classify', () => {
       },
     );
     assert.equal(classify(sdkTimeout, 'token').verdict, 'retryable');
-    assert.equal(classify(sdkTimeout, 'mutation').verdict, 'fatal');
+    assert.equal(classify(sdkTimeout, 'mutation').verdict, 'outcome-unknown');
     const readTimeout = Object.assign(new Error('Read timeout'), { name: 'ReadTimeoutError' });
     assert.equal(classify(readTimeout, 'token').verdict, 'retryable');
-    assert.equal(classify(readTimeout, 'mutation').verdict, 'fatal');
+    assert.equal(classify(readTimeout, 'mutation').verdict, 'outcome-unknown');
   });
 
   it('retries a refused connection for any call: the request was never sent', () => {
@@ -106,7 +127,7 @@ describe('classify', () => {
     const e = new SyntaxError('Unexpected token < in JSON at position 0');
     assert.equal(classify(e, 'read').verdict, 'retryable');
     assert.equal(classify(e, 'token').verdict, 'retryable');
-    assert.equal(classify(e, 'mutation').verdict, 'fatal');
+    assert.equal(classify(e, 'mutation').verdict, 'outcome-unknown');
   });
 
   it('reads the server-requested delay from retryAfter or the x-acs-retry-after header', () => {
@@ -120,25 +141,35 @@ describe('classify', () => {
 
   it('classifies by shape, not class: any object with an HTTP status and code works', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 400, max: 599 }), fc.string(), (status, code) => {
-        const verdict = classify({ statusCode: status, code, data: { Code: code } }).verdict;
-        const expected =
-          status >= 500 ||
-          status === 429 ||
-          code === 'Throttling' ||
-          code.startsWith('Throttling.') ||
-          ['ServiceUnavailable', 'InternalError', 'IdempotentProcessing', 'LastTokenProcessing'].includes(
-            code,
-          );
-        assert.equal(verdict, expected ? 'retryable' : 'fatal');
-      }),
+      fc.property(
+        fc.integer({ min: 400, max: 599 }),
+        fc.oneof(fc.string(), fc.constantFrom(...REFUSED_TRY_AGAIN_CODES, 'Rejected.Throttling')),
+        fc.constantFrom<Idempotency>('read', 'token', 'mutation'),
+        (status, code, kind) => {
+          const verdict = classify({ statusCode: status, code, data: { Code: code } }, kind).verdict;
+          const refused =
+            status === 429 ||
+            code === 'Throttling' ||
+            code.startsWith('Throttling.') ||
+            code.endsWith('.Throttling') ||
+            REFUSED_TRY_AGAIN_CODES.has(code);
+          const expected = refused
+            ? 'retryable'
+            : code === 'IdempotentParameterMismatch' || status < 500
+              ? 'fatal'
+              : kind === 'mutation'
+                ? 'outcome-unknown'
+                : 'retryable';
+          assert.equal(verdict, expected, `${status} ${code} ${kind}`);
+        },
+      ),
     );
   });
 
   it('never throws, whatever is thrown at it (property)', () => {
     fc.assert(
       fc.property(fc.anything(), fc.constantFrom<Idempotency>('read', 'token', 'mutation'), (thing, kind) => {
-        assert.ok(['retryable', 'fatal'].includes(classify(thing, kind).verdict));
+        assert.ok(['retryable', 'fatal', 'outcome-unknown'].includes(classify(thing, kind).verdict));
       }),
       { numRuns: 2000 },
     );
@@ -272,19 +303,62 @@ describe('withRetry', () => {
     assert.deepEqual(clock.sleeps, []);
   });
 
-  it('does not repeat a non-idempotent call after a connection reset', async () => {
-    let calls = 0;
-    await assert.rejects(
-      withRetry(
-        async () => {
-          calls++;
-          throw netError('ECONNRESET');
+  it('does not repeat a non-idempotent call after a connection reset or a 500: its outcome is unknown', async () => {
+    for (const failure of [netError('ECONNRESET'), apiError(500, 'InternalError')]) {
+      let calls = 0;
+      await assert.rejects(
+        withRetry(
+          async () => {
+            calls++;
+            throw failure;
+          },
+          { clock: new FakeClock(), idempotency: 'mutation', product: 'ecs', action: 'CreateKeyPair' },
+        ),
+        (e: unknown) => {
+          assert.ok(e instanceof CloudError);
+          assert.equal(e.code, (failure as { code: string }).code);
+          assert.equal(e.outcomeUnknown, true);
+          assert.equal(e.retryable, false);
+          assert.match(e.summary(), /outcome unknown, not sent again/);
+          assert.match(e.actions.join(' '), /ECS CreateKeyPair may have taken effect/);
+          return true;
         },
-        { clock: new FakeClock(), idempotency: 'mutation' },
-      ),
-      { code: 'ECONNRESET' },
+      );
+      assert.equal(calls, 1);
+    }
+  });
+
+  it('asks what happened when the outcome is unknown: resends when it did not happen, uses the result when it did', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const asked: number[] = [];
+    const resent = await withRetry(
+      async () => {
+        calls++;
+        if (calls === 1) throw apiError(500, 'InternalError');
+        return 'second send';
+      },
+      {
+        clock,
+        idempotency: 'mutation',
+        onOutcomeUnknown: async (e, attempt) => {
+          assert.equal(e.code, 'InternalError');
+          asked.push(attempt);
+          return 'resend';
+        },
+      },
     );
-    assert.equal(calls, 1);
+    assert.deepEqual([resent, calls, asked], ['second send', 2, [1]]);
+
+    calls = 0;
+    const settled = await withRetry(
+      async () => {
+        calls++;
+        throw netError('ECONNRESET');
+      },
+      { clock, idempotency: 'mutation', onOutcomeUnknown: async () => ({ settled: 'found it' }) },
+    );
+    assert.deepEqual([settled, calls], ['found it', 1]);
   });
 
   it('honours x-acs-retry-after, capped by maxRetryAfterMs', async () => {
