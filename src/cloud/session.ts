@@ -7,7 +7,9 @@ import type { CloudClients, CreateClientsOptions } from './clients.ts';
 import type { CredentialSource } from './credential-source.ts';
 import type { ResolvedCredentials } from './credentials.ts';
 import type { EndpointOverrides } from './endpoints.ts';
-import { type RegionChoice, resolveRegion } from './region.ts';
+import { FALLBACK_REGION, type RegionChoice, resolveRegion } from './region.ts';
+import { judgeRegionOffline } from './regions.ts';
+import { incompleteResponse } from './response.ts';
 
 /** The part of `providers.packer.alibaba` a session reads. */
 export interface SessionSettings {
@@ -37,7 +39,10 @@ export interface CloudSession {
   credentials(): Promise<ResolvedCredentials>;
   /** One client set per region, created on first use. */
   clients(region?: string): Promise<CloudClients>;
-  /** Every region the account can use (`DescribeRegions`), in the API's order. */
+  /**
+   * Every region the account can use (`DescribeRegions`), in the API's order; never empty (an answer
+   * without regions is InvalidResponse).
+   */
   allRegions(): Promise<string[]>;
 }
 
@@ -85,11 +90,20 @@ export function openSession(opts: SessionOptions): CloudSession {
     }
     return c;
   };
+  // Asked in a region whose endpoint exists: ecs.<region>.aliyuncs.com of a region that does not has
+  // no DNS name, which would hide the answer (the region is unknown) behind ENOTFOUND.
+  const askIn = judgeRegionOffline(choice.region).kind === 'known' ? choice.region : FALLBACK_REGION;
   const allRegions = once(async () => {
-    const body = await (await clients()).call('ecs', 'DescribeRegions', {});
-    return (body.regions?.region ?? [])
+    const body = await (await clients(askIn)).call('ecs', 'DescribeRegions', {});
+    const ids = (body.regions?.region ?? [])
       .map((r) => r.regionId)
       .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    if (ids.length === 0)
+      throw incompleteResponse(
+        { product: 'ecs', action: 'DescribeRegions', requestId: body.requestId },
+        'any region (Regions.Region[].RegionId)',
+      );
+    return ids;
   });
   return { region: choice.region, regionSource: choice.source, credentials, clients, allRegions };
 }

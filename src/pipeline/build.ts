@@ -16,6 +16,7 @@ import { runSteps, type Step } from './run.ts';
 import { begin } from './steps/begin.ts';
 import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
+import { checkRegions } from './steps/check-regions.ts';
 import { connect } from './steps/connect.ts';
 import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
@@ -27,6 +28,7 @@ import { writeTemplate } from './steps/write-template.ts';
 
 export const BUILD: readonly Step<BuildContext>[] = [
   connect,
+  checkRegions,
   resolveNetwork,
   render,
   lookUpCache,

@@ -1,3 +1,4 @@
+/** Did-you-mean suggestions for typed names (keys, enum values, regions). */
 function normalise(s: string): string {
   return s.toLowerCase().replace(/[-_\s]/g, '');
 }
