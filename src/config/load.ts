@@ -4,6 +4,7 @@ import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { checkEncryption, type Report } from './encryption-rules.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import { checkRegions } from './region-rules.ts';
 import { validateSchema } from './schema.ts';
 import { type ConfigOverrides, FLAG_SETTINGS, keyPath } from './settings.ts';
 import { didYouMean } from './suggest.ts';
@@ -19,6 +20,8 @@ export interface LoadedConfig {
   text: string;
   /** 1-based position of a key path in the file (a scalar's value, else its key). */
   locate(path: (string | number)[]): { line: number; column: number } | undefined;
+  /** What is allowed but worth saying (a region not in sindri's list), located like problems. */
+  warnings?: ConfigProblem[];
 }
 
 export interface LoadOptions {
@@ -88,6 +91,7 @@ export interface ResolveInput {
 export interface Resolved {
   config: SindriConfig;
   parsed: ParsedYaml;
+  warnings: ConfigProblem[];
 }
 
 /**
@@ -136,27 +140,29 @@ export function resolveConfig(input: ResolveInput): Resolved {
   }
 
   const problems: ConfigProblem[] = [];
-  const report = (path: KeyPath, message: string, hint: string | undefined, atKey = false) => {
+  const warnings: ConfigProblem[] = [];
+  const locateProblem = (path: KeyPath, message: string, hint: string | undefined, atKey = false) => {
     for (let n = path.length; n >= 0; n--) {
       const origin = origins.get(pathKey(path.slice(0, n)));
-      if (origin) {
-        problems.push({ file: origin, path: formatPath(path), message, ...(hint ? { hint } : {}) });
-        return;
-      }
+      if (origin) return { file: origin, path: formatPath(path), message, ...(hint ? { hint } : {}) };
     }
     const pos = parsed.locateNearest(path, atKey ? 'key' : 'auto');
-    problems.push({
+    return {
       file: displayFile,
       line: pos.line,
       column: pos.column,
       path: formatPath(path),
       message,
       ...(hint ? { hint } : {}),
-    });
+    };
   };
+  const report: Report = (path, message, hint, atKey) =>
+    problems.push(locateProblem(path, message, hint, atKey));
+  const warn: Report = (path, message, hint, atKey) =>
+    warnings.push(locateProblem(path, message, hint, atKey));
 
   for (const issue of validateSchema(data)) report(issue.path, issue.message, issue.hint, issue.atKey);
-  if (isPlainObject(data)) semanticChecks(data, input.baseDir, report);
+  if (isPlainObject(data)) semanticChecks(data, input.baseDir, report, warn);
 
   if (problems.length > 0) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -168,11 +174,16 @@ export function resolveConfig(input: ResolveInput): Resolved {
   if (alibaba.source_image === undefined && alibaba.image_family === undefined) {
     alibaba.source_image = DEFAULT_SOURCE_IMAGE;
   }
-  return { config, parsed };
+  return { config, parsed, warnings };
 }
 
 /** Rules that need more than the schema: the catalogue, zone/region agreement, referenced files. */
-function semanticChecks(data: Record<string, unknown>, baseDir: string | undefined, report: Report): void {
+function semanticChecks(
+  data: Record<string, unknown>,
+  baseDir: string | undefined,
+  report: Report,
+  warn: Report,
+): void {
   const { extensions, profiles } = catalogueNames();
   const profile = getPath(data, ['extensions', 'profile']);
   if (typeof profile === 'string' && profile !== '' && !profiles.includes(profile)) {
@@ -196,16 +207,7 @@ function semanticChecks(data: Record<string, unknown>, baseDir: string | undefin
     });
   }
 
-  const region = getPath(data, [...ALIBABA, 'region']);
-  const zone = getPath(data, [...ALIBABA, 'zone_id']);
-  if (typeof region === 'string' && typeof zone === 'string' && !zone.startsWith(region)) {
-    report(
-      [...ALIBABA, 'zone_id'],
-      `zone "${zone}" is not in the build region "${region}"`,
-      `use a zone of ${region} (e.g. ${region}-h), or remove zone_id to let sindri choose`,
-    );
-  }
-
+  checkRegions((path) => getPath(data, path), report, warn);
   checkEncryption((path) => getPath(data, path), report);
 
   if (baseDir === undefined) return;
@@ -271,14 +273,14 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
       { file: shown, path: '', message: `cannot read config file: ${(err as Error).message}` },
     ]);
   }
-  const { config, parsed } = resolveConfig({
+  const { config, parsed, warnings } = resolveConfig({
     text,
     displayFile: shown,
     baseDir: dirname(file),
     env: opts.env ?? process.env,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
   });
-  return { config, file, text, locate: (path) => parsed.locate(path) };
+  return { config, file, text, locate: (path) => parsed.locate(path), warnings };
 }
 
 /**
