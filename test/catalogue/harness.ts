@@ -60,6 +60,12 @@ export interface BuildSpec {
 export interface BuildOutcome {
   code: number;
   imageId: string;
+  /** The test stage's result (it runs on an instance of the image, in the sandbox). */
+  test?: {
+    passed: boolean;
+    checks: Array<{ name: string; source: string; passed: boolean }>;
+    sbom?: { digest: string; packages: number; file: string };
+  };
   /** sindri's stderr: packer's output, for diagnostics. */
   log: string;
   seconds: number;
@@ -121,12 +127,20 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   let imageId = '';
+  let test: BuildOutcome['test'];
   if (code === 0) {
-    const result = jsonResult(stdout) as { images: Record<string, string> };
+    const result = jsonResult(stdout) as { images: Record<string, string>; test?: BuildOutcome['test'] };
     imageId = result.images[REGION] ?? '';
+    test = result.test;
   }
   if (code !== 0) log += `\n${stdout}`;
-  return { code, imageId, log, seconds: Math.round((Date.now() - started) / 1000) };
+  return {
+    code,
+    imageId,
+    log,
+    seconds: Math.round((Date.now() - started) / 1000),
+    ...(test ? { test } : {}),
+  };
 }
 
 /** The last lines of a build's log, for an assertion message. */
