@@ -51,6 +51,10 @@ export interface BuildSpec {
   additional?: string[];
   source?: 'upstream' | 'distro';
   security?: { cis_hardening?: boolean; clean_sensitive_data?: boolean; remove_ssh_keys?: boolean };
+  /** sindri.yaml's `tests`. */
+  tests?: Record<string, unknown>;
+  /** image_copy_regions. */
+  copyRegions?: string[];
   /** User scripts (build.scripts): file name → content. */
   scripts?: Record<string, string>;
   /** Uploads (build.files): files next to sindri.yaml. */
@@ -68,6 +72,8 @@ export interface BuildOutcome {
   };
   /** sindri's stderr: packer's output, for diagnostics. */
   log: string;
+  /** The --json envelope. */
+  stdout: string;
   seconds: number;
 }
 
@@ -77,6 +83,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
     version: '1.0',
     name: spec.name,
     extensions: { additional: spec.additional ?? [], source: spec.source ?? 'distro' },
+    ...(spec.tests ? { tests: spec.tests } : {}),
     providers: {
       packer: {
         cloud: 'alibaba',
@@ -98,6 +105,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
         alibaba: {
           region: REGION,
           instance_type: 'ecs.g6.large',
+          ...(spec.copyRegions ? { image_copy_regions: spec.copyRegions } : {}),
           ...(spec.sourceImage ? { source_image: spec.sourceImage } : {}),
         },
       },
@@ -138,6 +146,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
     code,
     imageId,
     log,
+    stdout,
     seconds: Math.round((Date.now() - started) / 1000),
     ...(test ? { test } : {}),
   };
