@@ -89,6 +89,7 @@ export default class Build extends SindriCommand {
         warn: (message) => this.warning(message),
       });
       await progress.close?.();
+      if (result.test) this.info((await import('../../cli/test-table.ts')).testTable(result.test));
       this.info(
         `✓ ${result.cached ? 'cache hit' : 'built'} ${result.name}: ${Object.entries(result.images)
           .map(([r, id]) => `${r} ${id}`)
