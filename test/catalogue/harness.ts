@@ -29,7 +29,12 @@ export interface PackageServer {
 export async function servePackedCli(): Promise<PackageServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sindri-pack-'));
   const [packed] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' }),
+    // --ignore-scripts: prepack would rebuild dist/ under the builds running in parallel (the npm script
+    // builds once, first).
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }),
   ) as Array<{ filename: string; version: string }>;
   if (!packed) throw new Error('npm pack produced nothing');
   const server: Server = createServer((_req, res) => {
