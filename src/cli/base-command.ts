@@ -65,7 +65,7 @@ export abstract class SindriCommand extends Command {
   }
 
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
-    const report = reportError(err, this.debugEnabled);
+    const report = reportError(err, this.debugEnabled, this.commandName || undefined);
     process.exitCode = report.exitCode;
     if (this.jsonEnabled()) {
       this.logJson(failureEnvelope(this.commandName, report.error, report.result, this.warnings));
