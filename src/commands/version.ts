@@ -11,7 +11,10 @@ export default class Version extends SindriCommand {
   static override examples = ['<%= config.bin %> version', '<%= config.bin %> version --verbose --json'];
 
   static override flags = {
-    verbose: Flags.boolean({ description: 'Also the OS, shell, install location and plugins', default: false }),
+    verbose: Flags.boolean({
+      description: 'Also the OS, shell, install location and plugins',
+      default: false,
+    }),
   };
 
   async run(): Promise<Record<string, unknown>> {

@@ -1,16 +1,18 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { checkEncryption, type Report } from './encryption-rules.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import { readConfigText, STDIN_NAME } from './read.ts';
 import { validateSchema } from './schema.ts';
 import { type ConfigOverrides, FLAG_SETTINGS, keyPath } from './settings.ts';
 import { didYouMean } from './suggest.ts';
 import type { SindriConfig } from './types.ts';
-import { type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
+import { formatPath, type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
 
 export type { ConfigOverrides } from './settings.ts';
+export { formatPath } from './yaml.ts';
 
 export interface LoadedConfig {
   config: SindriConfig;
@@ -32,17 +34,6 @@ export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
-/** `providers.packer.alibaba.region` style, with `[n]` for list items and quotes for odd keys. */
-export function formatPath(path: KeyPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -250,31 +241,15 @@ function displayName(file: string, cwd: string): string {
  */
 export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> {
   const cwd = opts.cwd ?? process.cwd();
-  const file = resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
-  const shown = displayName(file, cwd);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    const example = opts.configPath === undefined ? ' or pass --config FILE' : '';
-    throw new ConfigError([
-      {
-        file: shown,
-        path: '',
-        message: `config file not found: ${file}`,
-        hint: `copy sindri.example.yaml to ${shown}${example}`,
-      },
-    ]);
-  }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([
-      { file: shown, path: '', message: `cannot read config file: ${(err as Error).message}` },
-    ]);
-  }
+  const stdin = opts.configPath === '-';
+  const file = stdin ? STDIN_NAME : resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
+  const shown = stdin ? STDIN_NAME : displayName(file, cwd);
+  const text = await readConfigText(stdin ? '-' : file, shown, opts.configPath !== undefined);
   const { config, parsed } = resolveConfig({
     text,
     displayFile: shown,
-    baseDir: dirname(file),
+    // Paths in a configuration read from stdin are relative to the working directory.
+    baseDir: stdin ? cwd : dirname(file),
     env: opts.env ?? process.env,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
   });

@@ -28,16 +28,16 @@ export function underTerminal(
     let screen = '';
     let since = 0;
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => {
       screen += c;
       const next = answers[0];
-      if (next && next.when.test(screen.slice(since).replace(ESCAPE, ''))) {
+      if (next?.when.test(screen.slice(since).replace(ESCAPE, ''))) {
         answers.shift();
         since = screen.length;
         child.stdin?.write(next.type);
       }
     });
-    child.stderr.resume();
+    child.stderr?.resume();
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
