@@ -89,7 +89,7 @@ export default class Build extends SindriCommand {
         warn: (message) => this.warning(message),
       });
       await progress.close?.();
-      this.info(
+      this.print(
         `✓ ${result.cached ? 'cache hit' : 'built'} ${result.name}: ${Object.entries(result.images)
           .map(([r, id]) => `${r} ${id}`)
           .join(', ')} in ${result.durationSeconds}s`,
