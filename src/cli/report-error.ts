@@ -40,6 +40,9 @@ function jsonOf(err: SindriError): JsonError {
 
 function textOf(err: SindriError): string {
   if (err instanceof ConfigError) return formatProblems(err.problems);
+  // An error sindri raised before any call (no credentials found): its message, then the fix.
+  if (err instanceof CloudError && !err.product && err.hint)
+    return `Error: ${err.message}${fixLines([err.hint.fix])}`;
   if (err instanceof CloudError) return `Error: ${describeCloudError(err)}`;
   return `Error: ${err.message}${fixLines(err.actions)}`;
 }
