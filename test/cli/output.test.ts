@@ -106,7 +106,10 @@ describe('packer list output', () => {
     assert.ok(parsed.every((p) => typeof p.size === 'number'));
 
     const yaml = await list('--output', 'yaml', '--columns', 'name,size', '--sort', 'size');
-    assert.deepEqual(parseYaml(yaml.stdout), [...parsed].sort((a, b) => a.size - b.size));
+    assert.deepEqual(
+      parseYaml(yaml.stdout),
+      [...parsed].sort((a, b) => a.size - b.size),
+    );
 
     const none = await box.run(['packer', 'list', '--region', 'cn-beijing', '--output', 'json']);
     assert.equal(none.stdout, '[]\n', 'an empty listing is still one document');
