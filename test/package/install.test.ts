@@ -60,19 +60,27 @@ describe('the npm package', () => {
     let sindri: (args: string[]) => Promise<{ stdout: string; stderr: string }>;
     before(async () => {
       work = mkdtempSync(join(tmpdir(), 'sindri-install-'));
-      const { stdout } = await run(npm, ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], {
-        cwd: repoRoot,
-      });
+      const { stdout } = await run(
+        npm,
+        ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'],
+        {
+          cwd: repoRoot,
+        },
+      );
       const tarball = join(work, stdout.trim().split('\n').pop() as string);
       const project = join(work, 'project');
       await run('mkdir', ['-p', project]);
       writeFileSync(join(project, 'package.json'), '{"name":"image-project","private":true}\n');
       // The npm cache first (the registry only for what it lacks), no lifecycle scripts of dependencies.
-      await run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], {
-        cwd: project,
-        env: { ...process.env, PATH: `${nodeBinDir}:${process.env.PATH}` },
-        timeout: 540_000,
-      });
+      await run(
+        npm,
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+        {
+          cwd: project,
+          env: { ...process.env, PATH: `${nodeBinDir}:${process.env.PATH}` },
+          timeout: 540_000,
+        },
+      );
       env = isolatedEnv({ HOME: work, PATH: `${nodeBinDir}:${process.env.PATH}` });
       sindri = (args) => run(join(project, 'node_modules', '.bin', 'sindri'), args, { cwd: project, env });
     });

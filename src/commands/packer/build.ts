@@ -28,7 +28,11 @@ export default class Build extends SindriCommand {
       default: 'cleanup',
     }),
     'var-file': Flags.string({ description: 'A Packer variables file passed to packer', multiple: true }),
-    'dry-run': Flags.boolean({ description: 'Render and validate only; build nothing', default: false }),
+    'dry-run': Flags.boolean({
+      description:
+        'Build nothing: validate, then print the plan (cache, name, regions, shares, retention, tests)',
+      default: false,
+    }),
     junit: Flags.string({ description: "Write the test stage's results as JUnit XML to this file" }),
     sbom: Flags.string({
       description: "Write the image's SBOM (CycloneDX JSON) to this file (implies tests.sbom)",
@@ -44,14 +48,15 @@ export default class Build extends SindriCommand {
     const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
     const packer = await packerFound;
     if (flags['dry-run']) {
-      const result = await (await import('../../pipeline/dry-run.ts')).dryRun(
-        loaded,
-        packer,
-        this.config.version,
-      );
+      const { dryRun, describePlan } = await import('../../pipeline/dry-run.ts');
+      const result = await dryRun(loaded, packer, this.config.version, {
+        force: flags.force,
+        env: process.env,
+      });
       this.info(
-        `✓ dry run: the template for ${loaded.config.providers.packer.image_name} renders and validates`,
+        `✓ the template for ${loaded.config.providers.packer.image_name} renders and passes packer validate`,
       );
+      this.print(describePlan(result.plan, flags.force).join('\n'));
       return result;
     }
 
