@@ -57,7 +57,9 @@ describe('build --dry-run', () => {
     return file;
   };
   const creates = () =>
-    emu.admin.requestLog().filter((r) => /^(Create|Copy|Delete|Run|Modify|Allocate|Import)/.test(r.action));
+    emu.admin
+      .requestLog()
+      .filter((r) => /^(Create|Copy|Delete|Run|Modify|Allocate|Import)/.test(r.action ?? ''));
 
   it('a first build: cache miss, nothing in the way; regions, shares, tests; nothing changed', async () => {
     const file = write('plan-fresh');
