@@ -21,6 +21,8 @@ export interface LoadedConfig {
   text: string;
   /** 1-based position of a key path in the file (a scalar's value, else its key). */
   locate(path: (string | number)[]): { line: number; column: number } | undefined;
+  /** Where a value came from: a flag (`--region`), a variable (`$ALICLOUD_REGION`), `file` or `default`. */
+  origin(path: (string | number)[]): string;
 }
 
 export interface LoadOptions {
@@ -79,6 +81,8 @@ export interface ResolveInput {
 export interface Resolved {
   config: SindriConfig;
   parsed: ParsedYaml;
+  /** See LoadedConfig.origin. */
+  origin(path: KeyPath): string;
 }
 
 /**
@@ -159,7 +163,14 @@ export function resolveConfig(input: ResolveInput): Resolved {
   if (alibaba.source_image === undefined && alibaba.image_family === undefined) {
     alibaba.source_image = DEFAULT_SOURCE_IMAGE;
   }
-  return { config, parsed };
+  const origin = (path: KeyPath): string => {
+    for (let n = path.length; n > 0; n--) {
+      const set = origins.get(pathKey(path.slice(0, n)));
+      if (set) return set;
+    }
+    return getPath(raw, path) === undefined ? 'default' : 'file';
+  };
+  return { config, parsed, origin };
 }
 
 /** Rules that need more than the schema: the catalogue, zone/region agreement, referenced files. */
@@ -245,7 +256,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   const file = stdin ? STDIN_NAME : resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
   const shown = stdin ? STDIN_NAME : displayName(file, cwd);
   const text = await readConfigText(stdin ? '-' : file, shown, opts.configPath !== undefined);
-  const { config, parsed } = resolveConfig({
+  const { config, parsed, origin } = resolveConfig({
     text,
     displayFile: shown,
     // Paths in a configuration read from stdin are relative to the working directory.
@@ -253,7 +264,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     env: opts.env ?? process.env,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
   });
-  return { config, file, text, locate: (path) => parsed.locate(path) };
+  return { config, file, text, locate: (path) => parsed.locate(path), origin };
 }
 
 /**
