@@ -16,7 +16,7 @@ export interface Answer {
 export function underTerminal(
   command: string,
   env: NodeJS.ProcessEnv,
-  opts: { cols?: number; answers?: Answer[]; timeoutMs?: number } = {},
+  opts: { cols?: number; answers?: Answer[]; timeoutMs?: number; onScreen?: (screen: string) => void } = {},
 ): Promise<TerminalRun> {
   const cols = opts.cols ?? 100;
   const answers = [...(opts.answers ?? [])];
@@ -30,6 +30,7 @@ export function underTerminal(
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.stdout?.setEncoding('utf8').on('data', (c: string) => {
       screen += c;
+      opts.onScreen?.(screen);
       const next = answers[0];
       if (next?.when.test(screen.slice(since).replace(ESCAPE, ''))) {
         answers.shift();

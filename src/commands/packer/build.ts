@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.ts';
 import { requirePacker } from '../../packer/binary.ts';
 import type { BuildResult } from '../../pipeline/build.ts';
 import type { DryRunResult } from '../../pipeline/dry-run.ts';
+import type { ProgressSink } from '../../pipeline/progress.ts';
 
 export default class Build extends SindriCommand {
   static override summary = 'Build an image with Packer, then copy, share and tag it';
@@ -65,12 +66,24 @@ export default class Build extends SindriCommand {
       import('../../cli/progress.ts'),
       import('../../cli/signals.ts'),
     ]);
-    const interrupts = interruptOnSignals((sig) =>
-      process.stderr.write(
-        `\n${sig}: stopping packer and waiting for it to clean up (this can take a minute)…\n`,
-      ),
+    // The display, once drawn: a signal during set-up finds none yet.
+    let shown: ProgressSink | undefined;
+    // Notices go through the display once there is one (a live display holds stderr while it draws).
+    const notice = (text: string) => (shown ? shown.detail(text.trim()) : process.stderr.write(text));
+    const interrupts = interruptOnSignals(
+      (sig) => {
+        shown?.interrupted?.();
+        notice(`\n${sig}: stopping packer and waiting for it to clean up (this can take a minute)…\n`);
+      },
+      {
+        stillDoing: 'waiting for packer to delete the build instance and its network',
+        ifQuit:
+          "temporary resources may be left running; 'sindri packer sweep' finds and deletes them by their sindri-<build ID> names",
+        write: notice,
+      },
     );
-    const progress = await buildProgress();
+    const progress: ProgressSink = await buildProgress();
+    shown = progress;
     const report = async (outcome: unknown) => {
       if (process.env.GITHUB_ACTIONS === 'true')
         await (await import('../../ci/build-report.ts')).reportBuild(outcome);
@@ -102,6 +115,7 @@ export default class Build extends SindriCommand {
       await report(result);
       return result;
     } catch (err) {
+      await progress.close?.(interrupts.signal.aborted ? 'interrupted' : 'failed');
       // A partially failed distribution still made images: report those too.
       await report(err);
       throw err;
