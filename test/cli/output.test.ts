@@ -15,6 +15,8 @@ import { sindriBin } from '../helpers/cli.ts';
 import { ESCAPE, shellQuote as q, underTerminal } from '../helpers/terminal.ts';
 import { type CliSandbox, cliSandbox, seedImage, sindriTags } from '../lifecycle/helpers.ts';
 
+/** A carriage return or an erase-line sequence: what follows is what the line shows. */
+const ERASE = new RegExp(`\r|${String.fromCharCode(27)}\\[2K`);
 const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`);
 
 let emu: Emulator;
@@ -150,7 +152,7 @@ describe('packer list output', () => {
     const visible = r.screen
       .replace(/\r\n/g, '\n')
       .split('\n')
-      .map((line) => (line.split(/\r|\u001b\[2K/).pop() ?? '').replace(ESCAPE, '').trim())
+      .map((line) => (line.split(ERASE).pop() ?? '').replace(ESCAPE, '').trim())
       .filter((line) => line !== '');
     assert.match(r.screen, /searched \d+\/\d+ regions/, 'progress was drawn');
     assert.equal(visible.length, 2, visible.join('\n'));
