@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../cli/base-command.ts';
+import { regionFlag } from '../cli/flags.ts';
 
 export default class Init extends SindriCommand {
   static override summary = 'Write a commented sindri.yaml, asking for what it needs';
@@ -29,7 +30,7 @@ The file starts with a yaml-language-server schema line, so editors complete and
     profile: Flags.string({
       description: 'Extension profile (minimal, fullstack, devops) [default: minimal]',
     }),
-    region: Flags.string({ description: 'Build region [default: $ALICLOUD_REGION, else cn-hangzhou]' }),
+    region: regionFlag,
     zone: Flags.string({ description: 'Zone of the build instance [default: the builder chooses]' }),
     'instance-type': Flags.string({ description: 'Build instance type [default: ecs.g6.xlarge]' }),
     'disk-size': Flags.integer({ description: 'System disk size in GiB [default: 40]', min: 20, max: 2048 }),

@@ -57,7 +57,7 @@ describe('configuration input', () => {
   it('-c - reads the configuration from stdin', async () => {
     const r = await runSindri(['packer', 'validate', '--syntax-only', '-c', '-'], { cwd: dir, input: GOOD });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /<stdin>: configuration is valid/);
+    assert.match(r.stdout, /<stdin>: configuration is valid/);
     const t = await runSindri(['packer', 'template', '--out', '-', '-c', '-'], { cwd: dir, input: GOOD });
     assert.equal(t.code, 0, t.stderr);
     assert.match(t.stdout, /source "alicloud-ecs"/);
