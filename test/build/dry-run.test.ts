@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { describe, it } from 'node:test';
 import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { useEmulatorDir } from '../helpers/emulator-dir.ts';
 import { seedImage, sindriTags } from '../lifecycle/helpers.ts';
 
 const config = (name: string, sshPort: number) => `version: "1.0"
@@ -37,34 +36,25 @@ providers:
 `;
 
 describe('build --dry-run', () => {
-  let emu: Emulator;
-  let env: NodeJS.ProcessEnv;
-  let dir: string;
-  before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
-    dir = mkdtempSync(join(tmpdir(), 'sindri-dry-run-'));
-  });
-  after(async () => {
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
-  });
+  const box = useEmulatorDir('dry-run');
 
   const write = (name: string) => {
-    const file = join(dir, `${name}.yaml`);
-    writeFileSync(file, config(name, emu.sshPort));
+    const file = join(box.dir, `${name}.yaml`);
+    writeFileSync(file, config(name, box.emu.sshPort));
     return file;
   };
   const creates = () =>
-    emu.admin
+    box.emu.admin
       .requestLog()
       .filter((r) => /^(Create|Copy|Delete|Run|Modify|Allocate|Import)/.test(r.action ?? ''));
 
   it('a first build: cache miss, nothing in the way; regions, shares, tests; nothing changed', async () => {
     const file = write('plan-fresh');
-    emu.admin.clearRequestLog();
-    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], { env, cwd: dir });
+    box.emu.admin.clearRequestLog();
+    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], {
+      env: box.env,
+      cwd: box.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /renders and passes packer validate/);
     assert.match(r.stdout, /^build plan-fresh in cn-hangzhou$/m);
@@ -80,15 +70,18 @@ describe('build --dry-run', () => {
 
   it('an image holding the name and older ones: the name stops the build, --force replaces, retention retires', async () => {
     const file = write('plan-web');
-    const taken = seedImage(emu, { region: 'cn-hangzhou', name: 'plan-web', tags: sindriTags('taken') });
-    const older = seedImage(emu, {
+    const taken = seedImage(box.emu, { region: 'cn-hangzhou', name: 'plan-web', tags: sindriTags('taken') });
+    const older = seedImage(box.emu, {
       region: 'cn-shanghai',
       name: 'plan-web-20240101',
-      createdAt: emu.admin.world.now() - 86_400_000,
+      createdAt: box.emu.admin.world.now() - 86_400_000,
       tags: sindriTags('older'),
     });
-    emu.admin.clearRequestLog();
-    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], { env, cwd: dir });
+    box.emu.admin.clearRequestLog();
+    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], {
+      env: box.env,
+      cwd: box.dir,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`name: +the build stops: ${taken.image.id} holds the name plan-web`));
     assert.match(r.stdout, new RegExp(`--force: +replaces ${taken.image.id}`));
@@ -97,8 +90,8 @@ describe('build --dry-run', () => {
       new RegExp(`deprecate ${older.image.id} plan-web-20240101 \\(cn-shanghai\\): beyond the 1 newest`),
     );
     const forced = await runSindri(['packer', 'build', '--dry-run', '--force', '--config', file, '--json'], {
-      env,
-      cwd: dir,
+      env: box.env,
+      cwd: box.dir,
     });
     const result = jsonResult(forced.stdout);
     assert.deepEqual(result.plan.sameName.imageIds, [taken.image.id]);
@@ -108,14 +101,20 @@ describe('build --dry-run', () => {
 
   it('after a build of the same configuration: a cache hit naming the image; --force says it ignores it', async () => {
     const file = write('plan-cached');
-    const built = await runSindri(['packer', 'build', '--config', file, '--json'], { env, cwd: dir });
+    const built = await runSindri(['packer', 'build', '--config', file, '--json'], {
+      env: box.env,
+      cwd: box.dir,
+    });
     const imageId = jsonResult(built.stdout).images['cn-hangzhou'];
-    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], { env, cwd: dir });
+    const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], {
+      env: box.env,
+      cwd: box.dir,
+    });
     assert.match(r.stdout, new RegExp(`cache: +hit: ${imageId} was built from this configuration`));
     assert.match(r.stdout, /name: +nothing stops the build/);
     const forced = await runSindri(['packer', 'build', '--dry-run', '--force', '--config', file], {
-      env,
-      cwd: dir,
+      env: box.env,
+      cwd: box.dir,
     });
     assert.match(forced.stdout, new RegExp(`cache: +miss: --force ignores the cache \\(${imageId}`));
     assert.match(forced.stdout, new RegExp(`name: +replaces ${imageId}`));
@@ -126,7 +125,7 @@ describe('build --dry-run', () => {
     const home = mkdtempSync(join(tmpdir(), 'sindri-dry-run-home-'));
     const r = await runSindri(['packer', 'build', '--dry-run', '--config', file], {
       env: isolatedEnv({ HOME: home }),
-      cwd: dir,
+      cwd: box.dir,
     });
     rmSync(home, { recursive: true, force: true });
     assert.equal(r.code, 0, r.stderr);

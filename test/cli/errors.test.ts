@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CREDENTIAL_SOURCES } from '../../src/cloud/credentials.ts';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { isolatedEnv, jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { useEmulatorDir } from '../helpers/emulator-dir.ts';
 
 const CONFIG = `version: "1.0"
 name: errors
@@ -24,26 +23,13 @@ providers:
 `;
 
 describe('errors that name what happened', () => {
-  let emu: Emulator;
-  let env: NodeJS.ProcessEnv;
-  let dir: string;
-  before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
-    dir = mkdtempSync(join(tmpdir(), 'sindri-errors-'));
-    writeFileSync(join(dir, 'sindri.yaml'), CONFIG);
-  });
-  after(async () => {
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
-  });
+  const box = useEmulatorDir('errors', { 'sindri.yaml': CONFIG });
 
   it('no credentials anywhere: the error lists every source tried, in order, with a fix', async () => {
     const home = mkdtempSync(join(tmpdir(), 'sindri-errors-home-'));
     const r = await runSindri(['packer', 'list', '--region', 'cn-hangzhou'], {
-      cwd: dir,
-      env: isolatedEnv({ HOME: home, SINDRI_ENDPOINT: emu.url }),
+      cwd: box.dir,
+      env: isolatedEnv({ HOME: home, SINDRI_ENDPOINT: box.emu.url }),
     });
     rmSync(home, { recursive: true, force: true });
     assert.equal(r.code, 1);
@@ -62,8 +48,8 @@ describe('errors that name what happened', () => {
 
   it('a wrong secret: doctor reports one failure, and skips the checks that need the cloud', async () => {
     const r = await runSindri(['packer', 'doctor', '--json'], {
-      cwd: dir,
-      env: { ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-LTAI-FAKE' },
+      cwd: box.dir,
+      env: { ...box.env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-LTAI-FAKE' },
     });
     assert.equal(r.code, 1);
     const envelope = JSON.parse(r.stdout) as {
@@ -81,8 +67,8 @@ describe('errors that name what happened', () => {
     assert.equal(checks.find((c) => c.id === 'packer')?.status, 'pass', 'local checks still run');
 
     const text = await runSindri(['packer', 'doctor'], {
-      cwd: dir,
-      env: { ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-LTAI-FAKE' },
+      cwd: box.dir,
+      env: { ...box.env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-LTAI-FAKE' },
     });
     assert.equal(text.stdout.match(/fix: /g)?.length, 1, 'one fix, not one per check');
     assert.match(text.stderr, /1 check\(s\) failed: credentials\./);
@@ -90,16 +76,19 @@ describe('errors that name what happened', () => {
 
   it('SINDRI_PACKER naming a missing file: validate and doctor name that path', async () => {
     const missing = '/nonexistent/packer';
-    const v = await runSindri(['packer', 'validate'], { cwd: dir, env: { ...env, SINDRI_PACKER: missing } });
+    const v = await runSindri(['packer', 'validate'], {
+      cwd: box.dir,
+      env: { ...box.env, SINDRI_PACKER: missing },
+    });
     assert.equal(v.code, 1);
     assert.match(v.stderr, /SINDRI_PACKER=\/nonexistent\/packer does not exist/);
     assert.match(v.stderr, /fix: point SINDRI_PACKER at the packer executable/);
     assert.doesNotMatch(v.stderr, /not found on PATH/);
-    const notExec = join(dir, 'packer-not-executable');
+    const notExec = join(box.dir, 'packer-not-executable');
     writeFileSync(notExec, '#!/bin/sh\n', { mode: 0o644 });
     const d = await runSindri(['packer', 'doctor', '--json'], {
-      cwd: dir,
-      env: { ...env, SINDRI_PACKER: notExec },
+      cwd: box.dir,
+      env: { ...box.env, SINDRI_PACKER: notExec },
     });
     const packer = (
       JSON.parse(d.stdout) as { result: { checks: Array<{ id: string; detail: string }> } }
@@ -108,13 +97,16 @@ describe('errors that name what happened', () => {
   });
 
   it('template --out - works without packer installed (rendered for packer >= 1.7, with a warning)', async () => {
-    const noPacker = { ...env, PATH: '/nonexistent-bin' };
-    const r = await runSindri(['packer', 'template', '--out', '-'], { cwd: dir, env: noPacker });
+    const noPacker = { ...box.env, PATH: '/nonexistent-bin' };
+    const r = await runSindri(['packer', 'template', '--out', '-'], { cwd: box.dir, env: noPacker });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /source "alicloud-ecs"/);
     assert.match(r.stdout, /required_plugins/);
     assert.match(r.stderr, /warning: packer is not installed/);
-    const json = await runSindri(['packer', 'template', '--out', '-', '--json'], { cwd: dir, env: noPacker });
+    const json = await runSindri(['packer', 'template', '--out', '-', '--json'], {
+      cwd: box.dir,
+      env: noPacker,
+    });
     const envelope = JSON.parse(json.stdout);
     assert.equal(envelope.warnings[0]?.code, 'PackerNotFound');
     assert.match(jsonResult(json.stdout).template, /alicloud-ecs/);
