@@ -9,19 +9,13 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { ConfigProblem } from '../../src/config/errors.ts';
 import { MAX_CONFIG_BYTES } from '../../src/config/read.ts';
 import { isolatedEnv, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
 
 const GOOD = readFileSync(new URL('../fixtures/config/guide-basic.yaml', import.meta.url), 'utf8');
 
-interface Problem {
-  file: string;
-  line?: number;
-  column?: number;
-  path: string;
-  message: string;
-  hint?: string;
-}
+type Problem = ConfigProblem;
 
 describe('configuration input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sindri-input-'));
