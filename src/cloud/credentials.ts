@@ -127,18 +127,24 @@ export async function resolveCredentials(opts: ResolveOptions): Promise<Resolved
     );
   }
 
-  // 8. The ECS instance RAM role.
+  // 8. The ECS instance RAM role. Without a role named, a metadata service that is not there, or that
+  // answers without a role (HTTP 404 off ECS, behind some proxies), means no credentials here either.
+  let metadataAnswer = '';
   if (!truthy(env.ALIBABA_CLOUD_ECS_METADATA_DISABLED)) {
+    const role = val(env, 'ALIBABA_CLOUD_ECS_METADATA');
     try {
-      return await ecsRamRole(opts, val(env, 'ALIBABA_CLOUD_ECS_METADATA'), (role) => `ecs-ram-role:${role}`);
+      return await ecsRamRole(opts, role, (r) => `ecs-ram-role:${r}`);
     } catch (err) {
-      if (!(err instanceof CloudError) || err.code !== 'MetadataUnreachable') throw err;
+      if (!(err instanceof CloudError)) throw err;
+      if (err.code === 'MetadataUnreachable') metadataAnswer = ' (not reachable)';
+      else if (err.code === 'MetadataError' && role === undefined) metadataAnswer = ` (${err.message})`;
+      else throw err;
     }
-  }
+  } else metadataAnswer = ' (disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED)';
 
   throw credError(
     'CredentialsNotFound',
-    `No Alibaba Cloud credentials found. Tried, in order:\n${CREDENTIAL_SOURCES.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`,
+    `No Alibaba Cloud credentials found. Tried, in order:\n${CREDENTIAL_SOURCES.map((s, i) => `  ${i + 1}. ${s}${i === CREDENTIAL_SOURCES.length - 1 ? metadataAnswer : ''}`).join('\n')}`,
   );
 }
 

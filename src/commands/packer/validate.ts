@@ -27,7 +27,7 @@ export default class Validate extends SindriCommand {
     const { flags } = await this.parse(Validate);
     this.checkCloud(flags.cloud);
     const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
-    this.info(`✓ ${loaded.file}: configuration is valid`);
+    this.print(`✓ ${loaded.file}: configuration is valid`);
     const say = (w: ConfigProblem) => {
       const where = w.line === undefined ? w.file : `${w.file}:${w.line}:${w.column ?? 1}`;
       this.info(`! ${where}  ${w.path}  ${w.message}${w.hint ? `\n  note: ${w.hint}` : ''}`);
@@ -44,7 +44,7 @@ export default class Validate extends SindriCommand {
       throw new ConfigError(check.problems);
     }
     const mode = flags['syntax-only'] ? 'packer validate -syntax-only' : 'packer validate';
-    this.info(`✓ rendered template passes ${mode} (packer ${packer.version})`);
+    this.print(`✓ rendered template passes ${mode} (packer ${packer.version})`);
     return {
       valid: true,
       config: loaded.file,
