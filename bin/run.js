@@ -33,6 +33,9 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
     args.includes('--help') ||
     args.includes('-h');
   if (!lists) pjson.oclif = { ...pjson.oclif, plugins: [] };
+  // Before anything writes: a reader that goes away (`sindri help | head -1`) ends nothing midway, and
+  // oclif's help and hooks write outside sindri's commands.
+  (await import('../dist/src/cli/streams.js')).dropWritesToClosedPipes();
   const { execute } = await import('@oclif/core');
   await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
 }
