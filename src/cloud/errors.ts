@@ -93,6 +93,23 @@ export class CloudError extends SindriError {
     this.hint = hint;
   }
 
+  /** The same error with another message (more context), everything else kept. */
+  withMessage(message: string): CloudError {
+    return new CloudError({
+      code: this.code,
+      message,
+      requestId: this.requestId,
+      product: this.product,
+      action: this.action,
+      statusCode: this.statusCode,
+      retryable: this.retryable,
+      attempts: this.attempts,
+      recommend: this.recommend,
+      outcomeUnknown: this.outcomeUnknown,
+      ...(this.deniedAction ? { deniedAction: this.deniedAction } : {}),
+    });
+  }
+
   /** `Forbidden.RAM: <message>`, naming the refused action when there is one. */
   override summary(): string {
     const denied = this.deniedAction ? ` (may not call ${this.deniedAction})` : '';
