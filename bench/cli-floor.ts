@@ -73,7 +73,8 @@ await esbuild.build({
   target: 'node22',
   minify: true,
   keepNames: true,
-  external: ['@alicloud/*', 'ali-oss', 'typescript'],
+  // ssh2 loads native add-ons (cpu-features, its crypto binding) by path; like the SDKs, it stays outside.
+  external: ['@alicloud/*', 'ali-oss', 'typescript', 'ssh2', 'cpu-features', '*.node'],
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },

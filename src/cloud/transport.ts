@@ -9,9 +9,13 @@
  * Requests that need no proxy are left untouched. Each HTTP layer is wrapped when it is loaded
  * (sdk.ts attaches the bundle's and the packages'), and only once a proxy is configured.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
 import { proxyFor } from './endpoints.ts';
+
+// Taken as CommonJS modules: an ES import of node:http builds its namespace by reading every export,
+// and its WebSocket getter loads the whole of undici (about 17 ms on every cloud command).
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
 
 type HttpxRequest = (url: unknown, opts?: Record<string, unknown>) => Promise<unknown>;
 export interface HttpLayer {
@@ -20,7 +24,7 @@ export interface HttpLayer {
 
 interface HookState {
   env: NodeJS.ProcessEnv;
-  agents: Map<string, http.Agent>;
+  agents: Map<string, Http.Agent>;
   /** Proxied requests so far (for tests and `--debug`). */
   proxied: number;
 }
@@ -30,7 +34,7 @@ let state: HookState | undefined;
 const layers: HttpLayer[] = [];
 const wrapped = new WeakSet<HttpLayer>();
 
-function agentFor(url: string, s: HookState): http.Agent | undefined {
+function agentFor(url: string, s: HookState): Http.Agent | undefined {
   const proxy = proxyFor(url, s.env);
   if (!proxy) return undefined;
   const secure = url.startsWith('https:');
@@ -40,7 +44,7 @@ function agentFor(url: string, s: HookState): http.Agent | undefined {
     const options = {
       keepAlive: true,
       proxyEnv: secure ? { HTTPS_PROXY: proxy } : { HTTP_PROXY: proxy },
-    } as http.AgentOptions;
+    } as Http.AgentOptions;
     agent = secure ? new https.Agent(options) : new http.Agent(options);
     s.agents.set(key, agent);
   }

@@ -1,9 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { checkEncryption, type Report } from './encryption-rules.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import { DEFAULT_CONFIG_FILE, hasConfigFile } from './locate.ts';
 import { readConfigText, STDIN_NAME } from './read.ts';
 import { checkRegions } from './region-rules.ts';
 import { validateSchema } from './schema.ts';
@@ -35,7 +36,7 @@ export interface LoadOptions {
   overrides?: ConfigOverrides;
 }
 
-export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
+export { DEFAULT_CONFIG_FILE };
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
@@ -275,6 +276,6 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
  */
 export async function loadOptionalConfig(opts: LoadOptions = {}): Promise<LoadedConfig | undefined> {
   const cwd = opts.cwd ?? process.cwd();
-  if (opts.configPath === undefined && !existsSync(resolve(cwd, DEFAULT_CONFIG_FILE))) return undefined;
+  if (!hasConfigFile(opts.configPath, cwd)) return undefined;
   return loadConfig({ ...opts, cwd });
 }

@@ -4,7 +4,7 @@
  */
 import { type CloudSession, openSession } from '../cloud/session.ts';
 import type { LoadedConfig } from './load.ts';
-import { loadOptionalConfig } from './load.ts';
+import { hasConfigFile } from './locate.ts';
 import type { AlibabaConfig } from './types.ts';
 
 export interface WorkspaceOptions {
@@ -28,11 +28,11 @@ export interface Workspace extends CloudSession {
 
 export async function openWorkspace(opts: WorkspaceOptions = {}): Promise<Workspace> {
   const env = opts.env ?? process.env;
-  const loaded = await loadOptionalConfig({
-    configPath: opts.configPath,
-    cwd: opts.cwd ?? process.cwd(),
-    env,
-  });
+  const cwd = opts.cwd ?? process.cwd();
+  // The validator (ajv, yaml and the schema) is loaded only when there is a configuration to read.
+  const loaded = hasConfigFile(opts.configPath, cwd)
+    ? await (await import('./load.ts')).loadConfig({ configPath: opts.configPath, cwd, env })
+    : undefined;
   const alibaba = loaded?.config.providers.packer.alibaba;
   const session = openSession({ env, settings: alibaba, region: opts.region, debug: opts.debug });
   return {

@@ -12,11 +12,14 @@
  * name, the error code and the request ID are kept: the query of every request carries the
  * AccessKey ID, the signature and the STS token.
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import { proxyFor } from '../cloud/endpoints.ts';
 import { isPermissionDenied } from '../cloud/errors.ts';
+
+// Not an ES import: that would read node:http's WebSocket getter, which loads all of undici.
+const { createServer, request } = process.getBuiltinModule('node:http');
 
 export interface ApiRefusal {
   /** `CreateInstance` */

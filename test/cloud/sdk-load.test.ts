@@ -36,6 +36,11 @@ registerHooks({
     return r;
   },
 });
+// Node's own modules loaded, as "node:<id>" lines (undici is one of them, loaded only when asked for).
+process.on('exit', () => {
+  const ids = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'node:' + m.slice(13));
+  appendFileSync(process.env.SINDRI_TEST_LOADS, ids.join('\\n') + '\\n');
+});
 `,
 );
 
@@ -101,6 +106,26 @@ describe('SDK loading by the CLI', () => {
     const r = await loads(['packer', 'list', '--region', 'cn-hangzhou'], cloudEnv());
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.modules.some((m) => SDK.test(m)));
+  });
+
+  it('a cloud command without a configuration loads neither the validator nor undici', async () => {
+    const r = await loads(['packer', 'list', '--region', 'cn-hangzhou'], cloudEnv(), work);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.modules.includes('node:http'), 'the hook recorded no built-in module');
+    assert.deepEqual(
+      r.modules.filter((m) =>
+        /[\\/]node_modules[\\/](ajv|yaml)[\\/]|[\\/]config[\\/]schema\.js$|undici/.test(m),
+      ),
+      [],
+    );
+    // The same check can fail: a configuration present loads the validator.
+    const withConfig = await loads(
+      ['packer', 'list', '--region', 'cn-hangzhou', '--config', config],
+      cloudEnv(),
+      work,
+    );
+    assert.equal(withConfig.code, 0, withConfig.stderr);
+    assert.ok(withConfig.modules.some((m) => /[\\/]node_modules[\\/]ajv[\\/]/.test(m)));
   });
 
   const project = join(work, 'project');
