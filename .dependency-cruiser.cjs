@@ -4,7 +4,7 @@
  * its inputs (images, config, render, packer) → cloud adapters (cloud). No cycles anywhere.
  */
 const USE_CASES = '(pipeline|lifecycle|doctor|transfer|ci)';
-const MODEL = '(images|config|render|packer|util)';
+const MODEL = '(images|config|render|packer|notify|util)';
 
 module.exports = {
   forbidden: [

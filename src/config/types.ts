@@ -124,7 +124,12 @@ export interface SindriConfig {
 }
 
 export type WebhookFormat = 'json' | 'dingtalk' | 'lark' | 'slack';
-export type NotificationEventName = 'build-succeeded' | 'build-failed' | 'test-failed' | 'promoted' | 'revoked';
+export type NotificationEventName =
+  | 'build-succeeded'
+  | 'build-failed'
+  | 'test-failed'
+  | 'promoted'
+  | 'revoked';
 
 export interface WebhookConfig {
   name?: string;

@@ -52,9 +52,7 @@ export function baseFromImage(image: SdkImage): BaseImage {
     family: image.imageFamily || undefined,
     name: image.imageName,
     ownerAlias: image.imageOwnerAlias,
-    ...(isManagedBySindri(tags) && tags[BUILD_ID_TAG]
-      ? { parentBuild: tags[BUILD_ID_TAG] }
-      : {}),
+    ...(isManagedBySindri(tags) && tags[BUILD_ID_TAG] ? { parentBuild: tags[BUILD_ID_TAG] } : {}),
   };
 }
 
@@ -86,7 +84,10 @@ export async function newestOfFamily(
   region: string,
   family: string,
 ): Promise<SdkImage | undefined> {
-  const body = await clients.call('ecs', 'DescribeImageFromFamily', { regionId: region, imageFamily: family });
+  const body = await clients.call('ecs', 'DescribeImageFromFamily', {
+    regionId: region,
+    imageFamily: family,
+  });
   // An empty answer (no Available image in the family) is an `Image` without an ID.
   const image = body.image as SdkImage | undefined;
   return image?.imageId ? image : undefined;

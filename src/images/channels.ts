@@ -82,7 +82,9 @@ export function revocationOf(
   const value = tags[REVOKED_TAG];
   if (value === undefined) return undefined;
   const space = value.indexOf(' ');
-  return space < 0 ? { at: value, reason: '' } : { at: value.slice(0, space), reason: value.slice(space + 1) };
+  return space < 0
+    ? { at: value, reason: '' }
+    : { at: value.slice(0, space), reason: value.slice(space + 1) };
 }
 
 /** One region's images of one build: `primary` is the one the build distributed there. */

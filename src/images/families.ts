@@ -8,11 +8,8 @@ import type { CloudClients } from '../cloud/index.ts';
 import { type SdkImage, selfImages } from './images.ts';
 import type { Limiter } from './limit.ts';
 
-/** A family name as ModifyImageAttribute accepts it (CreateImage also refuses `.`). */
-export const FAMILY_NAME = /^(?!aliyun|acs:)(?!.*https?:\/\/)\p{L}[\p{L}\p{N}_:.-]{1,127}$/u;
-
 /** Puts an image in a family; nothing to do when it is there already. */
-export async function joinFamily(
+export async function setImageFamily(
   clients: CloudClients,
   region: string,
   image: { imageId: string; imageFamily?: string | undefined },
@@ -28,7 +25,11 @@ export async function joinFamily(
 }
 
 /** The account's Available images of a family in a region. */
-export function availableInFamily(clients: CloudClients, region: string, family: string): Promise<SdkImage[]> {
+export function availableInFamily(
+  clients: CloudClients,
+  region: string,
+  family: string,
+): Promise<SdkImage[]> {
   return selfImages(clients, region, { status: 'Available', imageFamily: family });
 }
 

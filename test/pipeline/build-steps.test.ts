@@ -92,9 +92,11 @@ describe('build steps, in process', () => {
     assert.deepEqual(
       BUILD.map((s) => s.name),
       [
+        'notify',
         'connect',
         'resolve-network',
         'render',
+        'resolve-base',
         'cache',
         'check-name',
         'probe-reads',
@@ -103,6 +105,7 @@ describe('build steps, in process', () => {
         'write-template',
         'packer-init',
         'packer-build',
+        'tag-ancestry',
         'test-instance',
         'run-checks',
         'remove-test-instance',
@@ -113,6 +116,7 @@ describe('build steps, in process', () => {
         'drop-intermediate',
         'share',
         'take-name',
+        'join-family',
         'retention',
         'resource-group',
         'finish-distribution',

@@ -42,9 +42,9 @@ export const DescribeImageFromFamily: Handler = (ctx) => {
   const w = ctx.world;
   const newest = visibleImages(ctx, region.regionId)
     .filter((v) => v.image.imageFamily === family && w.status(v.image) === 'Available')
-    .sort(
-      (a, b) => b.image.createdAt - a.image.createdAt || b.image.id.localeCompare(a.image.id),
-    )[0] as { image: Image; alias: string } | undefined;
+    .sort((a, b) => b.image.createdAt - a.image.createdAt || b.image.id.localeCompare(a.image.id))[0] as
+    | { image: Image; alias: string }
+    | undefined;
   if (!newest) return { Image: {} };
   const view = imageView(ctx, newest.image, newest.alias);
   return { Image: Object.fromEntries(FIELDS.map((f) => [f, view[f]])) };
