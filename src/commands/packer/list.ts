@@ -10,12 +10,16 @@ export default class List extends SindriCommand {
     '<%= config.bin %> packer list --cloud alibaba',
     '<%= config.bin %> packer list --cloud alibaba --name sindri-production --region cn-hangzhou --json',
     "<%= config.bin %> packer list --all-regions --name 'sindri-*-2024*'",
+    '<%= config.bin %> packer list --all-regions --channel prod',
   ];
 
   static override flags = {
     config: optionalConfigFlag,
     name: Flags.string({
       description: 'Only images whose name contains this text, or matches this glob (* and ?)',
+    }),
+    channel: Flags.string({
+      description: 'Only the image this channel points to in each region (`sindri packer promote`)',
     }),
     region: { ...regionFlag, exclusive: ['all-regions'] },
     'all-regions': Flags.boolean({
@@ -41,6 +45,7 @@ export default class List extends SindriCommand {
       region: flags.region,
       allRegions: flags['all-regions'],
       name: flags.name,
+      channel: flags.channel,
       concurrency: flags.concurrency,
       ...(progress
         ? {

@@ -1,0 +1,59 @@
+import { Args, Flags } from '@oclif/core';
+import { SindriCommand } from '../../cli/base-command.ts';
+import { optionalConfigFlag } from '../../cli/flags.ts';
+import { registryConcurrencyFlag, registryRegionFlag } from '../../cli/registry-flags.ts';
+import type { PromoteResult } from '../../registry/promote.ts';
+
+export default class Promote extends SindriCommand {
+  static override summary = "Point a channel to a build's images, in every region the build reached";
+  static override description =
+    `Tags the build's image in each region sindri:channel:<name>=current and takes the tag off the image that held it, so Terraform (alicloud_images with that tag), \`sindri packer list --channel\` and \`sindri packer deploy --channel\` find it there; each promotion is also kept on the image (sindri:promoted), so \`sindri packer channels\` shows the history. Promoting an older build is the rollback. A revoked build is never promoted.
+The build is named by one of its images or by its build ID, and is looked for in every region (DescribeRegions) unless --region says where. The webhooks of sindri.yaml are told (promoted).`;
+  static override examples = [
+    '<%= config.bin %> packer promote m-bp1xxxx --channel prod',
+    '<%= config.bin %> packer promote 20260105-101010-abcdef --channel staging --json',
+    '<%= config.bin %> packer promote m-bp1older --channel prod   # roll prod back to an older build',
+  ];
+
+  static override args = {
+    target: Args.string({ description: 'An image of the build (m-…) or its build ID', required: true }),
+  };
+
+  static override flags = {
+    config: optionalConfigFlag,
+    channel: Flags.string({ description: 'The channel: prod, staging, …', required: true }),
+    region: registryRegionFlag,
+    concurrency: registryConcurrencyFlag,
+  };
+
+  async run(): Promise<PromoteResult> {
+    const { args, flags } = await this.parse(Promote);
+    this.checkCloud(flags.cloud);
+    const { runPromote } = await import('../../registry/promote.ts');
+    const tty = !this.jsonEnabled() && process.stderr.isTTY === true;
+    const result = await runPromote({
+      target: args.target,
+      channel: flags.channel,
+      configPath: flags.config,
+      regions: flags.region,
+      concurrency: flags.concurrency,
+      ...(tty ? { onProgress: (line: string) => this.info(`  ${line}`) } : {}),
+    });
+    for (const b of result.behind)
+      this.warning(
+        `${b.region}: ${result.channel} still points to ${b.imageId}: build ${result.buildId} has no image there`,
+        'ChannelBehind',
+      );
+    for (const w of result.warnings) this.warning(w, 'NotificationFailed');
+    if (!this.jsonEnabled()) {
+      for (const r of result.regions)
+        process.stdout.write(
+          `${r.region}\t${result.channel} → ${r.imageId}${r.previous ? ` (was ${r.previous})` : r.unchanged ? ' (already)' : ''}\n`,
+        );
+      this.info(
+        `✓ ${result.channel} → ${result.name} (build ${result.buildId}) in ${result.regions.length} region(s)`,
+      );
+    }
+    return result;
+  }
+}
