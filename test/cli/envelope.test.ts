@@ -53,6 +53,20 @@ const RUNS: Array<{ command: string; args: string[]; status: number }> = [
   { command: 'packer ci github', args: ['--out', '-'], status: 0 },
   { command: 'packer test', args: ['m-doesnotexist0001'], status: 1 },
   { command: 'packer test', args: ['i-notanimage0001'], status: 2 },
+  {
+    command: 'packer promote',
+    args: ['m-doesnotexist0001', '--channel', 'prod', '--region', 'cn-hangzhou'],
+    status: 1,
+  },
+  { command: 'packer promote', args: ['not-an-image', '--channel', 'prod'], status: 2 },
+  { command: 'packer channels', args: ['--region', 'cn-hangzhou'], status: 0 },
+  {
+    command: 'packer revoke',
+    args: ['m-doesnotexist0001', '--reason', 'test', '--yes', '--region', 'cn-hangzhou'],
+    status: 1,
+  },
+  { command: 'packer lineage', args: ['m-doesnotexist0001', '--region', 'cn-hangzhou'], status: 1 },
+  { command: 'packer outdated', args: [], status: 10 },
   { command: 'packer sweep', args: ['--dry-run'], status: 0 },
   { command: 'packer sweep', args: ['--older-than', 'soon'], status: 2 },
 ];
