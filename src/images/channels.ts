@@ -1,19 +1,15 @@
 /**
- * Channels, kept in the images' own tags (no other store): the image a channel points to in a region
- * carries `sindri:channel:<name>` = `current`, a fixed value that a tag filter (Terraform's
- * `alicloud_images`, `DescribeImages Tag.N`) selects; every promotion also appends `<name>@<time>` to
- * the image's `sindri:promoted`, which is never removed, so a channel's history is what the images
- * say, listed. Pure: the cloud calls are the registry's (src/registry/).
+ * Channels, kept in the images' own tags (no other store). A channel belongs to an image line: the
+ * images of one name with any version or date suffix (`web-1`, `web-2`, `web-20260105-031700` are
+ * the line `web`, as retention counts them). The image a line's channel points to in a region carries
+ * `sindri:channel:<name>` = the line, a value a tag filter selects (Terraform's `alicloud_images`,
+ * `DescribeImages Tag.N`); every promotion also appends `<name>@<time>` to the image's
+ * `sindri:promoted`, which is never removed, so a channel's history is what the images say, listed.
+ * Pure: the cloud calls are the registry's (src/registry/).
  */
 import type { ImageRow } from './images.ts';
-import {
-  CHANNEL_CURRENT,
-  CHANNEL_TAG_PREFIX,
-  MAX_TAG_VALUE,
-  PROMOTED_TAG,
-  REVOKED_TAG,
-  SOURCE_IMAGE_TAG,
-} from './tags.ts';
+import { nameStem } from './retention.ts';
+import { CHANNEL_TAG_PREFIX, MAX_TAG_VALUE, PROMOTED_TAG, REVOKED_TAG, SOURCE_IMAGE_TAG } from './tags.ts';
 
 /** A channel name: lowercase letters, digits and `-`, at most 32 characters. */
 export const CHANNEL_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -63,10 +59,15 @@ export function formatPromotions(promotions: readonly Promotion[]): string {
   return entries.join(' ');
 }
 
-/** The channels an image is the current image of. */
+/** The line of an image: its name without a trailing version or date. */
+export function lineOf(name: string): string {
+  return nameStem(name);
+}
+
+/** The channels an image is the current image of (of its line). */
 export function currentChannels(tags: Readonly<Record<string, string>>): string[] {
   return Object.entries(tags)
-    .filter(([k, v]) => k.startsWith(CHANNEL_TAG_PREFIX) && v === CHANNEL_CURRENT)
+    .filter(([k, v]) => k.startsWith(CHANNEL_TAG_PREFIX) && v !== '')
     .map(([k]) => k.slice(CHANNEL_TAG_PREFIX.length))
     .sort();
 }
@@ -120,11 +121,12 @@ export interface ChannelEvent {
 
 export interface ChannelInRegion {
   region: string;
+  line: string;
   /** The image the channel points to; undefined when none (never promoted here, or revoked). */
   current: ImageRow | undefined;
   /** When more than one image says it is current (a promotion that stopped half way): all of them. */
   contenders: ImageRow[];
-  /** Every promotion into the channel in this region, newest first. */
+  /** Every promotion into the channel of this line in this region, newest first. */
   history: ChannelEvent[];
 }
 
@@ -136,14 +138,19 @@ const lastPromotion = (row: ImageRow, channel: string): string =>
     .at(-1) ?? '';
 
 /**
- * A channel in one region, from the region's images: the current image is the one holding the
- * channel's tag; should several (a promotion interrupted between its two calls), the one promoted
- * last. A revoked image is never current.
+ * A line's channel in one region, from the region's images: the current image is the one holding the
+ * channel's tag with the line as its value; should several (a promotion interrupted between its two
+ * calls), the one promoted last. A revoked image is never current.
  */
-export function channelIn(region: string, rows: readonly ImageRow[], channel: string): ChannelInRegion {
-  const here = rows.filter((r) => r.region === region);
+export function channelIn(
+  region: string,
+  rows: readonly ImageRow[],
+  channel: string,
+  line: string,
+): ChannelInRegion {
+  const here = rows.filter((r) => r.region === region && lineOf(r.name) === line);
   const key = channelKey(channel);
-  const contenders = here.filter((r) => r.tags[key] === CHANNEL_CURRENT && !isRevoked(r.tags));
+  const contenders = here.filter((r) => r.tags[key] === line && !isRevoked(r.tags));
   const current = [...contenders].sort((a, b) =>
     lastPromotion(b, channel).localeCompare(lastPromotion(a, channel)),
   )[0];
@@ -162,15 +169,27 @@ export function channelIn(region: string, rows: readonly ImageRow[], channel: st
         ),
     )
     .sort((a, b) => b.at.localeCompare(a.at) || a.imageId.localeCompare(b.imageId));
-  return { region, current, contenders: contenders.length > 1 ? contenders : [], history };
+  return { region, line, current, contenders: contenders.length > 1 ? contenders : [], history };
 }
 
-/** Every channel the images name (current or in their history), sorted. */
-export function channelNames(rows: readonly ImageRow[]): string[] {
-  const names = new Set<string>();
+/** Every line and channel the images name (current or in their history), sorted. */
+export function channelLines(rows: readonly ImageRow[]): Array<{ line: string; channel: string }> {
+  const pairs = new Map<string, { line: string; channel: string }>();
+  const add = (line: string, channel: string) => pairs.set(`${channel}\u0000${line}`, { line, channel });
   for (const r of rows) {
-    for (const c of currentChannels(r.tags)) names.add(c);
-    for (const p of parsePromotions(r.tags[PROMOTED_TAG])) names.add(p.channel);
+    const line = lineOf(r.name);
+    for (const c of currentChannels(r.tags)) add(line, c);
+    for (const p of parsePromotions(r.tags[PROMOTED_TAG])) add(line, p.channel);
   }
-  return [...names].sort();
+  return [...pairs.values()].sort(
+    (a, b) => a.channel.localeCompare(b.channel) || a.line.localeCompare(b.line),
+  );
+}
+
+/** The images a channel points to in a region, one per line. */
+export function channelHeads(region: string, rows: readonly ImageRow[], channel: string): ImageRow[] {
+  return channelLines(rows.filter((r) => r.region === region))
+    .filter((p) => p.channel === channel)
+    .map((p) => channelIn(region, rows, channel, p.line).current)
+    .filter((r): r is ImageRow => r !== undefined);
 }

@@ -24,12 +24,11 @@ export const BASE_FAMILY_TAG = 'sindri:base-family';
 
 /**
  * The registry's tags, written after the build (src/images/channels.ts): the channels an image is the
- * current image of (`sindri:channel:<name>` = `current`), its promotions (`sindri:promoted`, a list
+ * current image of (`sindri:channel:<name>` = its line, the name without a version), its promotions (`sindri:promoted`, a list
  * of `<channel>@<time>`), and a revocation (`sindri:revoked` = `<time> <reason>`) or a revoked
  * ancestor (`sindri:base-revoked` = `<build ID> <time>`).
  */
 export const CHANNEL_TAG_PREFIX = 'sindri:channel:';
-export const CHANNEL_CURRENT = 'current';
 export const PROMOTED_TAG = 'sindri:promoted';
 export const REVOKED_TAG = 'sindri:revoked';
 export const BASE_REVOKED_TAG = 'sindri:base-revoked';

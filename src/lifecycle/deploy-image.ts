@@ -2,10 +2,9 @@
 import type { CloudClients } from '../cloud/index.ts';
 import { SindriError, UsageError } from '../errors.ts';
 import { newestOfFamily } from '../images/ancestry.ts';
-import { channelIn, channelKey } from '../images/channels.ts';
+import { channelHeads, lineOf } from '../images/channels.ts';
 import { describeRegionImages, toImageRow } from '../images/images.ts';
 import { createLimiter } from '../images/limit.ts';
-import { CHANNEL_CURRENT } from '../images/tags.ts';
 
 export interface ImageChoice {
   imageId?: string | undefined;
@@ -13,6 +12,8 @@ export interface ImageChoice {
   family?: string | undefined;
   /** The image this channel points to in the region (`sindri packer promote`). */
   channel?: string | undefined;
+  /** The image line of the channel (an image name, its version ignored), when the region has several. */
+  line?: string | undefined;
 }
 
 /** The image `--family` or `--channel` names in the region, or the one given. */
@@ -34,22 +35,29 @@ export async function chooseImage(clients: CloudClients, region: string, opts: I
   }
   if (opts.channel) {
     const channel = opts.channel;
-    const holders = await describeRegionImages(clients, region, createLimiter(4), {
-      tags: { [channelKey(channel)]: CHANNEL_CURRENT },
-    });
-    const head = channelIn(
-      region,
-      holders.map((i) => toImageRow(region, i)),
-      channel,
-    ).current;
-    if (!head)
-      throw new SindriError(`Channel ${channel} points to no image in ${region}.`, {
-        code: 'ChannelEmpty',
-        actions: [
-          'promote a build to it (`sindri packer promote <image> --channel ...`), or check `sindri packer channels`',
-        ],
-      });
-    return head.imageId;
+    const rows = (await describeRegionImages(clients, region, createLimiter(4))).map((i) =>
+      toImageRow(region, i),
+    );
+    const line = opts.line === undefined ? undefined : lineOf(opts.line);
+    const heads = channelHeads(region, rows, channel).filter(
+      (h) => line === undefined || lineOf(h.name) === line,
+    );
+    if (heads.length === 0)
+      throw new SindriError(
+        `Channel ${channel}${line ? ` of ${line}` : ''} points to no image in ${region}.`,
+        {
+          code: 'ChannelEmpty',
+          actions: [
+            'promote a build to it (`sindri packer promote <image> --channel ...`), or check `sindri packer channels`',
+          ],
+        },
+      );
+    if (heads.length > 1)
+      throw new UsageError(
+        `Channel ${channel} points to images of ${heads.length} lines in ${region}: ${heads.map((h) => `${lineOf(h.name)} (${h.imageId})`).join(', ')}.`,
+        'pass --line with the image name, or run where its sindri.yaml is',
+      );
+    return (heads[0] as (typeof heads)[number]).imageId;
   }
   return opts.imageId as string;
 }

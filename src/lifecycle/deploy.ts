@@ -30,6 +30,8 @@ export interface DeployOptions {
   family?: string | undefined;
   /** The image this channel points to in the region (`sindri packer promote`). */
   channel?: string | undefined;
+  /** The channel's image line; by default the configuration's image name. */
+  line?: string | undefined;
   /** Deploy a revoked image anyway. */
   force?: boolean;
   region?: string | undefined;
@@ -246,7 +248,10 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
   }
   const progress = opts.onProgress ?? (() => {});
   const clients = await ctx.clients(region);
-  const imageId = await chooseImage(clients, region, opts);
+  const imageId = await chooseImage(clients, region, {
+    ...opts,
+    line: opts.line ?? ctx.loaded?.config.providers.packer.image_name,
+  });
   if (imageId !== opts.imageId)
     progress(`${opts.family ? `family ${opts.family}` : `channel ${opts.channel}`}: ${imageId}`);
 

@@ -1,7 +1,7 @@
 /** `sindri packer list`: sindri's images in one or every region. */
 import type { CloudSession } from '../cloud/session.ts';
 import { openWorkspace } from '../config/workspace.ts';
-import { channelIn } from '../images/channels.ts';
+import { channelHeads } from '../images/channels.ts';
 import {
   DEFAULT_CONCURRENCY,
   describeRegionImages,
@@ -53,7 +53,7 @@ export interface ListOptions {
   /** Regions to look in. */
   regions: string[];
   name?: string | undefined;
-  /** Only the image each region's channel points to (as `sindri packer channels` resolves it). */
+  /** Only the images a channel points to in each region, one per image line (as `sindri packer channels` resolves it). */
   channel?: string | undefined;
   concurrency?: number;
   /** Called after each region completes. */
@@ -81,12 +81,9 @@ export async function listImages(ctx: CloudSession, opts: ListOptions): Promise<
         (img) => isManagedBySindri(tagRecord(img.tags)) && matches(img.imageName ?? ''),
       );
       if (opts.channel) {
-        const head = channelIn(
-          region,
-          images.map((img) => toImageRow(region, img)),
-          opts.channel,
-        ).current;
-        images = images.filter((img) => img.imageId === head?.imageId);
+        const rows = images.map((img) => toImageRow(region, img));
+        const heads = new Set(channelHeads(region, rows, opts.channel).map((r) => r.imageId));
+        images = images.filter((img) => heads.has(img.imageId as string));
       }
       const rows = await Promise.all(
         images.map(async (img) => {

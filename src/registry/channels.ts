@@ -2,7 +2,7 @@
  * `sindri packer channels`: what each channel points to in each region, and its history, from the
  * images' own tags (one listing per region, nothing kept anywhere else).
  */
-import { type ChannelEvent, channelIn, channelNames } from '../images/channels.ts';
+import { type ChannelEvent, channelIn, channelLines, lineOf } from '../images/channels.ts';
 import type { ImageRow } from '../images/images.ts';
 import { CHANNEL_TAG_PREFIX, PROMOTED_TAG } from '../images/tags.ts';
 import { openScope, type ScopeOptions, scopeRows } from './scope.ts';
@@ -10,6 +10,8 @@ import { openScope, type ScopeOptions, scopeRows } from './scope.ts';
 export interface ChannelsOptions extends ScopeOptions {
   /** Only this channel. */
   channel?: string | undefined;
+  /** Only this image line (an image name, its version ignored). */
+  line?: string | undefined;
 }
 
 export interface ChannelHead {
@@ -31,6 +33,8 @@ export interface ChannelRegionView {
 
 export interface ChannelView {
   channel: string;
+  /** The image line it belongs to (image names without their version). */
+  line: string;
   regions: ChannelRegionView[];
 }
 
@@ -49,27 +53,29 @@ function head(row: ImageRow, history: ChannelEvent[]): ChannelHead {
   };
 }
 
-/** The channels of these rows, per region (a region only where the channel has been). */
+/** The channels of these rows, per line and region (a region only where the channel has been). */
 export function channelsOf(
   rows: readonly ImageRow[],
   regions: readonly string[],
   only?: string,
 ): ChannelView[] {
-  const names = only ? [only] : channelNames(rows);
-  return names.map((channel) => ({
-    channel,
-    regions: regions
-      .map((region) => channelIn(region, rows, channel))
-      .filter((c) => c.current || c.history.length > 0)
-      .map(
-        (c): ChannelRegionView => ({
-          region: c.region,
-          current: c.current && head(c.current, c.history),
-          ...(c.contenders.length > 0 ? { contenders: c.contenders.map((r) => r.imageId) } : {}),
-          history: c.history,
-        }),
-      ),
-  }));
+  return channelLines(rows)
+    .filter((p) => only === undefined || p.channel === only)
+    .map(({ channel, line }) => ({
+      channel,
+      line,
+      regions: regions
+        .map((region) => channelIn(region, rows, channel, line))
+        .filter((c) => c.current || c.history.length > 0)
+        .map(
+          (c): ChannelRegionView => ({
+            region: c.region,
+            current: c.current && head(c.current, c.history),
+            ...(c.contenders.length > 0 ? { contenders: c.contenders.map((r) => r.imageId) } : {}),
+            history: c.history,
+          }),
+        ),
+    }));
 }
 
 export async function runChannels(opts: ChannelsOptions): Promise<ChannelsResult> {
@@ -78,5 +84,11 @@ export async function runChannels(opts: ChannelsOptions): Promise<ChannelsResult
     (r) =>
       r.tags[PROMOTED_TAG] !== undefined || Object.keys(r.tags).some((k) => k.startsWith(CHANNEL_TAG_PREFIX)),
   );
-  return { regions: scope.regions, channels: channelsOf(rows, scope.regions, opts.channel) };
+  const line = opts.line === undefined ? undefined : lineOf(opts.line);
+  return {
+    regions: scope.regions,
+    channels: channelsOf(rows, scope.regions, opts.channel).filter(
+      (c) => line === undefined || c.line === line,
+    ),
+  };
 }

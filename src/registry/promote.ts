@@ -11,10 +11,11 @@ import {
   channelKey,
   formatPromotions,
   isRevoked,
+  lineOf,
   parsePromotions,
 } from '../images/channels.ts';
 import type { ImageRow } from '../images/images.ts';
-import { CHANNEL_CURRENT, MAX_TAGS_PER_RESOURCE, PROMOTED_TAG } from '../images/tags.ts';
+import { MAX_TAGS_PER_RESOURCE, PROMOTED_TAG } from '../images/tags.ts';
 import { imagesLine, type Notification } from '../notify/message.ts';
 import { type Notified, notifyWebhooks } from './notify.ts';
 import { findBuild, openScope, parseTarget, regionRows, type Scope, type ScopeOptions } from './scope.ts';
@@ -38,6 +39,8 @@ export interface RegionPromotion {
 
 export interface PromoteResult extends Notified {
   channel: string;
+  /** The image line the channel belongs to (the image name without its version). */
+  line: string;
   buildId: string;
   name: string;
   promotedAt: string;
@@ -76,12 +79,13 @@ async function promoteIn(
   at: string,
 ): Promise<RegionPromotion> {
   const key = channelKey(channel);
+  const line = lineOf(image.name);
   const clients = await scope.ws.clients(region);
-  const holders = (await regionRows(scope, region, { tags: { [key]: CHANNEL_CURRENT } })).filter(
-    (r) => r.imageId !== image.imageId && r.tags[key] === CHANNEL_CURRENT,
+  const holders = (await regionRows(scope, region, { tags: { [key]: line } })).filter(
+    (r) => r.imageId !== image.imageId && r.tags[key] === line,
   );
   const history = parsePromotions(image.tags[PROMOTED_TAG]);
-  const unchanged = image.tags[key] === CHANNEL_CURRENT && history.some((p) => p.channel === channel);
+  const unchanged = image.tags[key] === line && history.some((p) => p.channel === channel);
   if (!unchanged) {
     const added = [key, PROMOTED_TAG].filter((k) => image.tags[k] === undefined).length;
     const count = Object.keys(image.tags).length + added;
@@ -97,7 +101,7 @@ async function promoteIn(
       );
     await scope.limit(() =>
       tagImage(clients, region, image.imageId, {
-        [key]: CHANNEL_CURRENT,
+        [key]: line,
         [PROMOTED_TAG]: formatPromotions([...history, { channel, at }]),
       }),
     );
@@ -156,21 +160,23 @@ export async function promote(
       return done;
     }),
   );
-  // Where the build has no image, the channel still names whatever it named.
+  // Where the build has no image, the line's channel still names whatever it named.
   const reached = new Set(images.map((i) => i.region));
   const key = channelKey(opts.channel);
+  const line = lineOf(images[0]?.name ?? '');
   const behind = (
     await Promise.all(
       scope.regions
         .filter((r) => !reached.has(r))
-        .map((r) => regionRows(scope, r, { tags: { [key]: CHANNEL_CURRENT } })),
+        .map((r) => regionRows(scope, r, { tags: { [key]: line } })),
     )
   )
     .flat()
-    .filter((r) => r.tags[key] === CHANNEL_CURRENT && !isRevoked(r.tags))
+    .filter((r) => r.tags[key] === line && !isRevoked(r.tags))
     .map((r) => ({ region: r.region, imageId: r.imageId }));
   return {
     channel: opts.channel,
+    line,
     buildId: found.buildId,
     name: images[0]?.name ?? '',
     promotedAt: at,
@@ -194,6 +200,7 @@ export function promotedNotification(r: Omit<PromoteResult, keyof Notified>): No
     failure: false,
     data: {
       channel: r.channel,
+      line: r.line,
       build: { buildId: r.buildId, name: r.name, images },
       previous: Object.fromEntries(r.regions.filter((x) => x.previous).map((x) => [x.region, x.previous])),
     },

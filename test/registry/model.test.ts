@@ -6,8 +6,9 @@ import { baseTags, parseBase } from '../../src/images/ancestry.ts';
 import {
   buildInRegion,
   CHANNEL_NAME,
+  channelHeads,
   channelIn,
-  channelNames,
+  channelLines,
   compactTime,
   expandTime,
   formatPromotions,
@@ -77,21 +78,37 @@ describe('a channel in a region', () => {
   const promoted = (...entries: Array<[string, string]>) =>
     entries.map(([c, at]) => `${c}@${compactTime(at)}`).join(' ');
 
-  it('is the image holding its tag; of several, the one promoted last; never a revoked one', () => {
-    const a = row('m-a', {
-      'sindri:channel:prod': 'current',
-      'sindri:promoted': promoted(['prod', '2026-01-01T00:00:00Z']),
-    });
-    const b = row('m-b', {
-      'sindri:channel:prod': 'current',
-      'sindri:promoted': promoted(['prod', '2026-01-02T00:00:00Z'], ['staging', '2026-01-03T00:00:00Z']),
-    });
-    const gone = row('m-c', {
-      'sindri:channel:prod': 'current',
-      'sindri:revoked': '2026-01-04T00:00:00.000Z bad',
-      'sindri:promoted': promoted(['prod', '2026-01-03T00:00:00Z']),
-    });
-    const view = channelIn('cn-hangzhou', [a, b, gone], 'prod');
+  it('is the image of its line holding its tag; of several, the one promoted last; never a revoked one', () => {
+    const a = row(
+      'm-a',
+      { 'sindri:channel:prod': 'web', 'sindri:promoted': promoted(['prod', '2026-01-01T00:00:00Z']) },
+      { name: 'web-1' },
+    );
+    const b = row(
+      'm-b',
+      {
+        'sindri:channel:prod': 'web',
+        'sindri:promoted': promoted(['prod', '2026-01-02T00:00:00Z'], ['staging', '2026-01-03T00:00:00Z']),
+      },
+      { name: 'web-2' },
+    );
+    const gone = row(
+      'm-c',
+      {
+        'sindri:channel:prod': 'web',
+        'sindri:revoked': '2026-01-04T00:00:00.000Z bad',
+        'sindri:promoted': promoted(['prod', '2026-01-03T00:00:00Z']),
+      },
+      { name: 'web-20260103-120000' },
+    );
+    // Another line's prod, in the same region: a channel of its own.
+    const api = row(
+      'm-api',
+      { 'sindri:channel:prod': 'api', 'sindri:promoted': promoted(['prod', '2026-01-05T00:00:00Z']) },
+      { name: 'api-7' },
+    );
+    const rows = [a, b, gone, api];
+    const view = channelIn('cn-hangzhou', rows, 'prod', 'web');
     assert.equal(view.current?.imageId, 'm-b');
     assert.deepEqual(
       view.contenders.map((r) => r.imageId),
@@ -105,8 +122,17 @@ describe('a channel in a region', () => {
         ['m-a', false],
       ],
     );
-    assert.equal(channelIn('cn-shanghai', [a, b], 'prod').current, undefined, 'per region');
-    assert.deepEqual(channelNames([a, b, gone]), ['prod', 'staging']);
+    assert.equal(channelIn('cn-hangzhou', rows, 'prod', 'api').current?.imageId, 'm-api');
+    assert.deepEqual(
+      channelHeads('cn-hangzhou', rows, 'prod').map((r) => r.imageId),
+      ['m-api', 'm-b'],
+    );
+    assert.equal(channelIn('cn-shanghai', rows, 'prod', 'web').current, undefined, 'per region');
+    assert.deepEqual(channelLines(rows), [
+      { line: 'api', channel: 'prod' },
+      { line: 'web', channel: 'prod' },
+      { line: 'web', channel: 'staging' },
+    ]);
   });
 
   it("a build's image in a region is never the unencrypted intermediate its encrypted copy came from", () => {

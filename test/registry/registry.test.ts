@@ -74,13 +74,16 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
 
   /** channels, list --channel and deploy --channel name `expected` in every region; deploy --family its newest. */
   async function agree(step: string, expected: Built, newest: Built) {
-    const channels = await sindri<ChannelsJson>(['channels', '--channel', 'prod', ...regionArgs], {
-      cwd,
-      env,
-    });
+    const channels = await sindri<ChannelsJson>(
+      ['channels', '--channel', 'prod', '--line', 'web', ...regionArgs],
+      {
+        cwd,
+        env,
+      },
+    );
     assert.equal(channels.status, 0, channels.run.stderr);
     const list = await sindri<{ images: Array<{ imageId: string; region: string }> }>(
-      ['list', '--all-regions', '--channel', 'prod'],
+      ['list', '--all-regions', '--channel', 'prod', '--name', 'web-*'],
       { cwd, env },
     );
     assert.equal(list.status, 0, list.run.stderr);
@@ -91,7 +94,11 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
     );
     for (const region of REGIONS) {
       const inRegion = channels.result.channels[0]?.regions.find((r) => r.region === region);
-      assert.equal(inRegion?.current?.imageId, expected.images[region], `${step}: channels in ${region}`);
+      assert.equal(
+        inRegion?.current?.imageId,
+        expected.images[region],
+        `${step}: channels in ${region}: ${JSON.stringify(channels.result)}`,
+      );
       assert.equal(inRegion?.current?.buildId, expected.buildId);
       const net = nets[region] as string[];
       const byChannel = await sindri<{ imageId: string; channel: string }>(
@@ -180,6 +187,13 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
       new RegExp(` ${v2.buildId}$`),
       'the parent build',
     );
+    // The child's line has a prod of its own: promoting it leaves the prod of web alone.
+    const childProd = await sindri<{ line: string }>(['promote', child.buildId, '--channel', 'prod'], {
+      cwd,
+      env,
+    });
+    assert.equal(childProd.result.line, 'child');
+    assert.equal(image(HOME, v1.images[HOME] as string)?.tags.get('sindri:channel:prod'), 'web');
     // v2 holds a second channel, so revoking takes it out of one it still points to.
     assert.equal((await sindri(['promote', v2.buildId, '--channel', 'canary'], { cwd, env })).status, 0);
     for (const [region, id] of Object.entries(v2.images))

@@ -31,6 +31,11 @@ Instead of an image ID, --family starts the newest Available image of an image f
       description: 'Start the image this channel points to in the region',
       exclusive: ['family'],
     }),
+    line: Flags.string({
+      description:
+        "With --channel: the image line (an image name, its version ignored) [default: the config's image_name]",
+      dependsOn: ['channel'],
+    }),
     force: Flags.boolean({ description: 'Deploy a revoked image anyway', default: false }),
     'instance-type': Flags.string({
       description: 'Instance type [default: config instance_type or ecs.g6.xlarge]',
@@ -73,6 +78,7 @@ Instead of an image ID, --family starts the newest Available image of an image f
         imageId: args.imageId,
         family: flags.family,
         channel: flags.channel,
+        line: flags.line,
         force: flags.force,
         configPath: flags.config,
         region: flags.region,

@@ -7,7 +7,7 @@ import type { PromoteResult } from '../../registry/promote.ts';
 export default class Promote extends SindriCommand {
   static override summary = "Point a channel to a build's images, in every region the build reached";
   static override description =
-    `Tags the build's image in each region sindri:channel:<name>=current and takes the tag off the image that held it, so Terraform (alicloud_images with that tag), \`sindri packer list --channel\` and \`sindri packer deploy --channel\` find it there; each promotion is also kept on the image (sindri:promoted), so \`sindri packer channels\` shows the history. Promoting an older build is the rollback. A revoked build is never promoted.
+    `A channel belongs to an image line: the images of one name with any version or date suffix (web-1, web-2 and web-20260105-031700 are the line web). Tags the build's image in each region sindri:channel:<name>=<line> and takes the tag off the line's image that held it, so Terraform (alicloud_images with that tag), \`sindri packer list --channel\` and \`sindri packer deploy --channel\` find it there; each promotion is also kept on the image (sindri:promoted), so \`sindri packer channels\` shows the history. Promoting an older build is the rollback. A revoked build is never promoted.
 The build is named by one of its images or by its build ID, and is looked for in every region (DescribeRegions) unless --region says where. The webhooks of sindri.yaml are told (promoted).`;
   static override examples = [
     '<%= config.bin %> packer promote m-bp1xxxx --channel prod',
@@ -51,7 +51,7 @@ The build is named by one of its images or by its build ID, and is looked for in
           `${r.region}\t${result.channel} → ${r.imageId}${r.previous ? ` (was ${r.previous})` : r.unchanged ? ' (already)' : ''}\n`,
         );
       this.info(
-        `✓ ${result.channel} → ${result.name} (build ${result.buildId}) in ${result.regions.length} region(s)`,
+        `✓ ${result.channel} of ${result.line} → ${result.name} (build ${result.buildId}) in ${result.regions.length} region(s)`,
       );
     }
     return result;
