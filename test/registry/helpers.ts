@@ -96,3 +96,79 @@ export async function network(emu: Emulator, region: string): Promise<string[]> 
   const sg = await c.call('ecs', 'CreateSecurityGroup', { regionId: region, vpcId: vpc.vpcId });
   return ['--vswitch-id', vsw.vSwitchId as string, '--security-group-id', sg.securityGroupId as string];
 }
+
+type HclBlocks = Record<string, Record<string, Array<Record<string, unknown>>>>;
+
+/**
+ * What each `data "alicloud_images"` of an HCL text selects, queried as terraform-provider-alicloud's
+ * data source queries (alicloud/data_source_alicloud_images.go): DescribeImages with `owners` as
+ * ImageOwnerAlias, `status` (default Available), `image_family`, `tags` as Tag.N, pages of 100; then
+ * `name_regex` on the names and `most_recent`. Region: the block's provider alias.
+ */
+export async function terraformSelects(
+  emu: Emulator,
+  hcl: string,
+): Promise<Record<string, { region: string; ids: string[] }>> {
+  const { parse } = await import('@cdktn/hcl2json');
+  const doc = (await parse('main.tf', hcl)) as {
+    data?: HclBlocks;
+    provider?: Record<string, Array<Record<string, string>>>;
+  };
+  const regions = new Map(
+    (doc.provider?.alicloud ?? []).map((p) => [`\${alicloud.${p.alias}}`, p.region as string]),
+  );
+  const out: Record<string, { region: string; ids: string[] }> = {};
+  for (const [name, [args]] of Object.entries(doc.data?.alicloud_images ?? {}) as Array<
+    [string, Array<Record<string, unknown>>]
+  >) {
+    const a = args as Record<string, unknown>;
+    const region = regions.get(String(a.provider)) as string;
+    const c = await createClients({
+      credentials: {
+        accessKeyId: ROOT_ACCESS_KEY_ID,
+        accessKeySecret: ROOT_ACCESS_KEY_SECRET,
+        source: 'test',
+      },
+      region,
+      env: { SINDRI_ENDPOINT: emu.url },
+    });
+    const images: Array<{ imageId?: string; imageName?: string; creationTime?: string }> = [];
+    for (let pageNumber = 1; ; pageNumber++) {
+      const body = await c.call('ecs', 'DescribeImages', {
+        regionId: region,
+        pageNumber,
+        pageSize: 100,
+        status: (a.status as string | undefined) ?? 'Available',
+        ...(a.owners ? { imageOwnerAlias: a.owners as string } : {}),
+        ...(a.image_family ? { imageFamily: a.image_family as string } : {}),
+        ...(a.tags
+          ? {
+              tag: Object.entries(a.tags as Record<string, string>).map(([key, value]) => ({
+                key,
+                value,
+              })) as never,
+            }
+          : {}),
+      });
+      const page = body.images?.image ?? [];
+      images.push(...page);
+      if (page.length < 50) break;
+    }
+    let picked = a.name_regex
+      ? images.filter((i) => new RegExp(String(a.name_regex)).test(i.imageName ?? ''))
+      : images;
+    if (a.most_recent === true && picked.length > 1)
+      picked = [...picked]
+        .sort((x, y) => Date.parse(y.creationTime ?? '') - Date.parse(x.creationTime ?? ''))
+        .slice(0, 1);
+    out[name] = { region, ids: picked.map((i) => i.imageId as string) };
+  }
+  return out;
+}
+
+/** The first ```hcl block of a document. */
+export function hclBlock(markdown: string): string {
+  const m = /```hcl\n([\s\S]*?)```/.exec(markdown);
+  if (!m?.[1]) throw new Error('no hcl block');
+  return m[1];
+}

@@ -6,12 +6,13 @@
  * everywhere, out of its channel, refused by deploy, and the image built on it is flagged.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, SECOND_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
+import { repoRoot } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
-import { configDir, configText, network, sindri } from './helpers.ts';
+import { configDir, configText, hclBlock, network, sindri, terraformSelects } from './helpers.ts';
 
 const HOME = 'cn-hangzhou';
 const COPY = 'cn-shanghai';
@@ -72,8 +73,20 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
   let v2: Built & { dir: string };
   let cwd: string;
 
-  /** channels, list --channel and deploy --channel name `expected` in every region; deploy --family its newest. */
+  /** The Terraform snippet of docs/registry.md, for prod of the line web in both regions. */
+  const snippet = hclBlock(readFileSync(join(repoRoot, 'docs', 'registry.md'), 'utf8'));
+
+  /**
+   * channels, list --channel, deploy --channel and the Terraform snippet name `expected` in every
+   * region; deploy --family its newest.
+   */
   async function agree(step: string, expected: Built, newest: Built) {
+    const terraform = await terraformSelects(emu, snippet);
+    assert.deepEqual(
+      Object.fromEntries(Object.values(terraform).map((t) => [t.region, t.ids])),
+      Object.fromEntries(REGIONS.map((r) => [r, [expected.images[r]]])),
+      `${step}: alicloud_images (docs/registry.md)`,
+    );
     const channels = await sindri<ChannelsJson>(
       ['channels', '--channel', 'prod', '--line', 'web', ...regionArgs],
       {
