@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { optionalConfigFlag } from '../../cli/flags.ts';
-import { registryConcurrencyFlag, registryRegionFlag } from '../../cli/registry-flags.ts';
+import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
 import type { ChannelsResult } from '../../registry/channels.ts';
 
 export default class Channels extends SindriCommand {
@@ -18,8 +17,8 @@ export default class Channels extends SindriCommand {
     channel: Flags.string({ description: 'Only this channel' }),
     line: Flags.string({ description: 'Only this image line (an image name, its version ignored)' }),
     history: Flags.integer({ description: 'Promotions shown per channel and region', default: 5, min: 0 }),
-    region: registryRegionFlag,
-    concurrency: registryConcurrencyFlag,
+    region: regionsFlag,
+    concurrency: concurrencyFlag,
   };
 
   async run(): Promise<ChannelsResult> {

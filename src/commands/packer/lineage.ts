@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { optionalConfigFlag } from '../../cli/flags.ts';
-import { registryConcurrencyFlag, registryRegionFlag } from '../../cli/registry-flags.ts';
+import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
 import { UsageError } from '../../errors.ts';
 import type { LineageLink, LineageResult } from '../../registry/lineage.ts';
 
@@ -38,8 +37,8 @@ export default class Lineage extends SindriCommand {
 
   static override flags = {
     config: optionalConfigFlag,
-    region: registryRegionFlag,
-    concurrency: registryConcurrencyFlag,
+    region: regionsFlag,
+    concurrency: concurrencyFlag,
   };
 
   async run(): Promise<LineageResult> {

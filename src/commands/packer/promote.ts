@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { optionalConfigFlag } from '../../cli/flags.ts';
-import { registryConcurrencyFlag, registryRegionFlag } from '../../cli/registry-flags.ts';
+import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
 import type { PromoteResult } from '../../registry/promote.ts';
 
 export default class Promote extends SindriCommand {
@@ -22,8 +21,8 @@ The build is named by one of its images or by its build ID, and is looked for in
   static override flags = {
     config: optionalConfigFlag,
     channel: Flags.string({ description: 'The channel: prod, staging, …', required: true }),
-    region: registryRegionFlag,
-    concurrency: registryConcurrencyFlag,
+    region: regionsFlag,
+    concurrency: concurrencyFlag,
   };
 
   async run(): Promise<PromoteResult> {

@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
-import { optionalConfigFlag } from '../../cli/flags.ts';
-import { registryConcurrencyFlag, registryRegionFlag } from '../../cli/registry-flags.ts';
+import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
 import type { RevokeResult } from '../../registry/revoke.ts';
 
 export default class Revoke extends SindriCommand {
@@ -26,8 +25,8 @@ Refuses to deprecate the last Available image of a family unless --force. Asks f
       default: false,
     }),
     yes: Flags.boolean({ char: 'y', description: 'Do not ask', default: false }),
-    region: registryRegionFlag,
-    concurrency: registryConcurrencyFlag,
+    region: regionsFlag,
+    concurrency: concurrencyFlag,
   };
 
   async run(): Promise<RevokeResult> {

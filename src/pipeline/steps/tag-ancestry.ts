@@ -1,7 +1,9 @@
 /**
  * Ancestry on the new image (`sindri:base`, `sindri:base-family`): what it was built from. Before the
- * test stage and the distribution, so every copy carries it too.
+ * test stage and the distribution, so every copy carries it too. It informs lineage and freshness
+ * only: a tag that cannot be written is a warning, not a failed build.
  */
+import { errorText } from '../../errors.ts';
 import { baseTags } from '../../images/ancestry.ts';
 import type { BuildContext } from '../context.ts';
 import type { Step } from '../run.ts';
@@ -12,11 +14,16 @@ export const tagAncestry: Step<BuildContext> = {
   async run(ctx) {
     const { record } = ctx;
     const tags = baseTags(record.base as NonNullable<typeof record.base>);
-    await (await ctx.session.clients(record.region)).call('ecs', 'TagResources', {
-      regionId: record.region,
-      resourceType: 'image',
-      resourceId: [record.imageId as string],
-      tag: Object.entries(tags).map(([key, value]) => ({ key, value })) as never,
-    });
+    try {
+      await (await ctx.session.clients(record.region)).call('ecs', 'TagResources', {
+        regionId: record.region,
+        resourceType: 'image',
+        resourceId: [record.imageId as string],
+        tag: Object.entries(tags).map(([key, value]) => ({ key, value })) as never,
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      ctx.warn(`could not record the base image on ${record.imageId} (sindri:base): ${errorText(err)}`);
+    }
   },
 };

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../../cli/base-command.ts';
+import { configFilesFlag } from '../../../cli/flags.ts';
 
 const DEFAULT_OUT = '.github/workflows/sindri.yml';
 
@@ -23,12 +24,7 @@ export default class CiGithub extends SindriCommand {
   ];
 
   static override flags = {
-    config: Flags.string({
-      char: 'c',
-      description:
-        'Path to the config file, repeatable, or a quoted pattern (images/*.yaml) [default: ./sindri.yaml]',
-      multiple: true,
-    }),
+    config: configFilesFlag,
     schedule: Flags.string({
       description: "Also run on this cron schedule (UTC), rebuilding only outdated images, e.g. '17 3 * * 1'",
     }),
