@@ -130,45 +130,51 @@ function project(spec: Partial<ConfigSpec> & { name: string }): string {
 }
 
 const at = (path: string) => received.filter((r) => r.path === path);
+/** The one request a receiver got. */
+function one(path: string): Received {
+  const got = at(path);
+  assert.equal(got.length, 1, `${path}: ${got.length} requests`);
+  return got[0] as Received;
+}
 
 /** Each format's request for `event`, its signature verified as the receiver's documentation says. */
 function checkFormats(event: string, title: RegExp): void {
-  const [json] = at('/json');
-  assert.equal(json?.body.event, event);
-  assert.equal(json?.headers['x-sindri-event'], event);
+  const json = one('/json');
+  assert.equal(json.body.event, event);
+  assert.equal(json.headers['x-sindri-event'], event);
   assert.equal(
-    json?.headers['x-sindri-signature'],
+    json.headers['x-sindri-signature'],
     `sha256=${createHmac('sha256', SECRETS.json)
-      .update(json?.text ?? '')
+      .update(json.text ?? '')
       .digest('hex')}`,
   );
-  assert.match(String(json?.body.title), title);
+  assert.match(String(json.body.title), title);
 
   // DingTalk: timestamp (ms) and sign in the query; sign = base64(HmacSHA256(secret, timestamp + "\n" + secret)).
-  const [ding] = at('/dingtalk');
-  const ts = Number(ding?.query.get('timestamp'));
+  const ding = one('/dingtalk');
+  const ts = Number(ding.query.get('timestamp'));
   assert.ok(Math.abs(Date.now() - ts) < 3_600_000, 'within the hour DingTalk accepts');
-  assert.equal(ding?.query.get('access_token'), SECRETS.token);
+  assert.equal(ding.query.get('access_token'), SECRETS.token);
   assert.equal(
-    ding?.query.get('sign'),
+    ding.query.get('sign'),
     createHmac('sha256', SECRETS.dingtalk).update(`${ts}\n${SECRETS.dingtalk}`).digest('base64'),
   );
-  assert.equal(ding?.body.msgtype, 'markdown');
-  assert.match(String((ding?.body.markdown as { text: string }).text), title);
+  assert.equal(ding.body.msgtype, 'markdown');
+  assert.match(String((ding.body.markdown as { text: string }).text), title);
 
   // Lark: timestamp (s) and sign in the body; sign = base64(HmacSHA256(timestamp + "\n" + secret, "")).
-  const [lark] = at('/lark');
-  const seconds = String(lark?.body.timestamp);
+  const lark = one('/lark');
+  const seconds = String(lark.body.timestamp);
   assert.equal(
-    lark?.body.sign,
+    lark.body.sign,
     createHmac('sha256', `${seconds}\n${SECRETS.lark}`).update('').digest('base64'),
   );
-  assert.equal(lark?.body.msg_type, 'text');
-  assert.match(String((lark?.body.content as { text: string }).text), title);
+  assert.equal(lark.body.msg_type, 'text');
+  assert.match(String((lark.body.content as { text: string }).text), title);
 
-  const [slack] = at('/slack');
-  assert.match(String(slack?.body.text), title);
-  assert.equal((slack?.body.blocks as Array<{ type: string }>)[0]?.type, 'section');
+  const slack = one('/slack');
+  assert.match(String(slack.body.text), title);
+  assert.equal((slack.body.blocks as Array<{ type: string }>)[0]?.type, 'section');
 }
 
 function assertNoSecret(...texts: string[]): void {
@@ -188,7 +194,7 @@ describe('notifications', () => {
     assert.equal(r.status, 0, r.run.stderr);
     built = r.result;
     checkFormats('build-succeeded', /notify-1 built/);
-    assert.deepEqual((at('/json')[0]?.body.build as { images: unknown }).images, built.images);
+    assert.deepEqual((one('/json').body.build as { images: unknown }).images, built.images);
     // 503 once, then delivered.
     const flaky = at('/flaky');
     assert.equal(flaky.length, 2);
@@ -209,7 +215,7 @@ describe('notifications', () => {
       const r = await sindri(['build'], { cwd: failing, env });
       assert.equal(r.status, 1);
       checkFormats('build-failed', /the build of notify-2 failed/);
-      assert.equal((at('/json')[0]?.body.error as { code: string }).code, 'PackerBuildFailed');
+      assert.equal((one('/json').body.error as { code: string }).code, 'PackerBuildFailed');
       assert.deepEqual(at('/flaky'), [], 'a webhook gets only the events it asked for');
     } finally {
       emu.admin.clearCommandResults();
@@ -240,7 +246,7 @@ describe('notifications', () => {
       assert.equal(r.error?.code, 'TestsFailed');
       checkFormats('test-failed', /notify-3 failed its tests/);
       assert.deepEqual(
-        (at('/json')[0]?.body.checks as Array<{ name: string }>).map((c) => c.name),
+        (one('/json').body.checks as Array<{ name: string }>).map((c) => c.name),
         ['motd present'],
       );
     } finally {
@@ -259,8 +265,8 @@ describe('notifications', () => {
     );
     assert.equal(promoted.status, 0, promoted.run.stderr);
     checkFormats('promoted', /notify-1 promoted to prod/);
-    assert.equal(at('/json')[0]?.body.channel, 'prod');
-    assert.deepEqual((at('/json')[0]?.body.build as { images: unknown }).images, built.images);
+    assert.equal(one('/json').body.channel, 'prod');
+    assert.deepEqual((one('/json').body.build as { images: unknown }).images, built.images);
 
     received = [];
     // Another image in the family first, so that revoking does not empty it.
@@ -295,7 +301,7 @@ describe('notifications', () => {
     );
     assert.equal(revoked.status, 0, revoked.run.stderr);
     checkFormats('revoked', /notify-1 revoked/);
-    assert.equal(at('/json')[0]?.body.reason, 'bad kernel');
+    assert.equal(one('/json').body.reason, 'bad kernel');
     assertNoSecret(promoted.run.stdout, revoked.run.stdout, revoked.run.stderr);
   });
 });
