@@ -23,6 +23,7 @@ import { runSteps, type Step } from './run.ts';
 import { begin } from './steps/begin.ts';
 import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
+import { checkRegions } from './steps/check-regions.ts';
 import { connect } from './steps/connect.ts';
 import { notify } from './steps/notify.ts';
 import { packerBuild } from './steps/packer-build.ts';
@@ -39,6 +40,7 @@ import { TEST_STAGE } from './test-stage.ts';
 export const BUILD: readonly Step<BuildContext>[] = [
   notify,
   connect,
+  checkRegions,
   resolveNetwork,
   render,
   resolveBase,

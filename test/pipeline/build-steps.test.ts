@@ -94,6 +94,7 @@ describe('build steps, in process', () => {
       [
         'notify',
         'connect',
+        'check-regions',
         'resolve-network',
         'render',
         'resolve-base',

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
+import { tableFlags } from '../../cli/table.ts';
 import type { ChannelsResult } from '../../registry/channels.ts';
 
 export default class Channels extends SindriCommand {
@@ -10,23 +11,40 @@ export default class Channels extends SindriCommand {
   static override examples = [
     '<%= config.bin %> packer channels',
     '<%= config.bin %> packer channels --channel prod --region cn-hangzhou --region cn-shanghai --json',
+    '<%= config.bin %> packer channels --history 0 --columns channel,region,image-id --output csv',
   ];
 
   static override flags = {
     config: optionalConfigFlag,
     channel: Flags.string({ description: 'Only this channel' }),
     line: Flags.string({ description: 'Only this image line (an image name, its version ignored)' }),
-    history: Flags.integer({ description: 'Promotions shown per channel and region', default: 5, min: 0 }),
+    history: Flags.integer({
+      description: 'Promotions shown per channel and region (the current one always is)',
+      default: 5,
+      min: 0,
+    }),
     region: regionsFlag,
     concurrency: concurrencyFlag,
+    ...tableFlags,
   };
 
   async run(): Promise<ChannelsResult> {
     const { flags } = await this.parse(Channels);
     this.checkCloud(flags.cloud);
-    const { runChannels } = await import('../../registry/channels.ts');
-    const { checkChannel } = await import('../../registry/promote.ts');
+    const [
+      { runChannels },
+      { checkChannel },
+      { renderTable, tableOptions, checkTableOptions },
+      { CHANNEL_COLUMNS },
+    ] = await Promise.all([
+      import('../../registry/channels.ts'),
+      import('../../registry/promote.ts'),
+      import('../../cli/table.ts'),
+      import('../../cli/registry-tables.ts'),
+    ]);
     if (flags.channel) checkChannel(flags.channel);
+    const table = tableOptions(flags, this.colorOn(process.stdout));
+    checkTableOptions(CHANNEL_COLUMNS, table);
     const result = await runChannels({
       configPath: flags.config,
       channel: flags.channel,
@@ -42,28 +60,12 @@ export default class Channels extends SindriCommand {
             'ChannelAmbiguous',
           );
     if (!this.jsonEnabled()) {
-      const { renderTable, shortTime } = await import('../../lifecycle/format.ts');
-      const rows = result.channels.flatMap((c) =>
-        c.regions.map((r) => [
-          c.channel,
-          c.line,
-          r.region,
-          r.current?.imageId ?? '-',
-          r.current?.name ?? '-',
-          r.current?.buildId ?? '-',
-          r.current?.promotedAt ? shortTime(r.current.promotedAt) : '-',
-        ]),
-      );
-      if (rows.length > 0)
-        process.stdout.write(
-          `${await renderTable(['CHANNEL', 'LINE', 'REGION', 'IMAGE ID', 'NAME', 'BUILD', 'PROMOTED'], rows)}\n`,
-        );
-      for (const c of result.channels)
-        for (const r of c.regions)
-          for (const e of r.history.slice(0, flags.history))
-            process.stdout.write(
-              `  ${c.channel} ${c.line} ${r.region}: ${shortTime(e.at)} ${e.imageId} ${e.name} (build ${e.buildId ?? '-'})${e.revoked ? ' revoked' : ''}\n`,
-            );
+      const { channelRows } = await import('../../cli/registry-tables.ts');
+      const rows = channelRows(result, flags.history);
+      // No channel: only the header (table, csv) or [] (json, yaml), so scripts get a document.
+      const text =
+        rows.length > 0 || flags.output !== 'table' ? await renderTable(rows, CHANNEL_COLUMNS, table) : '';
+      if (text !== '') this.print(text);
       this.info(`${result.channels.length} channel(s) in ${result.regions.length} region(s)`);
     }
     return result;
