@@ -55,10 +55,11 @@ export default class Lineage extends SindriCommand {
     });
     if (result.revokedAncestor)
       this.warning(`${args.imageId} was built on the revoked image ${result.revokedAncestor}`, 'BaseRevoked');
-    if (!this.jsonEnabled())
-      process.stdout.write(
-        `${result.chain.map((l, i) => `${i === 0 ? '' : `${'  '.repeat(i - 1)}└ built on `}${describeLink(l)}`).join('\n')}\n`,
-      );
+    this.print(
+      result.chain
+        .map((l, i) => `${i === 0 ? '' : `${'  '.repeat(i - 1)}└ built on `}${describeLink(l)}`)
+        .join('\n'),
+    );
     return result;
   }
 }

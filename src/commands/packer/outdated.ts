@@ -27,7 +27,7 @@ Exits 0 when current and 10 when outdated, with the report as the result either 
       packer,
       sindriVersion: this.config.version,
     });
-    this.info(
+    this.print(
       `✓ ${result.name} is current in ${result.region}: ${result.image?.imageId} (build ${result.image?.buildId ?? '-'})${result.source.base ? `, built from ${result.source.base.imageId}` : ''}`,
     );
     return result;

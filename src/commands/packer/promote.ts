@@ -45,13 +45,15 @@ The build is named by one of its images or by its build ID, and is looked for in
       );
     for (const w of result.warnings) this.warning(w, 'NotificationFailed');
     if (!this.jsonEnabled()) {
-      for (const r of result.regions)
-        process.stdout.write(
-          `${r.region}\t${result.channel} → ${r.imageId}${r.previous ? ` (was ${r.previous})` : r.unchanged ? ' (already)' : ''}\n`,
-        );
-      this.info(
+      const [{ renderTable, tableOptions }, { PROMOTION_COLUMNS }] = await Promise.all([
+        import('../../cli/table.ts'),
+        import('../../cli/registry-tables.ts'),
+      ]);
+      this.print(
         `✓ ${result.channel} of ${result.line} → ${result.name} (build ${result.buildId}) in ${result.regions.length} region(s)`,
       );
+      const table = tableOptions({ header: true, output: 'table' }, this.colorOn(process.stdout));
+      if (result.regions.length > 0) this.print(await renderTable(result.regions, PROMOTION_COLUMNS, table));
     }
     return result;
   }

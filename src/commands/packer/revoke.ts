@@ -62,18 +62,22 @@ Refuses to deprecate the last Available image of a family unless --force. Asks f
       this.warning(`${d.region}: ${d.imageId} was built on a revoked image but not flagged: ${d.error}`);
     if (!this.jsonEnabled()) {
       if (result.cancelled) {
-        this.info('nothing revoked');
+        this.print('Nothing was revoked.');
         return result;
       }
-      for (const i of result.images)
-        process.stdout.write(
-          `${i.region}\t${i.imageId}\t${i.cancelled ? 'copy cancelled' : i.deprecated ? 'deprecated' : i.status}${i.unshared.length > 0 ? `\tunshared from ${i.unshared.join(', ')}` : ''}\n`,
-        );
-      for (const d of result.descendants)
-        process.stdout.write(`built on it: ${d.region}\t${d.imageId}\t${d.name}\n`);
-      this.info(
+      const [{ renderTable, tableOptions }, { REVOKED_COLUMNS, FLAGGED_COLUMNS }] = await Promise.all([
+        import('../../cli/table.ts'),
+        import('../../cli/registry-tables.ts'),
+      ]);
+      const table = tableOptions({ header: true, output: 'table' }, this.colorOn(process.stdout));
+      this.print(
         `✓ revoked build ${result.buildId} (${result.name}) in ${new Set(result.images.map((i) => i.region)).size} region(s)`,
       );
+      if (result.images.length > 0) this.print(await renderTable(result.images, REVOKED_COLUMNS, table));
+      if (result.descendants.length > 0) {
+        this.print(`${result.descendants.length} image(s) built on it, tagged sindri:base-revoked:`);
+        this.print(await renderTable(result.descendants, FLAGGED_COLUMNS, table));
+      }
     }
     return result;
   }
