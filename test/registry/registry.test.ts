@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, SECOND_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
-import { repoRoot } from '../helpers/cli.ts';
+import { repoRoot, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import { configDir, configText, hclBlock, network, sindri, terraformSelects } from './helpers.ts';
 
@@ -186,6 +186,50 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
         region,
       );
     }
+
+    // Without --json: the table on stdout, the count on stderr; as CSV one current row per region.
+    const text = await runSindri(
+      ['packer', 'channels', '--channel', 'prod', '--line', 'web', ...regionArgs],
+      {
+        cwd,
+        env,
+      },
+    );
+    assert.equal(text.code, 0, text.stderr);
+    const lines = text.stdout.trimEnd().split('\n');
+    assert.match(
+      lines[0] ?? '',
+      /^CHANNEL\s+LINE\s+REGION\s+NOW\s+IMAGE ID\s+NAME\s+BUILD\s+PROMOTED\s+REVOKED$/,
+    );
+    assert.equal(lines.length, 1 + 3 * REGIONS.length, text.stdout);
+    for (const region of REGIONS)
+      assert.ok(
+        lines.some((l) => l.includes(region) && l.includes('→') && l.includes(v1.images[region] as string)),
+        `${region}: ${text.stdout}`,
+      );
+    assert.match(text.stderr, /1 channel\(s\) in 2 region\(s\)/);
+    assert.doesNotMatch(text.stdout, /channel\(s\)/);
+    const csv = await runSindri(
+      [
+        'packer',
+        'channels',
+        '--history',
+        '0',
+        '--columns',
+        'region,current,image-id',
+        '--output',
+        'csv',
+        '--sort',
+        'region',
+        ...regionArgs,
+      ],
+      { cwd, env },
+    );
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.deepEqual(csv.stdout.trimEnd().split('\r\n'), [
+      'region,current,image-id',
+      ...[...REGIONS].sort().map((r) => `${r},true,${v1.images[r]}`),
+    ]);
   });
 
   it('revoke v2: deprecated, unshared and out of its channel everywhere; deploy refuses it; its child is flagged', async () => {
@@ -208,7 +252,16 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
     assert.equal(childProd.result.line, 'child');
     assert.equal(image(HOME, v1.images[HOME] as string)?.tags.get('sindri:channel:prod'), 'web');
     // v2 holds a second channel, so revoking takes it out of one it still points to.
-    assert.equal((await sindri(['promote', v2.buildId, '--channel', 'canary'], { cwd, env })).status, 0);
+    const canary = await runSindri(['packer', 'promote', v2.buildId, '--channel', 'canary'], { cwd, env });
+    assert.equal(canary.code, 0, canary.stderr);
+    const promoted = canary.stdout.trimEnd().split('\n');
+    assert.equal(promoted[0], `✓ canary of web → web-2 (build ${v2.buildId}) in 2 region(s)`);
+    assert.match(promoted[1] ?? '', /^REGION\s+IMAGE ID\s+WAS$/);
+    for (const region of REGIONS)
+      assert.ok(
+        promoted.some((l) => new RegExp(`^${region}\\s+${v2.images[region]}\\s+-$`).test(l)),
+        canary.stdout,
+      );
     for (const [region, id] of Object.entries(v2.images))
       assert.equal(image(region, id)?.shareAccounts.has(SECOND_ACCOUNT_ID), true, 'shared before');
 
@@ -283,6 +336,41 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
     assert.equal(lineage.result.chain[2]?.owner, 'system');
     assert.equal(lineage.result.chain[2]?.family, 'acs:ubuntu_22_04_x64');
     assert.ok(lineage.warnings.some((w) => w.code === 'BaseRevoked'));
+    const chain = await runSindri(['packer', 'lineage', child.images[HOME] as string, '--region', HOME], {
+      cwd,
+      env,
+    });
+    assert.equal(chain.code, 0, chain.stderr);
+    const links = chain.stdout.trimEnd().split('\n');
+    assert.equal(links.length, 3, chain.stdout);
+    assert.ok(links[0]?.startsWith(child.images[HOME] as string));
+    assert.match(links[1] ?? '', new RegExp(`^└ built on ${v2.images[HOME]} .*REVOKED .*CVE-2026-0001`));
+    assert.match(links[2] ?? '', /^ {2}└ built on ubuntu_22_04_x64_20G_alibase_20240130\.vhd/);
+    assert.match(chain.stderr, /warning: .*built on the revoked image/);
+
+    // Revoking the child (the last image of its family: --force), as a person reads it.
+    const gone = await runSindri(
+      [
+        'packer',
+        'revoke',
+        child.buildId,
+        '--reason',
+        'built on a revoked image',
+        '--force',
+        '--region',
+        HOME,
+      ],
+      { cwd, env },
+    );
+    assert.equal(gone.code, 0, gone.stderr);
+    const out = gone.stdout.trimEnd().split('\n');
+    assert.equal(out[0], `✓ revoked build ${child.buildId} (child-1) in 1 region(s)`);
+    assert.match(out[1] ?? '', /^REGION\s+IMAGE ID\s+RESULT\s+UNSHARED FROM$/);
+    assert.match(
+      out[2] ?? '',
+      new RegExp(`^${HOME}\\s+${child.images[HOME]}\\s+deprecated\\s+${SECOND_ACCOUNT_ID}$`),
+    );
+    assert.equal(out.length, 3, gone.stdout);
   });
 
   it('never deprecates or deletes the last Available image of a family without --force', async () => {
