@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
+import { runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import { type ConfigSpec, configDir, configText, sindri } from './helpers.ts';
 
@@ -21,7 +22,7 @@ interface Report {
   rebuild: boolean;
   reasons: string[];
   name: string;
-  image?: { imageId: string; name: string };
+  image?: { imageId: string; name: string; buildId?: string };
   config: { changed: boolean };
   source: { base?: { imageId: string }; newer?: { imageId: string; via: string }; pinned: boolean };
   fixes: string[];
@@ -92,6 +93,13 @@ describe('sindri packer outdated', () => {
     assert.deepEqual(current.result.reasons, []);
     assert.equal(current.result.source.base?.imageId, BASE);
     assert.equal(current.result.config.changed, false);
+    // As a person reads it: the verdict on stdout, naming the image and its base.
+    const text = await runSindri(['packer', 'outdated'], { cwd: dir, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(
+      text.stdout,
+      `✓ fresh is current in cn-hangzhou: its newest image is ${current.result.image?.imageId}, build ${current.result.image?.buildId}, built from ${BASE}\n`,
+    );
   });
 
   it('flips when a newer image appears in the source family, then when one matches the pattern', async () => {

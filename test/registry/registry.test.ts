@@ -345,7 +345,7 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
     assert.equal(links.length, 3, chain.stdout);
     assert.ok(links[0]?.startsWith(child.images[HOME] as string));
     assert.match(links[1] ?? '', new RegExp(`^└ built on ${v2.images[HOME]} .*REVOKED .*CVE-2026-0001`));
-    assert.match(links[2] ?? '', /^ {2}└ built on ubuntu_22_04_x64_20G_alibase_20240130\.vhd/);
+    assert.match(links[2] ?? '', /^ {2}└ built on ubuntu_22_04_x64_20G_alibase_20240130\.vhd {2}\(system, /);
     assert.match(chain.stderr, /warning: .*built on the revoked image/);
 
     // Revoking the child (the last image of its family: --force), as a person reads it.

@@ -19,7 +19,7 @@ function describeLink(l: LineageLink): string {
     l.revoked ? `REVOKED ${l.revoked.at}: ${l.revoked.reason}` : undefined,
     l.baseRevoked ? `built on revoked build ${l.baseRevoked}` : undefined,
   ].filter(Boolean);
-  return `${l.imageId}${l.name ? `  ${l.name}` : ''}  (${facts.join(', ')})${marks.length > 0 ? `  ${marks.join('; ')}` : ''}`;
+  return `${l.imageId}${l.name && l.name !== l.imageId ? `  ${l.name}` : ''}  (${facts.join(', ')})${marks.length > 0 ? `  ${marks.join('; ')}` : ''}`;
 }
 
 export default class Lineage extends SindriCommand {

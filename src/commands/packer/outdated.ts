@@ -27,8 +27,10 @@ Exits 0 when current and 10 when outdated, with the report as the result either 
       packer,
       sindriVersion: this.config.version,
     });
+    const image = result.image;
+    const named = image && image.name !== result.name ? ` (${image.name})` : '';
     this.print(
-      `✓ ${result.name} is current in ${result.region}: ${result.image?.imageId} (build ${result.image?.buildId ?? '-'})${result.source.base ? `, built from ${result.source.base.imageId}` : ''}`,
+      `✓ ${result.name} is current in ${result.region}: its newest image is ${image?.imageId}${named}, build ${image?.buildId ?? '-'}${result.source.base ? `, built from ${result.source.base.imageId}` : ''}`,
     );
     return result;
   }
