@@ -29,3 +29,22 @@ export function imagesLine(images: Readonly<Record<string, string>>): string {
     .map(([region, id]) => `${region} ${id}`)
     .join(', ');
 }
+
+/** A failed check as a test-failed event carries it. */
+export interface FailedCheck {
+  name: string;
+  source: string;
+  reason?: string | undefined;
+}
+
+/** What a test-failed event says of its checks: a line each for people, and the facts. */
+export function failedChecks(checks: readonly (FailedCheck & { passed: boolean })[]): {
+  lines: string[];
+  checks: Array<{ name: string; source: string; reason: string }>;
+} {
+  const failed = checks.filter((c) => !c.passed);
+  return {
+    lines: failed.map((c) => `✗ ${c.name}: ${c.reason ?? 'failed'}`),
+    checks: failed.map((c) => ({ name: c.name, source: c.source, reason: c.reason ?? '' })),
+  };
+}

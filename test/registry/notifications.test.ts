@@ -249,6 +249,30 @@ describe('notifications', () => {
         (one('/json').body.checks as Array<{ name: string }>).map((c) => c.name),
         ['motd present'],
       );
+
+      // `sindri packer test` of an existing image tells them too; a run that passes tells no one.
+      received = [];
+      const image = built.images['cn-hangzhou'] as string;
+      const again = await sindri(['test', image, '--region', 'cn-hangzhou'], { cwd: tested, env });
+      assert.equal(again.status, 1, again.run.stderr);
+      assert.equal(again.error?.code, 'TestsFailed');
+      checkFormats('test-failed', /notify-1 failed its tests/);
+      const json = one('/json').body;
+      assert.deepEqual(json.test, {
+        runId: (again.result as { buildId: string }).buildId,
+        imageId: image,
+        region: 'cn-hangzhou',
+        name: 'notify-1',
+      });
+      assert.deepEqual(
+        (json.checks as Array<{ name: string; reason: string }>).map((c) => c.name),
+        ['motd present'],
+      );
+      emu.admin.clearCommandResults();
+      received = [];
+      const passed = await sindri(['test', image, '--region', 'cn-hangzhou'], { cwd: tested, env });
+      assert.equal(passed.status, 0, passed.run.stderr);
+      assert.deepEqual(received, [], 'no event for a test run that passed');
     } finally {
       emu.admin.clearCommandResults();
       void rule;

@@ -5,7 +5,7 @@
  */
 import { SindriError } from '../../errors.ts';
 import { deliver, deliveryWarning } from '../../notify/deliver.ts';
-import { imagesLine, type Notification } from '../../notify/message.ts';
+import { failedChecks, imagesLine, type Notification } from '../../notify/message.ts';
 import type { BuildContext } from '../context.ts';
 import { distributionErrors, finishedImages } from '../record.ts';
 import type { Step } from '../run.ts';
@@ -22,7 +22,7 @@ export function buildNotification(ctx: BuildContext, failure: unknown, now: Date
   const code = failure instanceof SindriError ? failure.code : failure ? 'Error' : 'DistributionFailed';
   const testFailed = failed && code === 'TestsFailed';
   const message = failure instanceof Error ? failure.message : failure ? String(failure) : errors.join('; ');
-  const failedChecks = (record.test?.results ?? []).filter((r) => !r.passed);
+  const checks = failedChecks(record.test?.results ?? []);
   const event = !failed ? 'build-succeeded' : testFailed ? 'test-failed' : 'build-failed';
   const name = record.imageName;
   const title = !failed
@@ -35,11 +35,7 @@ export function buildNotification(ctx: BuildContext, failure: unknown, now: Date
     ...(Object.keys(images).length > 0 ? [`images: ${imagesLine(images)}`] : []),
     ...(record.family ? [`family: ${record.family.name}`] : []),
     ...(record.base ? [`base: ${record.base.imageId}`] : []),
-    ...(testFailed
-      ? failedChecks.map((r) => `✗ ${r.name}: ${r.reason ?? 'failed'}`)
-      : failed
-        ? [`${code}: ${firstLine(message)}`]
-        : []),
+    ...(testFailed ? checks.lines : failed ? [`${code}: ${firstLine(message)}`] : []),
   ];
   return {
     event,
@@ -60,9 +56,7 @@ export function buildNotification(ctx: BuildContext, failure: unknown, now: Date
         ...(record.base ? { base: record.base } : {}),
         ...(record.test?.passed !== undefined ? { testPassed: record.test.passed } : {}),
       },
-      ...(testFailed
-        ? { checks: failedChecks.map((r) => ({ name: r.name, source: r.source, reason: r.reason ?? '' })) }
-        : {}),
+      ...(testFailed ? { checks: checks.checks } : {}),
       ...(failed ? { error: { code, message: firstLine(message) } } : {}),
     },
   };
