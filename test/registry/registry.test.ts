@@ -265,6 +265,20 @@ describe('the registry: families, channels, promotion, rollback, revocation, anc
     for (const [region, id] of Object.entries(v2.images))
       assert.equal(image(region, id)?.shareAccounts.has(SECOND_ACCOUNT_ID), true, 'shared before');
 
+    // "n" on stdin: nothing changes, exit 1 (as delete).
+    const no = await runSindri(['packer', 'revoke', v2.buildId, '--reason', 'not yet'], {
+      cwd,
+      env,
+      input: 'n\n',
+    });
+    assert.equal(no.code, 1, no.stderr);
+    assert.match(no.stderr, /Revoke build .*\?[\s\S]*Nothing was revoked/);
+    for (const [region, id] of Object.entries(v2.images)) {
+      const img = image(region, id);
+      assert.equal(img && emu.admin.world.status(img), 'Available', `${region}: untouched`);
+      assert.equal(img?.tags.get('sindri:revoked'), undefined);
+    }
+
     const r = await sindri<{
       images: Array<{
         region: string;

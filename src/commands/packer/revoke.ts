@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { concurrencyFlag, optionalConfigFlag, regionsFlag } from '../../cli/flags.ts';
+import { SindriError } from '../../errors.ts';
 import type { RevokeResult } from '../../registry/revoke.ts';
 
 export default class Revoke extends SindriCommand {
@@ -60,11 +61,13 @@ Refuses to deprecate the last Available image of a family unless --force. Asks f
     for (const w of result.warnings) this.warning(w, 'NotificationFailed');
     for (const d of result.descendants.filter((x) => !x.flagged))
       this.warning(`${d.region}: ${d.imageId} was built on a revoked image but not flagged: ${d.error}`);
+    // As delete does: "n" changes nothing and exits 1.
+    if (result.cancelled)
+      throw new SindriError('Nothing was revoked.', {
+        code: 'Cancelled',
+        actions: ['answer "y" to revoke, or pass --yes'],
+      });
     if (!this.jsonEnabled()) {
-      if (result.cancelled) {
-        this.print('Nothing was revoked.');
-        return result;
-      }
       const [{ renderTable, tableOptions }, { REVOKED_COLUMNS, FLAGGED_COLUMNS }] = await Promise.all([
         import('../../cli/table.ts'),
         import('../../cli/registry-tables.ts'),
