@@ -1,10 +1,10 @@
 /**
  * The layers of src/ (docs/architecture.md), checked by `npm run lint`:
- * commands and cli → use cases (pipeline, lifecycle, doctor, transfer, ci) → the image model and
- * its inputs (images, config, render, packer) → cloud adapters (cloud). No cycles anywhere.
+ * commands and cli → use cases (pipeline, lifecycle, doctor, transfer, ci, registry) → the image model and
+ * its inputs (images, config, render, packer, notify) → cloud adapters (cloud). No cycles anywhere.
  */
-const USE_CASES = '(pipeline|lifecycle|doctor|transfer|ci)';
-const MODEL = '(images|config|render|packer|util)';
+const USE_CASES = '(pipeline|lifecycle|doctor|transfer|ci|registry)';
+const MODEL = '(images|config|render|packer|notify|util)';
 
 module.exports = {
   forbidden: [

@@ -10,6 +10,8 @@ export const ExitCode = {
   ok: 0,
   failed: 1,
   invalidInput: 2,
+  /** `sindri packer outdated`: the image is not current (the report is the result). */
+  outdated: 10,
   interrupted: 130,
 } as const;
 

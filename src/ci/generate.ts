@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { glob, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { UsageError } from '../errors.ts';
 import {
   type AuthMode,
+  type FleetImage,
   KEY_SECRETS,
   needsPackerInit,
   OIDC_VARIABLES,
@@ -14,7 +15,10 @@ import {
 } from './github-workflow.ts';
 
 export interface GenerateOptions {
-  configPath: string | undefined;
+  /** `--config`, repeatable; a pattern (`images/*.yaml`) names every file it matches. */
+  configPaths: readonly string[];
+  /** A cron schedule for rebuilds of outdated images. */
+  schedule?: string | undefined;
   /** Workflow file, or `-` for stdout. */
   out: string;
   auth: AuthMode;
@@ -35,6 +39,9 @@ export interface Generated {
   auth: AuthMode;
   configFile: string;
   imageName: string;
+  /** Every configuration of a fleet (one matrix entry each). */
+  images: FleetImage[];
+  schedule: string | undefined;
   packerInit: boolean;
   /** Repository variables (OIDC) or secrets the workflow needs. */
   variables: string[];
@@ -84,16 +91,65 @@ function hasSindriDependency(cwd: string): boolean {
   }
 }
 
-/** Reads the configuration, renders the workflow and writes it (or returns it for stdout). */
-export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Generated> {
-  const loaded = await loadConfig({ configPath: opts.configPath });
-  const configFile = repoPath(loaded.file, opts.cwd);
-  if (!configFile) {
-    throw new UsageError(
-      `the config file ${loaded.file} is outside the current directory`,
-      'run sindri packer ci github from the root of the repository that holds the configuration',
-    );
+/** The configuration files `--config` names: each pattern expanded (sorted), each file once. */
+export async function configFiles(
+  patterns: readonly string[],
+  cwd: string,
+): Promise<Array<string | undefined>> {
+  if (patterns.length === 0) return [undefined];
+  const out: string[] = [];
+  for (const pattern of patterns) {
+    if (!/[*?[{]/.test(pattern)) {
+      out.push(pattern);
+      continue;
+    }
+    const matches: string[] = [];
+    for await (const f of glob(pattern, { cwd })) matches.push(f);
+    if (matches.length === 0)
+      throw new UsageError(
+        `--config ${pattern} matches no file`,
+        'quote the pattern, and run from the repository root',
+      );
+    out.push(...matches.sort());
   }
+  return [...new Set(out.map((f) => resolve(cwd, f)))];
+}
+
+/** A cron expression of five fields, as GitHub's `schedule` takes it. */
+function checkSchedule(schedule: string | undefined): void {
+  if (schedule === undefined) return;
+  if (!/^\S+( \S+){4}$/.test(schedule.trim()) || schedule.includes('${{'))
+    throw new UsageError(
+      `--schedule ${schedule} is not a cron expression of five fields`,
+      "e.g. --schedule '17 3 * * 1' (Mondays at 03:17 UTC)",
+    );
+}
+
+/** Reads the configuration(s), renders the workflow and writes it (or returns it for stdout). */
+export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Generated> {
+  checkSchedule(opts.schedule);
+  const paths = await configFiles(opts.configPaths, opts.cwd);
+  const all = await Promise.all(paths.map((configPath) => loadConfig({ configPath, cwd: opts.cwd })));
+  const loaded = all[0] as (typeof all)[number];
+  const fleet: FleetImage[] = [];
+  for (const l of all) {
+    const file = repoPath(l.file, opts.cwd);
+    if (!file) {
+      throw new UsageError(
+        `the config file ${l.file} is outside the current directory`,
+        'run sindri packer ci github from the root of the repository that holds the configuration',
+      );
+    }
+    const imageName = l.config.providers.packer.image_name;
+    const twin = fleet.find((f) => f.imageName === imageName);
+    if (twin)
+      throw new UsageError(
+        `${twin.configFile} and ${file} both build ${imageName}: each image of a fleet needs its own name`,
+        'give one of them another providers.packer.image_name',
+      );
+    fleet.push({ configFile: file, imageName });
+  }
+  const configFile = (fleet[0] as FleetImage).configFile;
   const toStdout = opts.out === '-';
   const outAbsolute = resolve(opts.cwd, toStdout ? '.github/workflows/sindri.yml' : opts.out);
   const workflowFile = repoPath(outAbsolute, opts.cwd);
@@ -116,7 +172,7 @@ export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Gen
     imageName: p.image_name,
     region: p.alibaba.region,
     regions: [...new Set([p.alibaba.region, ...p.alibaba.image_copy_regions])],
-    watchPaths: dependencies(loaded.config, dirname(loaded.file), opts.cwd),
+    watchPaths: [...new Set(all.flatMap((l) => dependencies(l.config, dirname(l.file), opts.cwd)))],
     workflowFile,
     auth: opts.auth,
     nodeVersion: opts.nodeVersion,
@@ -124,10 +180,13 @@ export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Gen
     branch: opts.branch,
     tagPattern: opts.tagPattern,
     sindriVersion: opts.sindriVersion,
+    // A fleet's jobs keep the reports any of its images writes (a file the build did not write is skipped).
     reports: {
-      junit: loaded.config.tests.enabled,
-      sbom: loaded.config.tests.enabled && loaded.config.tests.sbom,
+      junit: all.some((l) => l.config.tests.enabled),
+      sbom: all.some((l) => l.config.tests.enabled && l.config.tests.sbom),
     },
+    ...(opts.schedule ? { schedule: opts.schedule.trim() } : {}),
+    ...(fleet.length > 1 ? { fleet } : {}),
   };
   const text = renderWorkflow(options);
 
@@ -152,11 +211,13 @@ export async function generateGithubWorkflow(opts: GenerateOptions): Promise<Gen
     auth: opts.auth,
     configFile,
     imageName: p.image_name,
+    images: fleet,
+    schedule: options.schedule,
     packerInit: needsPackerInit(opts.packerVersion),
     variables,
     secrets,
     warnings,
-    summary: `image ${p.image_name}, ${opts.auth === 'oidc' ? 'OIDC role assumption' : 'access-key secrets'}, packer ${opts.packerVersion}`,
+    summary: `${fleet.length > 1 ? `${fleet.length} images (${fleet.map((f) => f.imageName).join(', ')})` : `image ${p.image_name}`}, ${opts.auth === 'oidc' ? 'OIDC role assumption' : 'access-key secrets'}, packer ${opts.packerVersion}${options.schedule ? `, rebuilt when outdated (${options.schedule})` : ''}`,
     next:
       opts.auth === 'oidc'
         ? `set the repository variables ${variables.join(' and ')} (docs/github-actions.md), then commit the workflow`

@@ -9,7 +9,11 @@ import { Document } from 'yaml';
  *   credentials);
  * - pushes to the default branch, tags and manual runs: `sindri packer build`, one build per image
  *   name at a time, image IDs as job outputs;
- * - Alibaba Cloud access by OIDC role assumption (no stored keys), or access-key secrets.
+ * - Alibaba Cloud access by OIDC role assumption (no stored keys), or access-key secrets;
+ * - with a schedule, scheduled runs ask `sindri packer outdated` first and build (under a dated name)
+ *   only when a build would make a new image;
+ * - over several configuration files (a fleet), both jobs are matrices, one image per file, in
+ *   parallel, each image in its own concurrency group.
  */
 
 export type AuthMode = 'oidc' | 'secrets';
@@ -35,6 +39,42 @@ export interface WorkflowOptions {
   sindriVersion: string;
   /** The test stage's reports the build writes and the job keeps (tests.enabled, tests.sbom). */
   reports?: { junit: boolean; sbom: boolean };
+  /** A cron schedule: scheduled runs rebuild only what `sindri packer outdated` says to. */
+  schedule?: string | undefined;
+  /** Several configuration files: one matrix entry each (the fields above describe the first). */
+  fleet?: readonly FleetImage[] | undefined;
+}
+
+/** One image of a fleet: its configuration file and image name. */
+export interface FleetImage {
+  configFile: string;
+  imageName: string;
+}
+
+/**
+ * What a job works on: one configuration (its file, as a shell word, and its image name), or a
+ * fleet's matrix entry (the file in $SINDRI_CONFIG, the name as an expression).
+ */
+interface Target {
+  config: string;
+  image: string;
+  /** Job-level settings of a matrix job. */
+  matrix?: Record<string, unknown>;
+}
+
+function targetOf(o: WorkflowOptions): Target {
+  if (!o.fleet || o.fleet.length < 2) return { config: shellQuote(o.configFile), image: o.imageName };
+  return {
+    config: '"$SINDRI_CONFIG"',
+    image: expr('matrix.image'),
+    matrix: {
+      strategy: {
+        'fail-fast': false,
+        matrix: { include: o.fleet.map((f) => ({ config: f.configFile, image: f.imageName })) },
+      },
+      env: { SINDRI_CONFIG: expr('matrix.config') },
+    },
+  };
 }
 
 /** Pinned versions of the actions the workflow uses. */
@@ -134,15 +174,17 @@ function oidcTokenStep(o: WorkflowOptions, condition?: string): Step[] {
   ];
 }
 
-function validateJob(o: WorkflowOptions, config: string): Record<string, unknown> {
+function validateJob(o: WorkflowOptions, t: Target): Record<string, unknown> {
+  const config = t.config;
   return {
-    name: 'Validate and check',
+    name: t.matrix ? `Validate and check ${t.image}` : 'Validate and check',
     if: "github.event_name == 'pull_request'",
     'runs-on': 'ubuntu-latest',
     'timeout-minutes': 20,
     permissions: { contents: 'read', ...(o.auth === 'oidc' ? { 'id-token': 'write' } : {}) },
+    ...t.matrix,
     concurrency: {
-      group: `sindri-validate-${o.imageName}-${expr('github.ref')}`,
+      group: `sindri-validate-${t.image}-${expr('github.ref')}`,
       'cancel-in-progress': true,
     },
     steps: [
@@ -164,7 +206,37 @@ function validateJob(o: WorkflowOptions, config: string): Record<string, unknown
   };
 }
 
-function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
+const OUTDATED_FILE = '$RUNNER_TEMP/sindri-outdated.json';
+
+/**
+ * A scheduled run asks `sindri packer outdated` (exit 10: outdated) whether a build would make a new
+ * image; it says what to do when one would not (a pinned source_image with a newer version).
+ */
+function outdatedStep(o: WorkflowOptions, config: string): Step[] {
+  if (!o.schedule) return [];
+  return [
+    {
+      name: 'Is the image outdated?',
+      id: 'outdated',
+      if: "github.event_name == 'schedule'",
+      env: cloudEnv(o),
+      run: [
+        'status=0',
+        `npx sindri packer outdated --config ${config} --json > "${OUTDATED_FILE}" || status=$?`,
+        'if [ "$status" -ne 0 ] && [ "$status" -ne 10 ]; then jq -r .error.message "' +
+          OUTDATED_FILE +
+          '"; exit "$status"; fi',
+        `echo "rebuild=$(jq -r '.result.rebuild' "${OUTDATED_FILE}")" >> "$GITHUB_OUTPUT"`,
+        // A rebuild takes a new name (image names are unique per region): the configured one and the time.
+        `echo "name=$(jq -r '.result.name' "${OUTDATED_FILE}")-$(date -u +%Y%m%d-%H%M%S)" >> "$GITHUB_OUTPUT"`,
+        `jq -r '"::notice title=sindri packer outdated::" + (.error.actions // [])[]' "${OUTDATED_FILE}"`,
+      ].join('\n'),
+    },
+  ];
+}
+
+function buildJob(o: WorkflowOptions, t: Target): Record<string, unknown> {
+  const config = t.config;
   const outputs: Record<string, string> = {
     'image-id': expr('steps.build.outputs.image-id'),
     images: expr('steps.build.outputs.images'),
@@ -174,31 +246,39 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
   for (const region of o.regions)
     outputs[`image-id-${region}`] = expr(`steps.build.outputs.image-id-${region}`);
   return {
-    name: 'Build the image',
+    name: t.matrix ? `Build ${t.image}` : 'Build the image',
     if: "github.event_name != 'pull_request'",
     'runs-on': 'ubuntu-latest',
     'timeout-minutes': 180,
     permissions: { contents: 'read', ...(o.auth === 'oidc' ? { 'id-token': 'write' } : {}) },
+    ...t.matrix,
     // One build per image name at a time; a running build is never cancelled (packer must clean up).
-    concurrency: { group: `sindri-build-${o.imageName}`, 'cancel-in-progress': false },
-    outputs,
+    concurrency: { group: `sindri-build-${t.image}`, 'cancel-in-progress': false },
+    // A matrix job's outputs would be whichever entry finished last: each entry keeps its artifact.
+    ...(t.matrix ? {} : { outputs }),
     steps: [
       ...setupSteps(o, config),
       ...oidcTokenStep(o),
+      ...outdatedStep(o, config),
       {
         name: 'Build, copy and share the image',
         id: 'build',
+        ...(o.schedule
+          ? { if: "github.event_name != 'schedule' || steps.outdated.outputs.rebuild == 'true'" }
+          : {}),
         env: {
           ...cloudEnv(o),
           // Inputs reach the script as variables, never spliced into it.
           SINDRI_REGION: expr('inputs.region'),
           SINDRI_FORCE: expr('inputs.force'),
           SINDRI_ON_ERROR: expr('inputs.on-error'),
+          ...(o.schedule ? { SINDRI_NAME: expr('steps.outdated.outputs.name') } : {}),
         },
         run: [
           `args=(--config ${config} --on-error "\${SINDRI_ON_ERROR:-cleanup}" --json)`,
           'if [ -n "$SINDRI_REGION" ]; then args+=(--region "$SINDRI_REGION"); fi',
           'if [ "$SINDRI_FORCE" = "true" ]; then args+=(--force); fi',
+          ...(o.schedule ? ['if [ -n "$SINDRI_NAME" ]; then args+=(--name "$SINDRI_NAME"); fi'] : []),
           ...(o.reports?.junit ? ['args+=(--junit "$RUNNER_TEMP/sindri-junit.xml")'] : []),
           ...(o.reports?.sbom ? ['args+=(--sbom "$RUNNER_TEMP/sindri-sbom.cdx.json")'] : []),
           `npx sindri packer build "\${args[@]}" > "$RUNNER_TEMP/sindri-build.json"`,
@@ -221,9 +301,10 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
         if: 'always()',
         uses: ACTIONS.uploadArtifact,
         with: {
-          name: `sindri-build-${o.imageName.replace(/[^A-Za-z0-9._-]/g, '-')}`,
+          name: `sindri-build-${t.matrix ? t.image : o.imageName.replace(/[^A-Za-z0-9._-]/g, '-')}`,
           path: [
             'sindri-build.json',
+            ...(o.schedule ? ['sindri-outdated.json'] : []),
             ...(o.reports?.junit ? ['sindri-junit.xml'] : []),
             ...(o.reports?.sbom ? ['sindri-sbom.cdx.json'] : []),
           ]
@@ -238,16 +319,23 @@ function buildJob(o: WorkflowOptions, config: string): Record<string, unknown> {
 
 /** The workflow as plain data. */
 export function workflowObject(o: WorkflowOptions): Record<string, unknown> {
-  if (`${o.configFile}${o.imageName}${o.watchPaths.join('')}`.includes('${{')) {
+  const fleet = o.fleet ?? [];
+  if (
+    `${o.configFile}${o.imageName}${o.watchPaths.join('')}${o.schedule ?? ''}${fleet.map((f) => f.configFile + f.imageName).join('')}`.includes(
+      '${{',
+    )
+  ) {
     throw new Error('paths and names must not contain "${{"');
   }
-  const config = shellQuote(o.configFile);
-  const paths = [...new Set([o.configFile, ...o.watchPaths, 'package-lock.json', o.workflowFile])];
+  const t = targetOf(o);
+  const files = fleet.length > 1 ? fleet.map((f) => f.configFile) : [o.configFile];
+  const paths = [...new Set([...files, ...o.watchPaths, 'package-lock.json', o.workflowFile])];
   return {
-    name: `sindri image ${o.imageName}`,
+    name: fleet.length > 1 ? `sindri images (${fleet.length})` : `sindri image ${o.imageName}`,
     on: {
       pull_request: { paths },
       push: { branches: [o.branch], tags: [o.tagPattern], paths },
+      ...(o.schedule ? { schedule: [{ cron: o.schedule }] } : {}),
       workflow_dispatch: {
         inputs: {
           region: {
@@ -277,8 +365,8 @@ export function workflowObject(o: WorkflowOptions): Record<string, unknown> {
     defaults: { run: { shell: 'bash' } },
     env: { CHECKPOINT_DISABLE: '1', FORCE_COLOR: '0' },
     jobs: {
-      validate: validateJob(o, config),
-      build: buildJob(o, config),
+      validate: validateJob(o, t),
+      build: buildJob(o, t),
     },
   };
 }
@@ -288,7 +376,7 @@ export function renderWorkflow(o: WorkflowOptions): string {
   // No anchors and aliases: GitHub only recently accepted them and linters still refuse them.
   const doc = new Document(workflowObject(o), { aliasDuplicateObjects: false });
   doc.commentBefore = [
-    ` Generated by sindri ${o.sindriVersion}: sindri packer ci github --config ${shellQuote(o.configFile)} --auth ${o.auth}`,
+    ` Generated by sindri ${o.sindriVersion}: sindri packer ci github ${(o.fleet && o.fleet.length > 1 ? o.fleet.map((f) => f.configFile) : [o.configFile]).map((f) => `--config ${shellQuote(f)}`).join(' ')} --auth ${o.auth}${o.schedule ? ` --schedule ${shellQuote(o.schedule)}` : ''}`,
     ' Regenerate rather than edit. Set-up (OIDC role or secrets): docs/github-actions.md',
     o.auth === 'oidc'
       ? ` Needs the repository variables ${OIDC_VARIABLES.join(' and ')}.`

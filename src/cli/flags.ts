@@ -42,6 +42,28 @@ export const settingFlags = Object.fromEntries(
 /** `--region`: every command that works in one region takes this one. */
 export const regionFlag = settingFlags.region;
 
+/** `--region`, repeatable: the registry's commands look in every region (DescribeRegions) without it. */
+export const regionsFlag = Flags.string({
+  description: 'Only this region (repeatable) [default: every region, from DescribeRegions]',
+  multiple: true,
+});
+
+/** `--config`, repeatable or a pattern: the configurations of a fleet (`sindri packer ci github`). */
+export const configFilesFlag = Flags.string({
+  char: 'c',
+  description:
+    'Path to the config file, repeatable, or a quoted pattern (images/*.yaml) [default: ./sindri.yaml]',
+  multiple: true,
+});
+
+/** `--concurrency` of the commands that call many regions at once. */
+export const concurrencyFlag = Flags.integer({
+  description: 'Most API calls in flight at once',
+  default: 8,
+  min: 1,
+  max: 64,
+});
+
 /** The setting flags as the command line parsed them (a list still one comma-separated string). */
 export type SettingFlagValues = { [N in FlagName]?: string | number | boolean | undefined };
 

@@ -29,6 +29,8 @@ export const SDK_ACTIONS = {
     'DescribeAvailableResource',
     // The read probe before packer starts (pipeline/permission-probe.ts), packer <= 1.6; sweep.
     'DescribeEipAddresses',
+    // deploy --family, and the registry's family look-ups.
+    'DescribeImageFromFamily',
     'DescribeImageSharePermission',
     'DescribeImages',
     'DescribeInstanceTypes',
@@ -52,6 +54,8 @@ export const SDK_ACTIONS = {
     'StopInstance',
     'TagResources',
     'UnassociateEipAddress',
+    // The registry moves a channel off an image.
+    'UntagResources',
   ],
   // The read probe with packer >= 1.7, whose plugin calls the network actions on the VPC API.
   // And the test instance's own network.

@@ -112,4 +112,30 @@ export const IMAGE_ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
     meaning: 'A Deprecated image can be neither copied nor shared (it still launches instances).',
     fix: 'Restore it to Available (ModifyImageAttribute Status=Available), then distribute it again.',
   },
+  // Image families and the registry (docs/registry.md).
+  'InvalidImageFamily.Malformed': {
+    meaning: 'The image family name is not one ECS accepts.',
+    fix: 'Use 2–128 characters starting with a letter (letters, digits, ".", "_", ":", "-"), not starting with aliyun or acs: (providers.packer.image_family).',
+  },
+  'ImageQuotaFull.ImageFamily': {
+    meaning: 'The image family already holds 100 images in this region, the most one holds.',
+    fix: 'Delete old images of the family (`sindri packer delete`, or retention.keep), then run the same command again.',
+  },
+  ImageFamilyQuotaFull: {
+    meaning: 'The region already has 100 image families, the most it holds.',
+    fix: 'Use an existing family, or move the images of one no longer needed to another.',
+  },
+  ImageRevoked: {
+    meaning: 'The image was revoked (`sindri packer revoke`): its sindri:revoked tag says when and why.',
+    fix: 'Deploy or promote another build (`sindri packer channels`); deploy --force starts it anyway.',
+  },
+  LastImageOfFamily: {
+    meaning:
+      'Deprecating or deleting these images would leave their family with no Available image to launch.',
+    fix: 'Build a newer image into the family first, or pass --force.',
+  },
+  ImageOutdated: {
+    meaning: '`sindri packer outdated`: the newest image of the configuration is not current (exit 10).',
+    fix: 'Build again (a scheduled workflow does when `rebuild` is true); for a newer pinned source, change source_image.',
+  },
 };

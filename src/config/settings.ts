@@ -68,6 +68,12 @@ export const SETTINGS = [
   },
   { key: 'providers.packer.description', packer: 'image_description' },
   {
+    key: 'providers.packer.image_family',
+    inConfigHash: false,
+    handling:
+      "**sindri's distribution step** (`join-family`): `ModifyImageAttribute` `ImageFamily` on the image and on every copy, in every region. Packer 1.6.6's `CreateImage` has no family, the plugin's `target_image_family` reaches the build region's image only, and `CopyImage` takes none (a copy does not inherit its source's). Not rendered, not part of the hash (a changed family joins the images of the cached build).",
+  },
+  {
     key: 'providers.packer.tags',
     packer: 'tags',
     handling:
@@ -101,6 +107,12 @@ export const SETTINGS = [
     packer: 'image_family',
     handling:
       '`image_family` with Packer >= 1.7 (the plugin has it). **Rejected** with Packer 1.6.x, whose builder has no such field: use `source_image`.',
+  },
+  {
+    key: 'providers.packer.alibaba.source_image_pattern',
+    inConfigHash: false,
+    handling:
+      '`sindri packer outdated` only: where a newer version of the source image is looked for. Not rendered, not part of the hash.',
   },
   {
     key: 'providers.packer.alibaba.system_disk_size_gb',
@@ -188,6 +200,12 @@ export const SETTINGS = [
   { key: 'extensions.source', handling: EXTENSION_SOURCE },
   { key: 'extensions.sources', handling: EXTENSION_SOURCE },
 
+  {
+    key: 'notifications',
+    inConfigHash: false,
+    handling:
+      "sindri's own webhooks (build, test, promote, revoke), after the pipeline or the command; addresses and secrets from the environment. Not rendered, not part of the hash.",
+  },
   {
     key: 'tests',
     inConfigHash: false,

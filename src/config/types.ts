@@ -54,7 +54,10 @@ export interface AlibabaConfig {
   instance_type: string;
   /** Public or custom image ID to start from. Mutually exclusive with image_family. */
   source_image?: string;
+  /** The family the build starts from (packer >= 1.7): its newest image. */
   image_family?: string;
+  /** Newer versions of the source image, as a name glob (`sindri packer outdated`). */
+  source_image_pattern?: string;
   system_disk_size_gb: number;
   system_disk_category: SystemDiskCategory;
   system_disk_performance_level?: DiskPerformanceLevel;
@@ -91,6 +94,8 @@ export interface PackerProviderConfig {
   cloud: 'alibaba';
   image_name: string;
   description?: string;
+  /** The family the built image and its copies join. */
+  image_family?: string;
   build: BuildConfig;
   alibaba: AlibabaConfig;
   tags: Record<string, string>;
@@ -114,6 +119,33 @@ export interface SindriConfig {
   };
   tests: TestsConfig;
   providers: { packer: PackerProviderConfig };
+  /** Defaulted by the loader; optional for configurations made in code. */
+  notifications?: NotificationsConfig;
+}
+
+export type WebhookFormat = 'json' | 'dingtalk' | 'lark' | 'slack';
+export type NotificationEventName =
+  | 'build-succeeded'
+  | 'build-failed'
+  | 'test-failed'
+  | 'promoted'
+  | 'revoked';
+
+export interface WebhookConfig {
+  name?: string;
+  format: WebhookFormat;
+  /** The environment variable holding the address (never the address itself). */
+  url_env: string;
+  /** The environment variable holding the signing secret. */
+  secret_env?: string;
+  /** Unset: every event. */
+  events?: NotificationEventName[];
+  retries: number;
+  timeout_seconds: number;
+}
+
+export interface NotificationsConfig {
+  webhooks: WebhookConfig[];
 }
 
 /** One check of the test stage: exactly one of the kinds, with its options. */

@@ -36,6 +36,8 @@ export interface ImageRow {
   configHash: string | undefined;
   buildId: string | undefined;
   sindriVersion: string | undefined;
+  /** The image family it belongs to, when any. */
+  family?: string | undefined;
   deprecated: boolean;
   isCopy: boolean;
   snapshotIds: string[];
@@ -51,6 +53,8 @@ export interface SdkImage {
   size?: number;
   isCopied?: boolean;
   isSelfShared?: string;
+  imageFamily?: string;
+  imageOwnerAlias?: string;
   diskDeviceMappings?: { diskDeviceMapping?: Array<{ snapshotId?: string; encrypted?: boolean | string }> };
   tags?: { tag?: SdkTag[] };
 }
@@ -61,6 +65,7 @@ export interface SelfImageFilter {
   tags?: Record<string, string>;
   /** Comma-separated statuses; every status by default. */
   status?: string;
+  imageFamily?: string;
 }
 
 /**
@@ -81,6 +86,7 @@ export async function selfImages(
       pageSize: MAX_PAGE_SIZE,
       ...(filter.imageId ? { imageId: filter.imageId } : {}),
       ...(filter.imageName ? { imageName: filter.imageName } : {}),
+      ...(filter.imageFamily ? { imageFamily: filter.imageFamily } : {}),
       ...(filter.tags
         ? { tag: Object.entries(filter.tags).map(([key, value]) => ({ key, value })) as never }
         : {}),
@@ -126,6 +132,7 @@ export function toImageRow(region: string, image: SdkImage, sharedAccounts: stri
     configHash: tags[CONFIG_HASH_TAG],
     buildId: tags[BUILD_ID_TAG],
     sindriVersion: tags[VERSION_TAG],
+    family: image.imageFamily || undefined,
     deprecated: status === 'Deprecated',
     isCopy: image.isCopied === true,
     snapshotIds: mappings.map((m) => m.snapshotId).filter((s): s is string => !!s),

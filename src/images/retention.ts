@@ -8,6 +8,7 @@
 import type { CloudClients } from '../cloud/index.ts';
 import { CloudError } from '../cloud/index.ts';
 import { deleteWithSnapshots } from './delete.ts';
+import { availableInFamily } from './families.ts';
 import {
   compareNewestFirst,
   describeRegionImages,
@@ -163,6 +164,36 @@ async function carryOut(
   }
 }
 
+/**
+ * Retention never leaves a family without an Available image (unless forced): where it would retire
+ * the last ones, the newest of them is kept.
+ */
+async function keepFamiliesAlive(
+  clients: CloudClients,
+  region: string,
+  actions: RetentionAction[],
+  images: readonly SdkImage[],
+  limit: Limiter,
+): Promise<void> {
+  const byFamily = new Map<string, RetentionAction[]>();
+  for (const a of actions) {
+    const image = images.find((i) => i.imageId === a.imageId);
+    if ((a.action !== 'deprecate' && a.action !== 'delete') || image?.status !== 'Available') continue;
+    if (image.imageFamily) byFamily.set(image.imageFamily, [...(byFamily.get(image.imageFamily) ?? []), a]);
+  }
+  for (const [family, leaving] of byFamily) {
+    const ids = new Set(leaving.map((a) => a.imageId));
+    const members = await limit(() => availableInFamily(clients, region, family));
+    if (members.some((m) => m.imageId && !ids.has(m.imageId))) continue;
+    const newest = [...leaving].sort(
+      (a, b) => Date.parse(b.created) - Date.parse(a.created),
+    )[0] as RetentionAction;
+    newest.reason = `the last Available image of family ${family}; not ${newest.action}d (--force to include)`;
+    newest.action = 'skip';
+    delete newest.sharedWith;
+  }
+}
+
 /** Plans and carries out retention in every region the new image lives in. */
 export async function applyRetention(opts: ApplyRetentionOptions): Promise<RetentionOutcome> {
   const say = opts.onProgress ?? (() => {});
@@ -181,6 +212,7 @@ export async function applyRetention(opts: ApplyRetentionOptions): Promise<Reten
         }),
       );
       const actions = planRetention(region, candidates, opts);
+      if (!opts.force) await keepFamiliesAlive(clients, region, actions, images, opts.limit);
       for (const action of actions) {
         const image = images.find((i) => i.imageId === action.imageId) ?? { imageId: action.imageId };
         await carryOut(clients, region, image, action, opts).catch((err: unknown) => {

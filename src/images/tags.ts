@@ -14,6 +14,43 @@ export const CAPTURED_FROM_TAG = 'sindri:captured-from';
 export const TEST_TAG = 'sindri:test';
 /** The digest (`sha256:…`) of the image's SBOM, kept with its build record. */
 export const SBOM_TAG = 'sindri:sbom';
+/**
+ * Ancestry, written at build time: the image the build started from, as `<image ID> <creation time>`,
+ * and, when that image is one of sindri's, ` <its build ID>` (src/images/ancestry.ts).
+ */
+export const BASE_TAG = 'sindri:base';
+/** The family of the image the build started from, when it has one (`sindri packer outdated`). */
+export const BASE_FAMILY_TAG = 'sindri:base-family';
+
+/**
+ * The registry's tags, written after the build (src/images/channels.ts): the channels an image is the
+ * current image of (`sindri:channel:<name>` = its line, the name without a version), its promotions (`sindri:promoted`, a list
+ * of `<channel>@<time>`), and a revocation (`sindri:revoked` = `<time> <reason>`) or a revoked
+ * ancestor (`sindri:base-revoked` = `<build ID> <time>`).
+ */
+export const CHANNEL_TAG_PREFIX = 'sindri:channel:';
+export const PROMOTED_TAG = 'sindri:promoted';
+export const REVOKED_TAG = 'sindri:revoked';
+export const BASE_REVOKED_TAG = 'sindri:base-revoked';
+/**
+ * Tags kept free on every image for the registry: its promotions and one channel (or, once revoked,
+ * the revocation that replaces its channels). Each user tag fewer leaves room for one more channel.
+ */
+export const REGISTRY_TAG_SLOTS = 2;
+
+/** Characters a tag value holds at most. */
+export const MAX_TAG_VALUE = 128;
+
+/** Whether a tag is one the registry writes after the build (a copy never inherits one). */
+export function isRegistryTag(key: string): boolean {
+  return (
+    key.startsWith(CHANNEL_TAG_PREFIX) ||
+    key === PROMOTED_TAG ||
+    key === REVOKED_TAG ||
+    key === BASE_REVOKED_TAG
+  );
+}
+
 /** On instances made by `sindri packer deploy`: the image they came from and the deploy's ClientToken. */
 export const DEPLOYED_FROM_TAG = 'sindri:image-id';
 export const DEPLOY_ID_TAG = 'sindri:deploy-id';
@@ -31,16 +68,21 @@ export const SINDRI_IMAGE_TAG_KEYS: readonly string[] = [
   CAPTURED_FROM_TAG,
   TEST_TAG,
   SBOM_TAG,
+  BASE_TAG,
+  BASE_FAMILY_TAG,
 ];
 
+/** Tags sindri may put on one image: its own at build time, and the registry's room. */
+export const SINDRI_TAG_BUDGET = SINDRI_IMAGE_TAG_KEYS.length + REGISTRY_TAG_SLOTS;
+
 /** The user's tags an image can take besides sindri's own (`providers.packer.tags`, at most). */
-export const MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - SINDRI_IMAGE_TAG_KEYS.length;
+export const MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - SINDRI_TAG_BUDGET;
 
 /** Refuses, before the call, a tag set one resource cannot carry (the API would refuse it). */
 export function checkTagCount(tags: Readonly<Record<string, string>>, what: string): void {
   const count = Object.keys(tags).length;
   if (count <= MAX_TAGS_PER_RESOURCE) return;
-  const own = Object.keys(tags).filter((k) => SINDRI_IMAGE_TAG_KEYS.includes(k)).length;
+  const own = Object.keys(tags).filter((k) => SINDRI_IMAGE_TAG_KEYS.includes(k) || isRegistryTag(k)).length;
   const fix = `remove ${count - MAX_TAGS_PER_RESOURCE} tag(s) from providers.packer.tags or from the source image (a copy carries both)`;
   throw new SindriError(
     `${what} would carry ${count} tags (${own} of them sindri's own); a resource carries at most ${MAX_TAGS_PER_RESOURCE}: ${fix}.`,

@@ -6,6 +6,7 @@
 import type { CloudClients } from '../cloud/index.ts';
 import type { Workspace } from '../config/workspace.ts';
 import { SindriError } from '../errors.ts';
+import { familyGuard } from '../images/families.ts';
 import {
   describeRegionImages,
   findSelfImage,
@@ -34,6 +35,8 @@ export interface DeleteTarget {
   usedBy: string[];
   /** Found as a copy of a requested image (--all-regions), not named on the command line. */
   viaBuildId: boolean;
+  /** The image family it belongs to. */
+  family?: string | undefined;
 }
 
 export interface DeletePlan {
@@ -90,6 +93,7 @@ async function toTarget(
     sharedAccounts: shared,
     usedBy: await instancesUsing(clients, region, row.imageId, limit),
     viaBuildId,
+    ...(row.family ? { family: row.family } : {}),
   };
 }
 
@@ -182,6 +186,8 @@ export async function planDelete(
         `${t.imageId} (${t.region}) was not built by sindri (no ${MANAGED_BY_KEY}=${MANAGED_BY_VALUE} tag)`,
       );
   }
+  // A family is never left without an Available image to launch, unless forced.
+  blockers.push(...(await familyGuard((r) => ctx.clients(r), targets, limit)));
   return { targets, alreadyDeleted, blockers };
 }
 

@@ -201,7 +201,11 @@ export async function deleteImages(ctx: Workspace, opts: DeleteOptions): Promise
     throw new SindriError(`Refusing to delete:\n  - ${plan.blockers.join('\n  - ')}`, {
       code: plan.targets.some((t) => t.usedBy.length > 0) ? 'ImageInUse' : 'DeleteRefused',
       exitCode: ExitCode.failed,
-      actions: ['delete or re-image the instances, or pass --force to delete anyway'],
+      actions: [
+        plan.blockers.some((b) => b.includes('of family'))
+          ? 'build a newer image into the family first, or pass --force to delete anyway'
+          : 'delete or re-image the instances, or pass --force to delete anyway',
+      ],
     });
   }
   if (plan.targets.length > 0 && !opts.force && opts.confirm && !(await opts.confirm(plan))) {

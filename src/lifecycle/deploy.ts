@@ -8,16 +8,33 @@ import { readFile } from 'node:fs/promises';
 import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
 import { openWorkspace, type Workspace } from '../config/workspace.ts';
 import { ExitCode, SindriError, UsageError } from '../errors.ts';
+import { revocationOf } from '../images/channels.ts';
 import { ALL_IMAGE_STATUSES } from '../images/images.ts';
 import { describeAllInstances } from '../images/instances.ts';
-import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
+import {
+  DEPLOY_ID_TAG,
+  DEPLOYED_FROM_TAG,
+  MANAGED_BY_KEY,
+  MANAGED_BY_VALUE,
+  tagRecord,
+} from '../images/tags.ts';
+import { chooseImage } from './deploy-image.ts';
 
 export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
 export const DEFAULT_PUBLIC_BANDWIDTH_MBPS = 10;
 export const DEFAULT_DEPLOY_TIMEOUT_MS = 10 * 60_000;
 
 export interface DeployOptions {
-  imageId: string;
+  /** The image; or one of `family`, `channel`. */
+  imageId?: string | undefined;
+  /** The newest Available image of this family in the region (DescribeImageFromFamily). */
+  family?: string | undefined;
+  /** The image this channel points to in the region (`sindri packer promote`). */
+  channel?: string | undefined;
+  /** The channel's image line; by default the configuration's image name. */
+  line?: string | undefined;
+  /** Deploy a revoked image anyway. */
+  force?: boolean;
   region?: string | undefined;
   instanceType?: string | undefined;
   vswitchId?: string | undefined;
@@ -41,6 +58,9 @@ export interface DeployResult {
   zoneId: string;
   instanceType: string;
   imageId: string;
+  /** How the image was chosen, when not by its ID. */
+  family?: string;
+  channel?: string;
   /** The image's status when deployed: Available, or Deprecated (which still launches instances). */
   imageStatus: string;
   status: string;
@@ -227,15 +247,21 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
   }
   const progress = opts.onProgress ?? (() => {});
   const clients = await ctx.clients(region);
+  const imageId = await chooseImage(clients, region, {
+    ...opts,
+    line: opts.line ?? ctx.loaded?.config.providers.packer.image_name,
+  });
+  if (imageId !== opts.imageId)
+    progress(`${opts.family ? `family ${opts.family}` : `channel ${opts.channel}`}: ${imageId}`);
 
   const images = await clients.call('ecs', 'DescribeImages', {
     regionId: region,
-    imageId: opts.imageId,
+    imageId,
     status: ALL_IMAGE_STATUSES,
   });
-  const image = (images.images?.image ?? []).find((i) => i.imageId === opts.imageId);
+  const image = (images.images?.image ?? []).find((i) => i.imageId === imageId);
   if (!image) {
-    throw new SindriError(`No image ${opts.imageId} in ${region}.`, {
+    throw new SindriError(`No image ${imageId} in ${region}.`, {
       code: 'ImageNotFound',
       actions: ['check the ID and region with `sindri packer list --all-regions`'],
     });
@@ -243,7 +269,7 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
   // A deprecated image still launches instances (deprecation only stops sharing, copying and families).
   if (image.status !== 'Available' && image.status !== 'Deprecated') {
     throw new SindriError(
-      `Image ${opts.imageId} is ${image.status}; only Available and Deprecated images can be deployed.`,
+      `Image ${imageId} is ${image.status}; only Available and Deprecated images can be deployed.`,
       {
         code: 'ImageNotAvailable',
         actions: [
@@ -254,7 +280,17 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
       },
     );
   }
-  if (image.status === 'Deprecated') progress(`image ${opts.imageId} is Deprecated; deploying it anyway`);
+  const revoked = revocationOf(tagRecord(image.tags));
+  if (revoked && !opts.force)
+    throw new SindriError(
+      `Image ${imageId} was revoked at ${revoked.at}: ${revoked.reason || 'no reason given'}.`,
+      {
+        code: 'ImageRevoked',
+        actions: ['deploy another image (`sindri packer channels`), or pass --force to deploy it anyway'],
+      },
+    );
+  if (revoked) progress(`image ${imageId} was revoked; deploying it anyway (--force)`);
+  if (image.status === 'Deprecated') progress(`image ${imageId} is Deprecated; deploying it anyway`);
 
   const clientToken = newClientToken();
   const baseTags = [
@@ -307,7 +343,7 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
         'RunInstances',
         {
           regionId: region,
-          imageId: opts.imageId,
+          imageId,
           instanceType,
           vSwitchId: vswitchId,
           securityGroupId,
@@ -321,7 +357,7 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
             : {}),
           tag: [
             ...baseTags,
-            { key: DEPLOYED_FROM_TAG, value: opts.imageId },
+            { key: DEPLOYED_FROM_TAG, value: imageId },
             { key: DEPLOY_ID_TAG, value: clientToken },
           ] as never,
         },
@@ -370,7 +406,9 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
       region,
       zoneId: view?.zoneId ?? '',
       instanceType,
-      imageId: opts.imageId,
+      imageId,
+      ...(opts.family ? { family: opts.family } : {}),
+      ...(opts.channel ? { channel: opts.channel } : {}),
       imageStatus: image.status ?? 'Available',
       status: view?.status ?? 'Running',
       privateIp,

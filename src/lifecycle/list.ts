@@ -1,6 +1,7 @@
 /** `sindri packer list`: sindri's images in one or every region. */
 import type { CloudSession } from '../cloud/session.ts';
 import { openWorkspace } from '../config/workspace.ts';
+import { channelHeads } from '../images/channels.ts';
 import {
   DEFAULT_CONCURRENCY,
   describeRegionImages,
@@ -20,6 +21,8 @@ export interface RunListOptions {
   region?: string | undefined;
   allRegions?: boolean;
   name?: string | undefined;
+  /** Only the image each region's channel points to. */
+  channel?: string | undefined;
   concurrency?: number;
   onRegion?: (region: string, found: number, done: number, total: number) => void;
   env?: NodeJS.ProcessEnv;
@@ -40,6 +43,7 @@ export async function runList(opts: RunListOptions): Promise<ListResult> {
   return listImages(ws, {
     regions,
     name: opts.name,
+    ...(opts.channel ? { channel: opts.channel } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.onRegion ? { onRegion: opts.onRegion } : {}),
   });
@@ -49,6 +53,8 @@ export interface ListOptions {
   /** Regions to look in. */
   regions: string[];
   name?: string | undefined;
+  /** Only the images a channel points to in each region, one per image line (as `sindri packer channels` resolves it). */
+  channel?: string | undefined;
   concurrency?: number;
   /** Called after each region completes. */
   onRegion?: (region: string, found: number, done: number, total: number) => void;
@@ -71,9 +77,14 @@ export async function listImages(ctx: CloudSession, opts: ListOptions): Promise<
   const perRegion = await Promise.all(
     opts.regions.map(async (region) => {
       const clients = await ctx.clients(region);
-      const images = (await describeRegionImages(clients, region, limit, {}, stats)).filter(
+      let images = (await describeRegionImages(clients, region, limit, {}, stats)).filter(
         (img) => isManagedBySindri(tagRecord(img.tags)) && matches(img.imageName ?? ''),
       );
+      if (opts.channel) {
+        const rows = images.map((img) => toImageRow(region, img));
+        const heads = new Set(channelHeads(region, rows, opts.channel).map((r) => r.imageId));
+        images = images.filter((img) => heads.has(img.imageId as string));
+      }
       const rows = await Promise.all(
         images.map(async (img) => {
           const shared =

@@ -107,6 +107,11 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   add('UnassociateEipAddress', 'packer unbinds the EIP during cleanup');
   add('ReleaseEipAddress', 'packer releases the EIP');
 
+  // sindri records what the build started from on the new image (sindri:base).
+  if (a.image_family && !a.source_image)
+    ecs('DescribeImageFromFamily', "sindri looks up image_family's newest image, the build's base");
+  ecs('TagResources', 'sindri records the image the build started from on the new image (sindri:base)');
+
   // The image.
   add('CreateImage', 'packer creates the image');
   add('AddTags', 'packer tags the image and its snapshots');
@@ -118,6 +123,9 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   }
   if (a.image_share_accounts.length > 0) {
     add('DescribeImageSharePermission', 'sindri verifies sharing with image_share_accounts');
+  }
+  if (config.providers.packer.image_family) {
+    add('ModifyImageAttribute', 'sindri puts the image and each copy in providers.packer.image_family');
   }
   if (a.resource_group_id) {
     add('JoinResourceGroup', 'sindri moves the image into resource_group_id');

@@ -25,20 +25,25 @@ import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
 import { checkRegions } from './steps/check-regions.ts';
 import { connect } from './steps/connect.ts';
+import { notify } from './steps/notify.ts';
 import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
 import { probeReads } from './steps/probe-reads.ts';
 import { render } from './steps/render.ts';
+import { resolveBase } from './steps/resolve-base.ts';
 import { resolveNetwork } from './steps/resolve-network.ts';
 import { stageName } from './steps/stage-name.ts';
+import { tagAncestry } from './steps/tag-ancestry.ts';
 import { writeTemplate } from './steps/write-template.ts';
 import { TEST_STAGE } from './test-stage.ts';
 
 export const BUILD: readonly Step<BuildContext>[] = [
+  notify,
   connect,
   checkRegions,
   resolveNetwork,
   render,
+  resolveBase,
   lookUpCache,
   checkName,
   probeReads,
@@ -47,6 +52,7 @@ export const BUILD: readonly Step<BuildContext>[] = [
   writeTemplate,
   packerInit,
   packerBuild,
+  tagAncestry,
   ...TEST_STAGE,
   ...DISTRIBUTION,
 ];

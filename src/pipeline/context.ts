@@ -34,6 +34,8 @@ export interface DistributionPlan {
   force: boolean;
   /** The resource group every finished image joins. */
   resourceGroupId?: string | undefined;
+  /** The image family every finished image joins. */
+  family?: string | undefined;
 }
 
 /** Knobs of the waits and the parallelism (tests and benchmarks shorten them). */
@@ -125,6 +127,7 @@ export function planFrom(
     retention: p?.retention && { keep: p.retention.keep, deleteAfterDays: p.retention.delete_after_days },
     force: flags.force ?? false,
     resourceGroupId: a?.resource_group_id,
+    family: p?.image_family,
   };
 }
 

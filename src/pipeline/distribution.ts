@@ -1,12 +1,14 @@
 /**
  * The distribution every pipeline ends with: an encrypted copy in the build region (image_encrypted),
- * copies to the copy regions (in parallel, waited on), sharing, retention, the resource group.
+ * copies to the copy regions (in parallel, waited on), sharing, the image family, retention, the
+ * resource group.
  * Every step records what it did, so a run that stops anywhere continues where it stopped.
  */
 import type { Step } from './run.ts';
 import { copy } from './steps/copy.ts';
 import { dropIntermediate } from './steps/drop-intermediate.ts';
 import { finishDistribution } from './steps/finish-distribution.ts';
+import { joinFamily } from './steps/join-family.ts';
 import { prepareDistribution } from './steps/prepare-distribution.ts';
 import { renameIntermediate } from './steps/rename-intermediate.ts';
 import { resourceGroup } from './steps/resource-group.ts';
@@ -21,6 +23,7 @@ export const DISTRIBUTION: readonly Step[] = [
   dropIntermediate,
   share,
   takeName,
+  joinFamily,
   retention,
   resourceGroup,
   finishDistribution,

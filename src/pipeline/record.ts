@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BaseImage } from '../images/ancestry.ts';
 import type { CheckResult } from '../images/checks.ts';
 import type { RetentionOutcome } from '../images/retention.ts';
 import type { ShareState } from '../images/share.ts';
@@ -49,6 +50,12 @@ export interface UnsharedImage {
   reason: string;
 }
 
+export interface FamilyState {
+  name: string;
+  /** Region → the image that joined (or the error that stopped it). */
+  regions: Record<string, { imageId: string; error?: string }>;
+}
+
 /** `preflight` until the cache is decided: a record in preflight is never saved. */
 export type BuildStatus =
   | 'preflight'
@@ -78,6 +85,10 @@ export interface BuildRecord {
   replacement?: Replacement;
   /** The test stage: what it started (removed again), each check's result, the SBOM. */
   test?: TestRecord;
+  /** The image the build started from, looked up before packer runs (recorded on the image). */
+  base?: BaseImage;
+  /** The image family every finished image joins, and where it did. */
+  family?: FamilyState;
   /** Images `--force` deleted to free the name (with their copies). */
   replaced?: string[];
   /** Images sindri stopped sharing before deleting them (the accounts lost access). */
@@ -163,7 +174,7 @@ export function recordHasImage(record: BuildRecord, imageId: string): boolean {
 }
 
 /**
- * Every problem that fails the distribution: failed copies and shares. Retention's problems are
+ * Every problem that fails the distribution: failed copies, shares and family joins. Retention's problems are
  * warnings (the images it could not retire are skipped with a reason): they never fail a build.
  */
 export function distributionErrors(record: BuildRecord): string[] {
@@ -173,6 +184,8 @@ export function distributionErrors(record: BuildRecord): string[] {
   const d = record.distribution;
   for (const [region, share] of Object.entries(d?.shares ?? {}))
     if (share.error) errors.push(`${region}: sharing failed: ${share.error}`);
+  for (const [region, entry] of Object.entries(record.family?.regions ?? {}))
+    if (entry.error) errors.push(`${region}: joining family ${record.family?.name} failed: ${entry.error}`);
   return errors;
 }
 
@@ -215,6 +228,10 @@ export interface RecordSummary {
   unshared?: UnsharedImage[];
   /** The test stage's verdict, each check (without its output) and the SBOM. */
   test?: TestSummary;
+  /** The image family the images joined. */
+  family?: string;
+  /** The image the build started from. */
+  base?: BaseImage;
   phases: Array<{ name: string; seconds: number }>;
   /** The record's file. */
   record: string;
@@ -315,6 +332,8 @@ export function summarize(record: BuildRecord, dir: string): RecordSummary {
     ...(record.replaced ? { replaced: record.replaced } : {}),
     ...unsharedIn(record),
     ...testSummary(record.test),
+    ...(record.family ? { family: record.family.name } : {}),
+    ...(record.base ? { base: record.base } : {}),
     phases: record.phases,
     record: join(dir, 'record.json'),
   };

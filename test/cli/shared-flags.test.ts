@@ -1,10 +1,21 @@
-/** Every command takes --config, --region and the setting flags from their one declaration (src/cli/flags.ts). */
+/**
+ * Every command takes --config, --region and the setting flags from their one declaration
+ * (src/cli/flags.ts): --config for one file, for an optional one or (ci github) for several; --region
+ * for one region, or repeatable (the registry).
+ */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { configFlag, optionalConfigFlag, regionFlag, settingFlags } from '../../src/cli/flags.ts';
+import {
+  configFilesFlag,
+  configFlag,
+  optionalConfigFlag,
+  regionFlag,
+  regionsFlag,
+  settingFlags,
+} from '../../src/cli/flags.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
 interface FlagLike {
@@ -33,8 +44,14 @@ describe('shared flags', () => {
   for (const { name, flags } of commands) {
     it(`${name}: --config and --region are the shared ones`, () => {
       if (flags.config)
-        assert.ok(flags.config === configFlag || flags.config === optionalConfigFlag, '--config');
-      if (flags.region) {
+        assert.ok(
+          flags.config === configFlag ||
+            flags.config === optionalConfigFlag ||
+            flags.config === configFilesFlag,
+          '--config',
+        );
+      // The registry's commands take --region repeatedly (every region without it).
+      if (flags.region && flags.region !== regionsFlag) {
         assert.equal(flags.region.description, regionFlag.description);
         assert.equal(flags.region.char, regionFlag.char);
       }

@@ -12,7 +12,13 @@ import { stringify } from 'yaml';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig, resolveConfig } from '../../src/config/load.ts';
 import { loadSchema } from '../../src/config/schema.ts';
-import { MAX_TAGS_PER_RESOURCE, MAX_USER_TAGS, SINDRI_IMAGE_TAG_KEYS } from '../../src/images/tags.ts';
+import {
+  MAX_TAGS_PER_RESOURCE,
+  MAX_USER_TAGS,
+  REGISTRY_TAG_SLOTS,
+  SINDRI_IMAGE_TAG_KEYS,
+  SINDRI_TAG_BUDGET,
+} from '../../src/images/tags.ts';
 import { repoRoot } from '../helpers/cli.ts';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'config');
@@ -89,7 +95,8 @@ describe('encrypted images that are shared need a customer master key', () => {
 describe('tags: 20 per resource, sindri’s own included', () => {
   it('leaves the user what sindri does not use, in one place', () => {
     assert.equal(MAX_TAGS_PER_RESOURCE, 20);
-    assert.equal(MAX_USER_TAGS, MAX_TAGS_PER_RESOURCE - SINDRI_IMAGE_TAG_KEYS.length);
+    assert.equal(SINDRI_TAG_BUDGET, SINDRI_IMAGE_TAG_KEYS.length + REGISTRY_TAG_SLOTS);
+    assert.equal(MAX_USER_TAGS, MAX_TAGS_PER_RESOURCE - SINDRI_TAG_BUDGET);
     const schema = loadSchema() as {
       properties: {
         providers: { properties: { packer: { properties: { tags: Record<string, unknown> } } } };
@@ -99,7 +106,9 @@ describe('tags: 20 per resource, sindri’s own included', () => {
     assert.equal(tags.maxProperties, MAX_USER_TAGS, 'schemas/sindri.schema.json tags.maxProperties');
     const text = `${JSON.stringify(tags['x-messages'])} ${String(tags.description)}`;
     assert.ok(text.includes(`at most ${MAX_USER_TAGS}`), text);
-    assert.ok(text.includes(`${SINDRI_IMAGE_TAG_KEYS.length} of its own`), text);
+    assert.ok(text.includes(`${SINDRI_TAG_BUDGET} of its own`), text);
+    assert.ok(text.includes(`up to ${SINDRI_IMAGE_TAG_KEYS.length} at build time`), text);
+    assert.ok(text.includes(`${REGISTRY_TAG_SLOTS} for the registry`), text);
     for (const key of SINDRI_IMAGE_TAG_KEYS) assert.ok(String(tags.description).includes(key), key);
     const docs = readFileSync(join(repoRoot, 'docs', 'configuration.md'), 'utf8');
     assert.match(docs, new RegExp(`at most ${MAX_USER_TAGS} entries`));
@@ -116,6 +125,6 @@ describe('tags: 20 per resource, sindri’s own included', () => {
     const refused = problems(withTags(MAX_USER_TAGS + 1));
     assert.equal(refused.length, 1);
     assert.equal(refused[0]?.path, 'providers.packer.tags');
-    assert.match(refused[0]?.message ?? '', /at most 12 tags.*\(it has 13\)/);
+    assert.match(refused[0]?.message ?? '', /at most 8 tags.*\(it has 9\)/);
   });
 });

@@ -88,7 +88,7 @@ export async function seedNetwork(emu: Emulator): Promise<Network> {
 
 /** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */
 export function configText(
-  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown> } = {},
+  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown>; family?: string } = {},
 ): string {
   const alibaba: Record<string, unknown> = {
     region: 'cn-hangzhou',
@@ -109,6 +109,7 @@ export function configText(
     '  packer:',
     '    cloud: alibaba',
     `    image_name: ${opts.name ?? 'doctor-test'}`,
+    ...(opts.family ? [`    image_family: ${opts.family}`] : []),
     '    build:',
     `      ssh_port: ${opts.sshPort ?? 22}`,
     '      ssh_timeout: 20s',

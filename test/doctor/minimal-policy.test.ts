@@ -36,6 +36,8 @@ after(() => emu.stop());
 interface Variant {
   name: string;
   alibaba: Record<string, unknown>;
+  /** providers.packer.image_family: the image and its copies join it. */
+  family?: string;
 }
 
 /** Temporary network plus distribution; and an existing VPC, VSwitch and security group. */
@@ -43,6 +45,7 @@ const variants = (): Variant[] => [
   {
     name: 'temporary-network',
     alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
+    family: 'minimal-policy',
   },
   {
     name: 'existing-network',
@@ -62,7 +65,12 @@ function userWith(policy: object, extra: string[] = []): Keys & { userName: stri
 /** A real `sindri packer build`; `suffix` is appended to the configuration (keys under `packer:`). */
 async function build(v: Variant, keys: Keys, name: string, opts: { suffix?: string; args?: string[] } = {}) {
   const { dir, file } = await writeConfig(
-    configText({ name, sshPort: emu.sshPort, alibaba: v.alibaba }) + (opts.suffix ?? ''),
+    configText({
+      name,
+      sshPort: emu.sshPort,
+      alibaba: v.alibaba,
+      ...(v.family ? { family: v.family } : {}),
+    }) + (opts.suffix ?? ''),
   );
   const env = emulatorEnv(emu.url, keys);
   return {
@@ -84,7 +92,8 @@ function actionsCalledBy(keys: Keys): { called: Set<string>; forbidden: string[]
   };
 }
 
-const cfg = (v: Variant): SindriConfig => config({ alibaba: v.alibaba });
+const cfg = (v: Variant): SindriConfig =>
+  config({ alibaba: v.alibaba, ...(v.family ? { family: v.family } : {}) });
 
 /** The JSON error of a failed build, as one string to search. */
 const errorText = (stdout: string): string =>
@@ -107,7 +116,12 @@ describe('the minimal policy', () => {
         [...needed].sort(),
         'requiredActions must equal the actions the build called',
       );
-      if (v.name === 'temporary-network') assert.ok(result.images['cn-shanghai'], 'copied to cn-shanghai');
+      if (v.name === 'temporary-network') {
+        assert.ok(result.images['cn-shanghai'], 'copied to cn-shanghai');
+        // The image and its copy joined the family, each in its region.
+        for (const [region, id] of Object.entries(result.images))
+          assert.equal(emu.admin.world.get('image', region, id)?.imageFamily, v.family, region);
+      }
     });
   }
 

@@ -119,6 +119,15 @@ describe('requiredActions', () => {
     assert.ok(dist.includes('ecs:DescribeImageSharePermission'));
   });
 
+  test('the ancestry tag needs TagResources; an image family needs ModifyImageAttribute', () => {
+    const plain = requiredActions(config(), { withoutTestStage: true }).map((a) => a.action);
+    assert.ok(plain.includes('ecs:TagResources'), 'sindri:base is written on every build');
+    assert.ok(!plain.includes('ecs:ModifyImageAttribute'));
+    const family = requiredActions(config({ family: 'web' }), { withoutTestStage: true });
+    const modify = family.find((a) => a.action === 'ecs:ModifyImageAttribute');
+    assert.match(modify?.why ?? '', /image_family/);
+  });
+
   test('packer >= 1.7 sends network actions to the VPC API', () => {
     const actions = requiredActions(config(), { packerVersion: '1.9.4' }).map((a) => a.action);
     assert.ok(actions.includes('vpc:AllocateEipAddress'));

@@ -3,6 +3,7 @@ import type { Handler } from './context.ts';
 import { DescribeAccountAttributes } from './ecs/account-attributes.ts';
 import { DescribeDisks } from './ecs/disks.ts';
 import { CancelCopyImage, CopyImage } from './ecs/image-copy.ts';
+import { DescribeImageFromFamily } from './ecs/image-families.ts';
 import { DescribeImageSharePermission, ModifyImageSharePermission } from './ecs/image-sharing.ts';
 import { CreateImage, DeleteImage, DescribeImages, ModifyImageAttribute } from './ecs/images.ts';
 import {
@@ -54,6 +55,7 @@ export const ecsHandlers: Record<string, Handler> = {
   DescribeInstanceTypes,
   DescribeAccountAttributes,
   DescribeImages,
+  DescribeImageFromFamily,
   CreateImage,
   CopyImage,
   CancelCopyImage,

@@ -92,10 +92,12 @@ describe('build steps, in process', () => {
     assert.deepEqual(
       BUILD.map((s) => s.name),
       [
+        'notify',
         'connect',
         'check-regions',
         'resolve-network',
         'render',
+        'resolve-base',
         'cache',
         'check-name',
         'probe-reads',
@@ -104,6 +106,7 @@ describe('build steps, in process', () => {
         'write-template',
         'packer-init',
         'packer-build',
+        'tag-ancestry',
         'test-instance',
         'run-checks',
         'remove-test-instance',
@@ -114,6 +117,7 @@ describe('build steps, in process', () => {
         'drop-intermediate',
         'share',
         'take-name',
+        'join-family',
         'retention',
         'resource-group',
         'finish-distribution',

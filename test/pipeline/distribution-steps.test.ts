@@ -71,6 +71,7 @@ describe('distribution and capture steps, in process', () => {
         'drop-intermediate',
         'share',
         'take-name',
+        'join-family',
         'retention',
         'resource-group',
         'finish-distribution',

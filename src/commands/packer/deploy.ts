@@ -6,20 +6,37 @@ export default class Deploy extends SindriCommand {
   static override summary = 'Start an instance from an image and wait until it runs';
   static override description =
     `Runs one instance (RunInstances with a ClientToken) in the VSwitch and security group from the flags or sindri.yaml, tagged ManagedBy=sindri, and waits until it is Running. --ssh-public-key imports the key as a key pair named after the key (reused on later deploys).
-If anything fails once the instance exists, the instance (and a key pair imported for it) is deleted again, unless --keep-on-failure.`;
+If anything fails once the instance exists, the instance (and a key pair imported for it) is deleted again, unless --keep-on-failure.
+Instead of an image ID, --family starts the newest Available image of an image family in the region (DescribeImageFromFamily), and --channel the image a channel points to there (\`sindri packer promote\`). A revoked image (\`sindri packer revoke\`) is refused unless --force.`;
   static override examples = [
     '<%= config.bin %> packer deploy --cloud alibaba m-bp1xxxx',
     '<%= config.bin %> packer deploy --cloud alibaba m-bp1xxxx --instance-type ecs.g7.xlarge --region cn-shanghai',
     '<%= config.bin %> packer deploy m-bp1xxxx --vswitch-id vsw-bp1xxxx --security-group-id sg-bp1xxxx --ssh-public-key ~/.ssh/id_ed25519.pub --public-ip --json',
+    '<%= config.bin %> packer deploy --family web --region cn-shanghai',
+    '<%= config.bin %> packer deploy --channel prod',
   ];
 
   static override args = {
-    imageId: Args.string({ description: 'Image to start the instance from', required: true }),
+    imageId: Args.string({ description: 'Image to start the instance from (or --family, --channel)' }),
   };
 
   static override flags = {
     config: optionalConfigFlag,
     region: regionFlag,
+    family: Flags.string({
+      description: 'Start the newest Available image of this image family in the region',
+      exclusive: ['channel'],
+    }),
+    channel: Flags.string({
+      description: 'Start the image this channel points to in the region',
+      exclusive: ['family'],
+    }),
+    line: Flags.string({
+      description:
+        "With --channel: the image line (an image name, its version ignored) [default: the config's image_name]",
+      dependsOn: ['channel'],
+    }),
+    force: Flags.boolean({ description: 'Deploy a revoked image anyway', default: false }),
     'instance-type': Flags.string({
       description: 'Instance type [default: config instance_type or ecs.g6.xlarge]',
     }),
@@ -59,6 +76,10 @@ If anything fails once the instance exists, the instance (and a key pair importe
     try {
       const result = await runDeploy({
         imageId: args.imageId,
+        family: flags.family,
+        channel: flags.channel,
+        line: flags.line,
+        force: flags.force,
         configPath: flags.config,
         region: flags.region,
         instanceType: flags['instance-type'],
@@ -78,6 +99,7 @@ If anything fails once the instance exists, the instance (and a key pair importe
       if (!this.jsonEnabled()) {
         const lines = [
           `instance:   ${result.instanceId} (${result.instanceName})`,
+          `image:      ${result.imageId}${result.family ? ` (family ${result.family})` : result.channel ? ` (channel ${result.channel})` : ''}`,
           `region:     ${result.region} ${result.zoneId}`,
           `type:       ${result.instanceType}`,
           `private IP: ${result.privateIp ?? '-'}`,

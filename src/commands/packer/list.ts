@@ -11,6 +11,7 @@ export default class List extends SindriCommand {
     '<%= config.bin %> packer list --cloud alibaba',
     '<%= config.bin %> packer list --cloud alibaba --name sindri-production --region cn-hangzhou --json',
     "<%= config.bin %> packer list --all-regions --name 'sindri-*-2024*'",
+    '<%= config.bin %> packer list --all-regions --channel prod',
     '<%= config.bin %> packer list --columns image-id,name,created --sort -created --no-header',
     '<%= config.bin %> packer list --all-regions --output csv > images.csv',
   ];
@@ -19,6 +20,9 @@ export default class List extends SindriCommand {
     config: optionalConfigFlag,
     name: Flags.string({
       description: 'Only images whose name contains this text, or matches this glob (* and ?)',
+    }),
+    channel: Flags.string({
+      description: 'Only the image this channel points to in each region (`sindri packer promote`)',
     }),
     region: { ...regionFlag, exclusive: ['all-regions'] },
     'all-regions': Flags.boolean({
@@ -54,6 +58,7 @@ export default class List extends SindriCommand {
       region: flags.region,
       allRegions: flags['all-regions'],
       name: flags.name,
+      channel: flags.channel,
       concurrency: flags.concurrency,
       ...(live
         ? {

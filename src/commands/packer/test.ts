@@ -47,6 +47,7 @@ Exits 1 when a check fails, naming it and its output. The instance is named sind
         sbomFile: flags.sbom,
         progress,
         signal: interrupts.signal,
+        warn: (message: string) => this.warning(message, 'NotificationFailed'),
         ...(this.debugEnabled ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
       });
       this.print((await import('../../cli/test-table.ts')).testTable(result.test));

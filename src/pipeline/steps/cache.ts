@@ -1,9 +1,10 @@
 /**
- * The build cache: an available image built from the same configuration (its config-hash tag) is
- * the result, and its build's record, when saved, is continued (a distribution that stopped resumes).
+ * The build cache: an available image built from the same configuration (its config-hash tag) and
+ * the same base image (its sindri:base tag, when it has one) is the result, and its build's record, when saved, is continued (a distribution that stopped resumes).
  * `--force` and `cache: false` skip the cache, but never a `--force` replacement that stopped half
  * way: that build's image is taken and its replacement finished.
  */
+import { parseBase } from '../../images/ancestry.ts';
 import type { SdkImage } from '../../images/images.ts';
 import { selfImages } from '../../images/images.ts';
 import { BUILD_ID_TAG, CONFIG_HASH_TAG, tagRecord } from '../../images/tags.ts';
@@ -34,13 +35,27 @@ async function hits(ctx: BuildContext): Promise<Hit[]> {
 
 const unfinishedReplacement = (h: Hit) => h.saved?.replacement !== undefined && !h.saved.replacement.done;
 
+/** The base an image records, when it records one and it is not the one this build starts from. */
+function otherBase(ctx: BuildContext, h: Hit): string | undefined {
+  const recorded = parseBase(tagRecord(h.image.tags))?.imageId;
+  const now = ctx.record.base?.imageId;
+  return recorded && now && recorded !== now ? recorded : undefined;
+}
+
 export const lookUpCache: Step<BuildContext> = {
   name: 'cache',
   async run(ctx) {
     const { record } = ctx;
     const useCache = ctx.config.providers.packer.build.cache && !ctx.options.force;
     const found = await hits(ctx);
-    const hit = found.find(unfinishedReplacement) ?? (useCache ? found[0] : undefined);
+    // The same configuration on another base (a newer image of the source family) is built anew.
+    const stale = found.filter((h) => otherBase(ctx, h));
+    const hit =
+      found.find(unfinishedReplacement) ?? (useCache ? found.find((h) => !otherBase(ctx, h)) : undefined);
+    if (!hit && useCache && stale[0])
+      ctx.progress.detail(
+        `${stale[0].image.imageId} has this configuration but was built from ${otherBase(ctx, stale[0])}, not ${record.base?.imageId}: building again`,
+      );
     if (!hit?.image.imageId) return;
     ctx.progress.detail(
       unfinishedReplacement(hit)

@@ -5,7 +5,7 @@
 import { CloudError } from '../../cloud/errors.ts';
 import { SindriError } from '../../errors.ts';
 import { findSelfImage, isEncrypted } from '../../images/images.ts';
-import { SOURCE_IMAGE_TAG, tagRecord } from '../../images/tags.ts';
+import { isRegistryTag, SOURCE_IMAGE_TAG, tagRecord } from '../../images/tags.ts';
 import { distributes, type PipelineContext } from '../context.ts';
 import type { Step } from '../run.ts';
 
@@ -38,7 +38,8 @@ export const prepareDistribution: Step = {
         );
       state.sourceTags ??= Object.fromEntries(
         Object.entries(tagRecord(source.tags)).filter(
-          ([key]) => !key.startsWith('acs:') && key !== SOURCE_IMAGE_TAG,
+          // A copy is not promoted, revoked or flagged because its source is: those tags stay behind.
+          ([key]) => !key.startsWith('acs:') && key !== SOURCE_IMAGE_TAG && !isRegistryTag(key),
         ),
       );
       if (plan.encrypted && !isEncrypted(source)) record.regions[home] ??= { state: 'pending' };

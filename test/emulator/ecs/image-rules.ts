@@ -83,3 +83,48 @@ export function checkNewTags(ctx: CallContext): Map<string, string> {
     throw new ApiError('InvalidTagCount', 'The specified tags are beyond the permitted range.');
   return tags;
 }
+
+/** Images one family holds at most in a region (guide "Image family overview"). */
+export const MAX_IMAGES_PER_FAMILY = 100;
+
+/**
+ * A family name: 2–128 characters, starting with a letter, not `aliyun` or `acs:`, without
+ * `http(s)://`; digits, `:`, `_` and `-` (and `.` on ModifyImageAttribute only).
+ */
+export function validateImageFamily(family: string, allowDot: boolean): void {
+  const body = allowDot ? /^[\p{L}\p{N}_:.-]+$/u : /^[\p{L}\p{N}_:-]+$/u;
+  if (
+    family.length < 2 ||
+    family.length > 128 ||
+    !/^\p{L}/u.test(family) ||
+    /^(aliyun|acs:)/.test(family) ||
+    /https?:\/\//.test(family) ||
+    !body.test(family)
+  )
+    throw new ApiError('InvalidImageFamily.Malformed', `The specified ImageFamily "${family}" is not valid.`);
+}
+
+/** Refuses a family that already holds as many of the caller's images as one can. */
+export function checkFamilyRoom(ctx: CallContext, regionId: string, family: string, except?: string): void {
+  const members = ctx.world
+    .list('image', regionId, ctx.accountId)
+    .filter((i) => i.imageFamily === family && i.id !== except);
+  if (members.length >= MAX_IMAGES_PER_FAMILY)
+    throw new ApiError(
+      'ImageQuotaFull.ImageFamily',
+      `The image family "${family}" already holds ${MAX_IMAGES_PER_FAMILY} images.`,
+    );
+}
+
+/** A family name on a create or modify call: valid, and with room; undefined when none was given. */
+export function familyParam(
+  ctx: CallContext,
+  regionId: string,
+  opts: { allowDot: boolean; except?: string },
+): string | undefined {
+  const family = ctx.p.str('ImageFamily');
+  if (family === undefined || family === '') return family;
+  validateImageFamily(family, opts.allowDot);
+  checkFamilyRoom(ctx, regionId, family, opts.except);
+  return family;
+}

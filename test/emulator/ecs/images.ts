@@ -7,6 +7,7 @@ import {
   checkImageNameFree,
   checkImageQuota,
   checkNewTags,
+  familyParam,
   findOwnImage,
   fuzzyNameFilter,
   validateImageName,
@@ -15,7 +16,7 @@ import {
 import { incorrectInstanceStatus, progress } from './shared.ts';
 import { newSnapshot } from './snapshots.ts';
 
-function imageView(ctx: CallContext, image: Image, alias: string): Record<string, unknown> {
+export function imageView(ctx: CallContext, image: Image, alias: string): Record<string, unknown> {
   const w = ctx.world;
   const now = w.now();
   const status = w.status(image);
@@ -113,6 +114,7 @@ export const CreateImage: Handler = (ctx) => {
   checkImageNameFree(ctx, region.regionId, name);
   checkImageQuota(ctx, region.regionId);
   const tags = checkNewTags(ctx);
+  const imageFamily = familyParam(ctx, region.regionId, { allowDot: false }) ?? '';
   const now = w.now();
   const until = now + w.delayMs('imageCreate');
   let source: { osType: string; osName: string; platform: string; architecture: string; imageId: string } = {
@@ -176,7 +178,7 @@ export const CreateImage: Handler = (ctx) => {
     platform: source.platform,
     architecture: source.architecture,
     size,
-    imageFamily: p.str('ImageFamily') ?? '',
+    imageFamily,
     productCode: '',
     snapshotIds,
     sourceInstanceId: instanceId ?? '',
@@ -203,11 +205,11 @@ export const ModifyImageAttribute: Handler = (ctx) => {
   }
   const status = p.str('Status');
   if (status !== undefined) checkStatusChange(ctx, image, status);
+  const family = familyParam(ctx, region.regionId, { allowDot: true, except: image.id });
   if (name !== undefined) image.name = name;
   const description = p.str('Description');
   if (description !== undefined) image.description = description;
-  const family = p.str('ImageFamily');
-  if (family !== undefined) image.imageFamily = family;
+  if (family !== undefined && family !== '') image.imageFamily = family;
   if (status !== undefined) w.transition(image, [[0, status]]);
   return {};
 };

@@ -1,25 +1,33 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../../cli/base-command.ts';
-import { configFlag } from '../../../cli/flags.ts';
+import { configFilesFlag } from '../../../cli/flags.ts';
 
 const DEFAULT_OUT = '.github/workflows/sindri.yml';
 
 export default class CiGithub extends SindriCommand {
-  static override summary = 'Write a GitHub Actions workflow that validates, checks and builds this image';
+  static override summary =
+    'Write a GitHub Actions workflow that validates, checks and builds this image (or a fleet of them)';
   static override description =
     'Pull requests that touch the configuration or its scripts run `packer validate` and `packer doctor`; ' +
     'pushes to the default branch, tags and manual runs build the image, one build per image name at a time, ' +
     'with the image IDs as job outputs. Alibaba Cloud access is by OIDC role assumption (--auth oidc, no stored keys) ' +
     'or access-key secrets (--auth secrets). The workflow installs sindri with `npm ci` from your package-lock.json. ' +
+    'Several --config files (or a quoted pattern, images/*.yaml) make a fleet: both jobs become matrices, one image per file, ' +
+    'built in parallel, one build per image at a time. --schedule adds scheduled runs that ask `sindri packer outdated` ' +
+    'and rebuild, under a dated name, only the images a build would change. ' +
     'Run from the repository root. Set-up: docs/github-actions.md.';
   static override examples = [
     '<%= config.bin %> packer ci github',
     '<%= config.bin %> packer ci github --config images/base.yaml --out .github/workflows/base-image.yml',
     '<%= config.bin %> packer ci github --auth secrets --packer-version 1.6.6 --out -',
+    "<%= config.bin %> packer ci github --config 'images/*.yaml' --schedule '17 3 * * *' --out .github/workflows/images.yml",
   ];
 
   static override flags = {
-    config: configFlag,
+    config: configFilesFlag,
+    schedule: Flags.string({
+      description: "Also run on this cron schedule (UTC), rebuilding only outdated images, e.g. '17 3 * * 1'",
+    }),
     out: Flags.string({
       char: 'o',
       description: "Workflow file to write, or '-' for stdout",
@@ -51,7 +59,8 @@ export default class CiGithub extends SindriCommand {
     this.checkCloud(flags.cloud);
     const { generateGithubWorkflow } = await import('../../../ci/generate.ts');
     const generated = await generateGithubWorkflow({
-      configPath: flags.config,
+      configPaths: flags.config ?? [],
+      schedule: flags.schedule,
       out: flags.out,
       auth: flags.auth as 'oidc' | 'secrets',
       nodeVersion: flags['node-version'],
