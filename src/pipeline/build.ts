@@ -21,11 +21,13 @@ import type { ProgressSink } from './progress.ts';
 import { newBuildId, newRecord, type RecordSummary } from './record.ts';
 import { runSteps, type Step } from './run.ts';
 import { begin } from './steps/begin.ts';
+import { buildNetwork, removeBuildNetwork } from './steps/build-network.ts';
 import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
 import { connect } from './steps/connect.ts';
 import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
+import { placement } from './steps/placement.ts';
 import { probeReads } from './steps/probe-reads.ts';
 import { render } from './steps/render.ts';
 import { resolveNetwork } from './steps/resolve-network.ts';
@@ -40,11 +42,14 @@ export const BUILD: readonly Step<BuildContext>[] = [
   lookUpCache,
   checkName,
   probeReads,
+  placement,
   begin,
   stageName,
   writeTemplate,
+  buildNetwork,
   packerInit,
   packerBuild,
+  removeBuildNetwork,
   ...TEST_STAGE,
   ...DISTRIBUTION,
 ];

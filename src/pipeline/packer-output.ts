@@ -7,7 +7,9 @@ import { type ProgressSink, phaseOf } from './progress.ts';
 
 /** packer's closing lines for a failed build: `Build 'x' errored after …`, `Some builds didn't …`. */
 const PACKER_SUMMARY = /^(?:Build '[^']*' errored|(?:==> )?Some builds didn't complete|--> )/;
-const SCRIPT = /Provisioning with (?:shell script|shell): (.*)/;
+const SCRIPT = /Provisioning with (?:shell script|shell|cloud assistant): (.*)/;
+/** A line a script printed, as sindri's Cloud Assistant helper passes it on. */
+const SCRIPT_OUTPUT = /^(?:[^:]+: )?│ ?(.*)$/;
 
 export interface PackerOutput {
   onEvent(event: MachineReadableEvent): void;
@@ -54,6 +56,12 @@ export function readPackerOutput(opts: {
       for (const line of text.split('\n')) {
         const clean = line.replace(/^==> [^:]+: /, '').trim();
         if (!clean) continue;
+        // A cloud-assistant build streams its scripts' output into the progress display.
+        const printed = SCRIPT_OUTPUT.exec(clean);
+        if (printed) {
+          if (printed[1]) opts.progress.detail(printed[1]);
+          continue;
+        }
         if (seen) opts.progress.phase(seen, clean);
         else if (opts.verbose || e.data[0] === 'error') opts.progress.detail(clean);
       }

@@ -2,8 +2,10 @@
 import type {
   Fault,
   FaultSpec,
+  InvocationRecord,
   LiveResources,
   LoggedRequest,
+  NoStockSpec,
   QuotaSpec,
   RamUserSpec,
   SeedAccountSpec,
@@ -88,5 +90,17 @@ export class AdminClient {
   }
   async clearCommandResults(): Promise<void> {
     await this.call('DELETE', '/command-results');
+  }
+  async setNoStock(spec: NoStockSpec): Promise<string> {
+    return (await this.call<{ id: string }>('POST', '/no-stock', spec)).id;
+  }
+  async clearNoStock(id?: string): Promise<void> {
+    await this.call('DELETE', id ? `/no-stock/${id}` : '/no-stock');
+  }
+  async invocations(instanceId?: string): Promise<InvocationRecord[]> {
+    return this.call(
+      'GET',
+      `/invocations${instanceId ? `?instanceId=${encodeURIComponent(instanceId)}` : ''}`,
+    );
   }
 }

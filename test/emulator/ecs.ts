@@ -1,6 +1,15 @@
 /** ECS (2014-05-26) and VPC (2016-04-28) actions: the action tables the server dispatches on. */
 import type { Handler } from './context.ts';
 import { DescribeAccountAttributes } from './ecs/account-attributes.ts';
+import {
+  DescribeCloudAssistantStatus,
+  DescribeInvocationResults,
+  DescribeInvocations,
+  DescribeSendFileResults,
+  RunCommand,
+  SendFile,
+  StopInvocation,
+} from './ecs/cloud-assistant.ts';
 import { DescribeDisks } from './ecs/disks.ts';
 import { CancelCopyImage, CopyImage } from './ecs/image-copy.ts';
 import { DescribeImageSharePermission, ModifyImageSharePermission } from './ecs/image-sharing.ts';
@@ -93,6 +102,13 @@ export const ecsHandlers: Record<string, Handler> = {
   DeleteInstance,
   DeleteInstances,
   AllocatePublicIpAddress,
+  RunCommand,
+  DescribeInvocations,
+  DescribeInvocationResults,
+  StopInvocation,
+  SendFile,
+  DescribeSendFileResults,
+  DescribeCloudAssistantStatus,
   ...networkHandlers,
   ...tagHandlers,
   ...ecsOnlyTagHandlers,

@@ -1,4 +1,5 @@
 import type { CloudClients } from '../../cloud/index.ts';
+import { instanceTypes } from '../../config/types.ts';
 import { lookup, sessionOrSkip } from '../errors.ts';
 import type { Check, DoctorContext } from '../types.ts';
 
@@ -44,10 +45,10 @@ export const quotas: Check = {
     }
     // vCPUs of the build instance, when the instance type can be read.
     const types = await lookup(ctx, 'ecs:DescribeInstanceTypes', () =>
-      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [a.instance_type] }),
+      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [instanceTypes(a)[0] as string] }),
     ).catch(() => undefined);
     const cpus = types?.instanceTypes?.instanceType?.find(
-      (t) => t.instanceTypeId === a.instance_type,
+      (t) => t.instanceTypeId === instanceTypes(a)[0],
     )?.cpuCoreCount;
     if (cpus) {
       needs.push({
