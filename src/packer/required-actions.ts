@@ -77,13 +77,11 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
   if ((a.vswitch_id && !a.zone_id) || (a.vpc_id && !a.vswitch_id))
     ecs('DescribeVSwitches', "sindri reads the VSwitch's zone, or the VPC's VSwitches, for the placement");
 
-  // Temporary key pair (no SSH, no key pair with Cloud Assistant).
-  if (!assistant) {
-    add('CreateKeyPair', 'packer creates a temporary SSH key pair');
-    add('AttachKeyPair', 'packer attaches the key pair to the build instance');
-    add('DetachKeyPair', 'packer detaches the key pair during cleanup');
-    add('DeleteKeyPairs', 'packer deletes the temporary key pair');
-  }
+  // Temporary key pair (the builder makes one with no communicator too).
+  add('CreateKeyPair', 'packer creates a temporary SSH key pair');
+  add('AttachKeyPair', 'packer attaches the key pair to the build instance');
+  add('DetachKeyPair', 'packer detaches the key pair during cleanup');
+  add('DeleteKeyPairs', 'packer deletes the temporary key pair');
 
   // Network: an existing VPC is only read, otherwise a temporary one is created and deleted.
   if (ownVpc) {

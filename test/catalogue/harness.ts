@@ -55,6 +55,8 @@ export interface BuildSpec {
   scripts?: Record<string, string>;
   /** Uploads (build.files): files next to sindri.yaml. */
   uploads?: Array<{ name: string; destination: string; content: string }>;
+  /** More build keys (communicator, mirrors, mirrors_in_image). */
+  build?: Record<string, unknown>;
 }
 
 export interface BuildOutcome {
@@ -88,6 +90,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
             remove_ssh_keys: true,
             ...spec.security,
           },
+          ...spec.build,
         },
         alibaba: {
           region: REGION,
