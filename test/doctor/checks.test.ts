@@ -521,7 +521,7 @@ describe('the runner', () => {
       [],
     );
     assert.equal(report.ok, true);
-    assert.equal(report.checks.length, 14);
+    assert.equal(report.checks.length, 15);
   });
 });
 

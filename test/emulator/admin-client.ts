@@ -91,6 +91,9 @@ export class AdminClient {
   async clearCommandResults(): Promise<void> {
     await this.call('DELETE', '/command-results');
   }
+  async addNatGateway(spec: { vpcId: string; regionId?: string; accountId?: string; networkType?: string }): Promise<string> {
+    return (await this.call<{ id: string }>('POST', '/nat-gateways', spec)).id;
+  }
   async setNoStock(spec: NoStockSpec): Promise<string> {
     return (await this.call<{ id: string }>('POST', '/no-stock', spec)).id;
   }

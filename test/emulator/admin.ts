@@ -196,6 +196,21 @@ export class EmulatorAdmin {
     this.world.noStock = id === undefined ? [] : this.world.noStock.filter((s) => s.id !== id);
   }
 
+  /** A NAT gateway in a VPC (internet by default): what gives its instances a way out without public addresses. */
+  addNatGateway(spec: { vpcId: string; regionId?: string; accountId?: string; networkType?: string }): string {
+    const vpc = this.world.list('vpc').find((v) => v.id === spec.vpcId);
+    const regionId = spec.regionId ?? vpc?.regionId ?? 'cn-hangzhou';
+    const id = `ngw-${this.world.region(regionId)?.idPrefix ?? 'xxx'}${randomId(17)}`;
+    this.world.natGateways.push({
+      id,
+      regionId,
+      accountId: spec.accountId ?? vpc?.accountId ?? ROOT_ACCOUNT_ID,
+      vpcId: spec.vpcId,
+      networkType: spec.networkType ?? 'internet',
+    });
+    return id;
+  }
+
   /** Every Cloud Assistant execution, oldest first (optionally of one instance). */
   invocations(instanceId?: string): InvocationRecord[] {
     return [...this.assistant.invocations.values()]

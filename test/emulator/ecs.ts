@@ -33,6 +33,7 @@ import {
   ImportKeyPair,
 } from './ecs/key-pairs.ts';
 import { CreateInstance, RunInstances } from './ecs/launch.ts';
+import { DescribeNatGateways } from './ecs/nat-gateways.ts';
 import {
   DescribeAvailableResource,
   DescribeInstanceTypes,
@@ -117,6 +118,7 @@ export const ecsHandlers: Record<string, Handler> = {
 /** VPC (2016-04-28) actions. */
 export const vpcHandlers: Record<string, Handler> = {
   DescribeRegions,
+  DescribeNatGateways,
   DescribeZones: DescribeVpcZones,
   ...networkHandlers,
   ...tagHandlers,

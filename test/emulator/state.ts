@@ -291,6 +291,9 @@ export class World {
   clockOffsetMs = 0;
   /** Destination regions whose image copies end `CreateFailed` instead of `Available` (a test fault). */
   copyFailures = new Set<string>();
+  /** NAT gateways (the admin's `addNatGateway`): a VPC's way out without public addresses. */
+  natGateways: Array<{ id: string; regionId: string; accountId: string; vpcId: string; networkType: string }> =
+    [];
   /** Types zones have no stock of (the admin's `setNoStock`). */
   noStock: Array<{
     id: string;
@@ -480,6 +483,7 @@ export class World {
     this.clockOffsetMs = 0;
     this.copyFailures.clear();
     this.noStock = [];
+    this.natGateways = [];
     this.timeScale = this.initial.timeScale ?? 0;
     this.delays = { ...DEFAULT_DELAYS, ...this.initial.delays };
     this.quotas = { ...DEFAULT_QUOTAS, ...this.initial.quotas };

@@ -32,7 +32,10 @@ export const quotas: Check = {
     if (!a) throw new Error('no configuration');
     const { clients } = await sessionOrSkip(ctx);
     const needs: Need[] = [
-      { what: 'EIP', max: 'max-elastic-ip-addresses', used: 'used-elastic-ip-addresses', count: 1 },
+      // Only an ssh build takes a temporary EIP.
+      ...(ctx.config?.providers.packer.build.communicator === 'ssh'
+        ? [{ what: 'EIP', max: 'max-elastic-ip-addresses', used: 'used-elastic-ip-addresses', count: 1 }]
+        : []),
       { what: 'custom image', max: 'max-custom-images', used: 'used-custom-images', count: 1 },
     ];
     if (!a.security_group_id) {
