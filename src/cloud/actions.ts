@@ -62,7 +62,14 @@ export const SDK_ACTIONS = {
   // The read probe with packer >= 1.7, whose plugin calls the network actions on the VPC API.
   // And the test instance's own network.
   // DescribeNatGateways: doctor's look at a cloud-assistant build's way out to the internet.
-  vpc: ['CreateVSwitch', 'CreateVpc', 'DescribeEipAddresses', 'DescribeNatGateways', 'DescribeVSwitches', 'DescribeVpcs'],
+  vpc: [
+    'CreateVSwitch',
+    'CreateVpc',
+    'DescribeEipAddresses',
+    'DescribeNatGateways',
+    'DescribeVSwitches',
+    'DescribeVpcs',
+  ],
   ram: ['GetPolicy', 'GetRole', 'ListPoliciesForRole', 'ListPoliciesForUser'],
   // AssumeRole and AssumeRoleWithOIDC: the credential exchange (sts.ts).
   sts: ['AssumeRole', 'AssumeRoleWithOIDC', 'GetCallerIdentity'],

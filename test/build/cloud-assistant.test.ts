@@ -83,7 +83,10 @@ describe('a cloud-assistant build with the real packer', () => {
   const publicAccess = () => ({
     eips: emu.admin.requestLog({ action: 'AllocateEipAddress' }).length,
     publicIps: emu.admin.requestLog({ action: 'AllocatePublicIpAddress' }).length,
-    bandwidth: [...emu.admin.requestLog({ action: 'CreateInstance' }), ...emu.admin.requestLog({ action: 'RunInstances' })]
+    bandwidth: [
+      ...emu.admin.requestLog({ action: 'CreateInstance' }),
+      ...emu.admin.requestLog({ action: 'RunInstances' }),
+    ]
       .map((e) => Number(e.params.InternetMaxBandwidthOut ?? 0))
       .filter((b) => b > 0),
     inbound: emu.admin.requestLog({ action: 'AuthorizeSecurityGroup' }).map((e) => e.params.PortRange),
@@ -129,7 +132,9 @@ describe('a cloud-assistant build with the real packer', () => {
     }
     // The upload and each script were sent with SendFile, the upload to its staging path.
     const records = emu.admin.instanceRecords(buildInstance);
-    assert.ok(records.uploads.some((u) => u.path === '/tmp/sindri-upload/0' && u.content === 'built without SSH\n'));
+    assert.ok(
+      records.uploads.some((u) => u.path === '/tmp/sindri-upload/0' && u.content === 'built without SSH\n'),
+    );
     assert.ok(records.uploads.every((u) => u.via === 'send-file'));
     assert.deepEqual(records.logins, [], 'no SSH login');
 
@@ -138,7 +143,9 @@ describe('a cloud-assistant build with the real packer', () => {
     assert.match(r.stderr, /provision\s+step \d+\/\d+: scripts\/extensions\/docker\.sh/);
     assert.equal(result.test?.passed, true);
     assert.match(r.stderr, /running the checks through Cloud Assistant/);
-    const testRuns = emu.admin.invocations().filter((i) => i.content.includes('/etc/motd') && i.instanceId !== buildInstance);
+    const testRuns = emu.admin
+      .invocations()
+      .filter((i) => i.content.includes('/etc/motd') && i.instanceId !== buildInstance);
     assert.ok(testRuns.length > 0, 'the check ran on the test instance through Cloud Assistant');
     assert.deepEqual(result.placement?.tried, []);
     emu.admin.clearCommandResults();

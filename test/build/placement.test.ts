@@ -81,7 +81,9 @@ describe('stock-aware placement with the real packer', () => {
     emu.admin.setNoStock({ instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-b' });
     const r = await build('placed', ['ecs.g6.large', 'ecs.g6.xlarge']);
     assert.equal(r.code, 0, r.stderr);
-    const result = jsonResult(r.stdout) as { placement: { instanceType: string; zoneId: string; tried: Attempt[] } };
+    const result = jsonResult(r.stdout) as {
+      placement: { instanceType: string; zoneId: string; tried: Attempt[] };
+    };
     assert.deepEqual(result.placement, { instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-f', tried: [] });
     assert.deepEqual(launches(), ['ecs.g6.large@cn-hangzhou-f:ok']);
     assert.deepEqual(leaked(), []);
@@ -105,7 +107,11 @@ describe('stock-aware placement with the real packer', () => {
       tried: [{ instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-b', code: 'OperationDenied.NoStock' }],
     });
     assert.ok(
-      env.warnings.some((w) => /ecs\.g6\.large in cn-hangzhou-b: OperationDenied\.NoStock; trying ecs\.g6\.large in cn-hangzhou-f/.test(w.message)),
+      env.warnings.some((w) =>
+        /ecs\.g6\.large in cn-hangzhou-b: OperationDenied\.NoStock; trying ecs\.g6\.large in cn-hangzhou-f/.test(
+          w.message,
+        ),
+      ),
       JSON.stringify(env.warnings),
     );
     assert.match(r.stderr, /launch\s+launching on ecs\.g6\.large in cn-hangzhou-f/);
@@ -121,7 +127,12 @@ describe('stock-aware placement with the real packer', () => {
     // Each candidate once: three zones of the first type, then the second type's first zone.
     assert.deepEqual(
       launches().map((l) => l.replace(/@.*:/, ':')),
-      ['ecs.g6.large:OperationDenied.NoStock', 'ecs.g6.large:OperationDenied.NoStock', 'ecs.g6.large:OperationDenied.NoStock', 'ecs.g6.xlarge:ok'],
+      [
+        'ecs.g6.large:OperationDenied.NoStock',
+        'ecs.g6.large:OperationDenied.NoStock',
+        'ecs.g6.large:OperationDenied.NoStock',
+        'ecs.g6.xlarge:ok',
+      ],
     );
     assert.equal(new Set(launches()).size, launches().length, 'no candidate twice');
     assert.deepEqual(leaked(), []);
@@ -138,7 +149,10 @@ describe('stock-aware placement with the real packer', () => {
     assert.equal(tried.length, 6);
     for (const l of tried) {
       const [type, zone] = l.replace(/:.*/, '').split('@');
-      assert.ok(error.message.includes(`${type} in ${zone} (OperationDenied.NoStock)`), `${l} in: ${error.message}`);
+      assert.ok(
+        error.message.includes(`${type} in ${zone} (OperationDenied.NoStock)`),
+        `${l} in: ${error.message}`,
+      );
     }
     assert.ok(error.actions.some((a) => /instance_type/.test(a)));
     assert.deepEqual(leaked(), []);

@@ -91,7 +91,12 @@ export class AdminClient {
   async clearCommandResults(): Promise<void> {
     await this.call('DELETE', '/command-results');
   }
-  async addNatGateway(spec: { vpcId: string; regionId?: string; accountId?: string; networkType?: string }): Promise<string> {
+  async addNatGateway(spec: {
+    vpcId: string;
+    regionId?: string;
+    accountId?: string;
+    networkType?: string;
+  }): Promise<string> {
     return (await this.call<{ id: string }>('POST', '/nat-gateways', spec)).id;
   }
   async setNoStock(spec: NoStockSpec): Promise<string> {

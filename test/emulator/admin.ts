@@ -197,7 +197,12 @@ export class EmulatorAdmin {
   }
 
   /** A NAT gateway in a VPC (internet by default): what gives its instances a way out without public addresses. */
-  addNatGateway(spec: { vpcId: string; regionId?: string; accountId?: string; networkType?: string }): string {
+  addNatGateway(spec: {
+    vpcId: string;
+    regionId?: string;
+    accountId?: string;
+    networkType?: string;
+  }): string {
     const vpc = this.world.list('vpc').find((v) => v.id === spec.vpcId);
     const regionId = spec.regionId ?? vpc?.regionId ?? 'cn-hangzhou';
     const id = `ngw-${this.world.region(regionId)?.idPrefix ?? 'xxx'}${randomId(17)}`;

@@ -105,7 +105,11 @@ describe('Cloud Assistant (recording instances)', () => {
       const stopped = await run(c, instanceId, 'echo forever', 3600);
       emu.admin.advanceTime(1500);
       assert.equal((await result(c, stopped)).invocationStatus, 'Running');
-      await c.call('ecs', 'StopInvocation', { regionId: REGION, invokeId: stopped, instanceId: [instanceId] });
+      await c.call('ecs', 'StopInvocation', {
+        regionId: REGION,
+        invokeId: stopped,
+        instanceId: [instanceId],
+      });
       const r = await result(c, stopped);
       assert.equal(r.invocationStatus, 'Terminated');
       assert.equal(r.invokeRecordStatus, 'Stopped');
@@ -129,7 +133,11 @@ describe('Cloud Assistant (recording instances)', () => {
   test('DescribeInvocations reports the overall state and, with IncludeOutput, each instance', async () => {
     emu.admin.setCommandResult({ match: 'listed', exitCode: 0, stdout: 'seen\n' });
     const id = await run(c, instanceId, 'echo listed');
-    const body = await c.call('ecs', 'DescribeInvocations', { regionId: REGION, invokeId: id, includeOutput: true });
+    const body = await c.call('ecs', 'DescribeInvocations', {
+      regionId: REGION,
+      invokeId: id,
+      includeOutput: true,
+    });
     const inv = body.invocations?.invocation?.[0];
     assert.equal(inv?.invocationStatus, 'Success');
     assert.equal(text(inv?.commandContent), 'echo listed');
@@ -178,7 +186,9 @@ describe('Cloud Assistant (recording instances)', () => {
     assert.equal(again?.invocationStatus, 'Failed');
     assert.equal(again?.errorCode, 'FileAlreadyExists');
     assert.equal((await send(true))?.invocationStatus, 'Success');
-    const uploads = emu.admin.instanceRecords(instanceId).uploads.filter((u) => u.path === '/opt/sent/hello.txt');
+    const uploads = emu.admin
+      .instanceRecords(instanceId)
+      .uploads.filter((u) => u.path === '/opt/sent/hello.txt');
     assert.equal(uploads.length, 2);
     assert.deepEqual(
       { mode: uploads[0]?.mode, content: uploads[0]?.content, via: uploads[0]?.via },
@@ -189,9 +199,8 @@ describe('Cloud Assistant (recording instances)', () => {
   test('no agent on the marketplace image, none on a stopped instance: the status says so and commands abort', async () => {
     const market = (await launchFromImage(emu, 'm-bp1market00docker01')).instanceId;
     const status = async (id: string) =>
-      (
-        await c.call('ecs', 'DescribeCloudAssistantStatus', { regionId: REGION, instanceId: [id] })
-      ).instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.[0]?.cloudAssistantStatus;
+      (await c.call('ecs', 'DescribeCloudAssistantStatus', { regionId: REGION, instanceId: [id] }))
+        .instanceCloudAssistantStatusSet?.instanceCloudAssistantStatus?.[0]?.cloudAssistantStatus;
     assert.equal(await status(instanceId), 'true');
     assert.equal(await status(market), 'false');
     const r = await result(c, await run(c, market, 'true'));
@@ -212,8 +221,9 @@ describe('Cloud Assistant (recording instances)', () => {
         instanceType: 'ecs.g6.large',
         zoneId,
       });
-      const offer = body.availableZones?.availableZone?.[0]?.availableResources?.availableResource?.[0]
-        ?.supportedResources?.supportedResource?.[0];
+      const offer =
+        body.availableZones?.availableZone?.[0]?.availableResources?.availableResource?.[0]
+          ?.supportedResources?.supportedResource?.[0];
       return `${offer?.status}/${offer?.statusCategory}`;
     };
     const shown = emu.admin.setNoStock({ instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-g' });
@@ -254,12 +264,18 @@ describe('Cloud Assistant (sandbox instances)', () => {
   });
 
   test('a file larger than one SendFile arrives whole, in pieces joined on the instance', async () => {
-    const content = Buffer.from(Array.from({ length: 70_000 }, (_, i) => String.fromCharCode(32 + (i % 90))).join(''));
+    const content = Buffer.from(
+      Array.from({ length: 70_000 }, (_, i) => String.fromCharCode(32 + (i % 90))).join(''),
+    );
     const t = { clients: c, region: REGION, instanceId, pollMs: 50 };
     await sendFile(t, content, '/opt/big', 'blob.txt', '0600');
-    const r = await runCommand(t, 'stat -c %a /opt/big/blob.txt; sha256sum /opt/big/blob.txt; ls -A /opt/big', {
-      timeoutSeconds: 60,
-    });
+    const r = await runCommand(
+      t,
+      'stat -c %a /opt/big/blob.txt; sha256sum /opt/big/blob.txt; ls -A /opt/big',
+      {
+        timeoutSeconds: 60,
+      },
+    );
     const { createHash } = await import('node:crypto');
     const digest = createHash('sha256').update(content).digest('hex');
     assert.equal(r.output, `600\n${digest}  /opt/big/blob.txt\nblob.txt\n`);

@@ -292,8 +292,13 @@ export class World {
   /** Destination regions whose image copies end `CreateFailed` instead of `Available` (a test fault). */
   copyFailures = new Set<string>();
   /** NAT gateways (the admin's `addNatGateway`): a VPC's way out without public addresses. */
-  natGateways: Array<{ id: string; regionId: string; accountId: string; vpcId: string; networkType: string }> =
-    [];
+  natGateways: Array<{
+    id: string;
+    regionId: string;
+    accountId: string;
+    vpcId: string;
+    networkType: string;
+  }> = [];
   /** Types zones have no stock of (the admin's `setNoStock`). */
   noStock: Array<{
     id: string;

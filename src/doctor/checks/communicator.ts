@@ -37,7 +37,9 @@ async function sourceImageFacts(ctx: DoctorContext, clients: CloudClients): Prom
         ...(img.imageOwnerAlias ? { ownerAlias: img.imageOwnerAlias } : {}),
         ...(img.OSType ? { osType: img.OSType } : {}),
         ...(img.creationTime ? { creationTime: img.creationTime } : {}),
-        managedBySindri: (img.tags?.tag ?? []).some((t) => t.tagKey === 'ManagedBy' && t.tagValue === 'sindri'),
+        managedBySindri: (img.tags?.tag ?? []).some(
+          (t) => t.tagKey === 'ManagedBy' && t.tagValue === 'sindri',
+        ),
         name: img.imageName ?? a.source_image,
       };
   }
@@ -88,7 +90,9 @@ async function egress(ctx: DoctorContext, clients: CloudClients): Promise<CheckO
     nat = (body.natGateways?.natGateway ?? []).length > 0;
   }
   if (nat) return undefined;
-  const where = vpcId ? `VPC ${vpcId} has no internet NAT gateway` : 'the VPC sindri makes has no NAT gateway';
+  const where = vpcId
+    ? `VPC ${vpcId} has no internet NAT gateway`
+    : 'the VPC sindri makes has no NAT gateway';
   const needsInternet = 'the Sindri CLI (npm registry) and upstream extension sources';
   if (p.build.mirrors === 'aliyun-intranet')
     return {
@@ -142,7 +146,8 @@ async function sshPrivate(ctx: DoctorContext): Promise<CheckOutcome> {
   if (!p.alibaba.vswitch_id)
     return {
       status: 'fail',
-      detail: 'ssh-private without vswitch_id: packer builds in a VPC of its own, which nothing outside it reaches',
+      detail:
+        'ssh-private without vswitch_id: packer builds in a VPC of its own, which nothing outside it reaches',
       fix: 'set vswitch_id (and vpc_id) to a VSwitch your runner or bastion reaches',
     };
   return {

@@ -165,7 +165,10 @@ export const securityGroup: Check = {
             detail: `${inVpc} lets traffic in from anywhere (${open.map((r) => `${r.ipProtocol} ${r.portRange}`).join(', ')}); a cloud-assistant build needs no inbound rule`,
             fix: 'use a security group without inbound rules, or leave security_group_id out (sindri makes one)',
           }
-        : { status: 'pass', detail: `${inVpc} lets nothing in from anywhere; Cloud Assistant needs no inbound rule` };
+        : {
+            status: 'pass',
+            detail: `${inVpc} lets nothing in from anywhere; Cloud Assistant needs no inbound rule`,
+          };
     }
     const authorize = `aliyun ecs AuthorizeSecurityGroup --RegionId ${ctx.region} --SecurityGroupId ${a.security_group_id} --IpProtocol tcp --PortRange ${port}/${port} --SourceCidrIp <your address>/32`;
     if (ssh.some((r) => r.sourceCidrIp === '0.0.0.0/0')) {
