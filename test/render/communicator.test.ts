@@ -3,6 +3,7 @@
  * HCL as hcl2json reads it, against the real packer (`packer validate`, 1.6.6 here), and, for the
  * Cloud Assistant environment file, against a real shell.
  */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are HCL interpolations
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
