@@ -88,7 +88,7 @@ export async function seedNetwork(emu: Emulator): Promise<Network> {
 
 /** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */
 export function configText(
-  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown> } = {},
+  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown>; communicator?: string } = {},
 ): string {
   const alibaba: Record<string, unknown> = {
     region: 'cn-hangzhou',
@@ -112,6 +112,7 @@ export function configText(
     '    build:',
     `      ssh_port: ${opts.sshPort ?? 22}`,
     '      ssh_timeout: 20s',
+    ...(opts.communicator ? [`      communicator: ${opts.communicator}`] : []),
     '    alibaba:',
     ...lines,
     '',
