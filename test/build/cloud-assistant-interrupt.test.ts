@@ -94,7 +94,11 @@ describe('interrupting and crashing a cloud-assistant build', () => {
     emu.admin.clearCommandResults();
     assert.equal(code, 130, run.stderr());
     assert.doesNotMatch(run.stderr(), STACK_TRACE);
-    assert.equal(emu.admin.requestLog({ action: 'StopInvocation' }).length, stops + 1, 'the command was stopped');
+    assert.equal(
+      emu.admin.requestLog({ action: 'StopInvocation' }).length,
+      stops + 1,
+      'the command was stopped',
+    );
     assert.deepEqual(live(emu), [], 'no instance, key pair, security group, VSwitch or VPC left');
   });
 
@@ -117,7 +121,10 @@ describe('interrupting and crashing a cloud-assistant build', () => {
     emu.admin.clearNoStock();
     const left = live(emu);
     for (const kind of ['instance', 'key-pair', 'security-group', 'vpc'])
-      assert.ok(left.some((r) => r.startsWith(`${kind} `)), `the crash left a ${kind}: ${left}`);
+      assert.ok(
+        left.some((r) => r.startsWith(`${kind} `)),
+        `the crash left a ${kind}: ${left}`,
+      );
     assert.equal(left.filter((r) => r.startsWith('vswitch ')).length, 2, 'a VSwitch for each zone tried');
 
     const dry = await runSindri(['packer', 'sweep', '--dry-run', '--json'], { cwd: dir, env });

@@ -66,7 +66,8 @@ describe('an ssh-private build with the real packer', () => {
     env = emulatorEnv(emu.url);
     jump = await startJumpHost();
     const c = await rootClients(emu);
-    vpcId = (await c.call('ecs', 'CreateVpc', { regionId: 'cn-hangzhou', cidrBlock: '10.0.0.0/16' })).vpcId as string;
+    vpcId = (await c.call('ecs', 'CreateVpc', { regionId: 'cn-hangzhou', cidrBlock: '10.0.0.0/16' }))
+      .vpcId as string;
     vswitchId = (
       await c.call('ecs', 'CreateVSwitch', {
         regionId: 'cn-hangzhou',
@@ -106,7 +107,10 @@ describe('an ssh-private build with the real packer', () => {
     assert.equal((jsonResult(r.stdout) as { test: { passed: boolean } }).test.passed, true);
     // packer's session and the test stage's, each to the instance's private address and SSH port.
     assert.ok(jump.forwarded.length >= 2, JSON.stringify(jump.forwarded));
-    assert.ok(jump.forwarded.every((f) => f === `127.0.0.1:${emu.sshPort}`), JSON.stringify(jump.forwarded));
+    assert.ok(
+      jump.forwarded.every((f) => f === `127.0.0.1:${emu.sshPort}`),
+      JSON.stringify(jump.forwarded),
+    );
     assert.deepEqual(publicAccess(), { eips: 0, publicIps: 0, bandwidth: [] });
   });
 });

@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { type CheckResult, runDoctor } from '../../src/doctor/index.ts';
-import { cloudEnv, config, type Emulator, type Network, ROOT, seedNetwork, startEmulator } from './helpers.ts';
+import {
+  cloudEnv,
+  config,
+  type Emulator,
+  type Network,
+  ROOT,
+  seedNetwork,
+  startEmulator,
+} from './helpers.ts';
 
 let emu: Emulator;
 let net: Network;
@@ -44,13 +52,21 @@ describe('communicator: cloud-assistant', () => {
   test('a public image in a VPC with a NAT gateway passes', async () => {
     const vpc = { vpc_id: net.vpcId, vswitch_id: net.vswitchId };
     // Without a way out, a warning names the mirrors.
-    expect(await check('communicator', assistant(vpc)), 'warn', /no internet NAT gateway: downloads from the internet will fail/);
+    expect(
+      await check('communicator', assistant(vpc)),
+      'warn',
+      /no internet NAT gateway: downloads from the internet will fail/,
+    );
     const c = assistant(vpc);
     c.providers.packer.build.mirrors = 'aliyun-intranet';
     const intranet = await check('communicator', c);
     expect(intranet, 'warn', /intranet mirrors serve apt, yum, pip and Docker CE, but not the Sindri CLI/);
     emu.admin.addNatGateway({ vpcId: net.vpcId });
-    expect(await check('communicator', assistant(vpc)), 'pass', /carries the agent; no public address, no inbound rule/);
+    expect(
+      await check('communicator', assistant(vpc)),
+      'pass',
+      /carries the agent; no public address, no inbound rule/,
+    );
   });
 
   test('the VPC sindri makes has no way out: a warning', async () => {
@@ -64,14 +80,18 @@ describe('communicator: cloud-assistant', () => {
       /cannot tell whether .* carries the Cloud Assistant agent/,
     );
     expect(
-      await check('communicator', assistant({ source_image: 'win2022_21H2_x64_dtc_en-us_40G_alibase_20240816.vhd' })),
+      await check(
+        'communicator',
+        assistant({ source_image: 'win2022_21H2_x64_dtc_en-us_40G_alibase_20240816.vhd' }),
+      ),
       'fail',
       /Windows: Cloud Assistant runs sindri's shell scripts only on Linux/,
     );
   });
 
   test('the security group check wants no inbound rule, and without a group sindri makes one', async () => {
-    const withSg = (sg: string) => assistant({ vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: sg });
+    const withSg = (sg: string) =>
+      assistant({ vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: sg });
     expect(await check('security-group', withSg(net.openSg)), 'warn', /lets traffic in from anywhere/);
     expect(await check('security-group', withSg(net.closedSg)), 'pass', /lets nothing in from anywhere/);
     expect(await check('security-group', assistant()), 'pass', /no inbound rule/);
@@ -86,7 +106,8 @@ describe('communicator: cloud-assistant', () => {
 
 describe('communicator: ssh-private', () => {
   test('needs a VSwitch the runner reaches, and a readable bastion key', async () => {
-    const private_ = (alibaba: Record<string, unknown> = {}) => config({ communicator: 'ssh-private', alibaba });
+    const private_ = (alibaba: Record<string, unknown> = {}) =>
+      config({ communicator: 'ssh-private', alibaba });
     expect(await check('communicator', private_()), 'fail', /ssh-private without vswitch_id/);
     const inVpc = private_({ vpc_id: net.vpcId, vswitch_id: net.vswitchId });
     expect(await check('communicator', inVpc), 'pass', /the runner must be in the VPC/);

@@ -4,8 +4,8 @@
  * counting them.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import ssh2 from 'ssh2';
 
 export interface JumpHost {
@@ -19,7 +19,10 @@ export interface JumpHost {
 }
 
 export async function startJumpHost(username = 'jump'): Promise<JumpHost> {
-  const host = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
+  const host = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    type: 'pkcs1',
+    format: 'pem',
+  });
   const client = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKey = client.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
   const allowed = ssh2.utils.parseKey(privateKey);
