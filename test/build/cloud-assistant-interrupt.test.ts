@@ -6,25 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { before, describe, it } from 'node:test';
+import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
-
-function live(emu: Emulator): string[] {
-  const l = emu.admin.liveResources();
-  return [
-    ...l.instances.map((r) => `instance ${r.id}`),
-    ...l.eips.map((r) => `eip ${r.id}`),
-    ...l.securityGroups.map((r) => `security-group ${r.id}`),
-    ...l.vswitches.map((r) => `vswitch ${r.id}`),
-    ...l.vpcs.map((r) => `vpc ${r.id}`),
-    ...l.keyPairs.map((r) => `key-pair ${r.id}`),
-  ].sort();
-}
+import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
 
 /** The parent of a process (packer's supervisor, for packer). */
 function parentOf(pid: number): number {
@@ -33,12 +20,16 @@ function parentOf(pid: number): number {
 }
 
 describe('interrupting and crashing a cloud-assistant build', () => {
+  const t = emulatorProjects();
   let emu: Emulator;
   let env: NodeJS.ProcessEnv;
-  const dirs: string[] = [];
+  before(() => {
+    emu = t.emu;
+    env = t.env;
+  });
+  const live = (e: Emulator) => liveTemporary(e);
   const project = (name: string, types = 'ecs.g6.large') => {
-    const dir = mkdtempSync(join(tmpdir(), 'sindri-ca-kill-'));
-    dirs.push(dir);
+    const dir = t.workdir('sindri-ca-kill-');
     writeFileSync(
       join(dir, 'sindri.yaml'),
       [
@@ -69,16 +60,6 @@ describe('interrupting and crashing a cloud-assistant build', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     return { child, reached, closed, stderr: () => stderr };
   };
-
-  before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
-  });
-  after(async () => {
-    await emu.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
-  });
 
   it('SIGINT while a script runs stops its command, and packer and sindri clean up: exit 130, nothing left', async () => {
     const dir = project('ca-sigint');

@@ -5,13 +5,12 @@
  * it; the test stage's checks run the same way; nothing is left behind.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { before, describe, it } from 'node:test';
+import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
 
 interface BuildJson {
   imageId: string;
@@ -66,20 +65,9 @@ function renderedScripts(workDir: string): string[] {
 }
 
 describe('a cloud-assistant build with the real packer', () => {
-  let emu: Emulator;
-  let env: NodeJS.ProcessEnv;
-  const dirs: string[] = [];
-  const workdir = () => {
-    const d = mkdtempSync(join(tmpdir(), 'sindri-ca-'));
-    dirs.push(d);
-    return d;
-  };
-  const leaked = () => {
-    const live = emu.admin.liveResources();
-    return [live.instances, live.eips, live.securityGroups, live.vswitches, live.vpcs, live.keyPairs]
-      .flat()
-      .map((r) => `${r.id} ${r.name}`);
-  };
+  const t = emulatorProjects();
+  const workdir = () => t.workdir('sindri-ca-');
+  const leaked = () => liveTemporary(t.emu);
   const publicAccess = () => ({
     eips: emu.admin.requestLog({ action: 'AllocateEipAddress' }).length,
     publicIps: emu.admin.requestLog({ action: 'AllocatePublicIpAddress' }).length,
@@ -92,14 +80,11 @@ describe('a cloud-assistant build with the real packer', () => {
     inbound: emu.admin.requestLog({ action: 'AuthorizeSecurityGroup' }).map((e) => e.params.PortRange),
   });
 
-  before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
-  });
-  after(async () => {
-    await emu.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
+  let emu: Emulator;
+  let env: NodeJS.ProcessEnv;
+  before(() => {
+    emu = t.emu;
+    env = t.env;
   });
 
   it('provisions through Cloud Assistant only: no EIP, no public address, no inbound rule, every script run', async () => {

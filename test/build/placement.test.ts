@@ -6,13 +6,12 @@
  * exits 1 naming what it tried; and the vCPU quota is checked before anything is made.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { afterEach, before, describe, it } from 'node:test';
+import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
 
 interface Attempt {
   instanceType: string;
@@ -44,12 +43,15 @@ function config(dir: string, name: string, sshPort: number, types: string[]): vo
 }
 
 describe('stock-aware placement with the real packer', () => {
+  const t = emulatorProjects();
   let emu: Emulator;
   let env: NodeJS.ProcessEnv;
-  const dirs: string[] = [];
+  before(() => {
+    emu = t.emu;
+    env = t.env;
+  });
   const build = async (name: string, types: string[]) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sindri-place-'));
-    dirs.push(dir);
+    const dir = t.workdir('sindri-place-');
     config(dir, name, emu.sshPort, types);
     emu.admin.clearRequestLog();
     return runSindri(['packer', 'build', '--json'], { cwd: dir, env });
@@ -58,23 +60,10 @@ describe('stock-aware placement with the real packer', () => {
     emu.admin
       .requestLog({ action: 'CreateInstance' })
       .map((e) => `${e.params.InstanceType}@${e.params.ZoneId ?? ''}:${e.code ?? 'ok'}`);
-  const leaked = () => {
-    const live = emu.admin.liveResources();
-    return [live.instances, live.eips, live.securityGroups, live.vswitches, live.vpcs, live.keyPairs].flat();
-  };
-
-  before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
-  });
+  const leaked = () => liveTemporary(emu);
   afterEach(() => {
     emu.admin.clearNoStock();
     emu.admin.setQuotas({ instances: 50 });
-  });
-  after(async () => {
-    await emu.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
   });
 
   it('a zone reported sold out is never tried: the first candidate starts elsewhere', async () => {

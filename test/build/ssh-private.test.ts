@@ -4,27 +4,25 @@
  * (`build.bastion`), packer's and the test stage's connections both go through it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { emulatorProjects } from '../helpers/emulator-projects.ts';
 import { type JumpHost, startJumpHost } from '../helpers/jump-host.ts';
 import { rootClients } from '../helpers/sandbox.ts';
 
 describe('an ssh-private build with the real packer', () => {
+  const t = emulatorProjects();
   let emu: Emulator;
   let env: NodeJS.ProcessEnv;
   let jump: JumpHost;
   let vpcId = '';
   let vswitchId = '';
-  const dirs: string[] = [];
 
   const project = (name: string, bastion?: string[]) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sindri-private-'));
-    dirs.push(dir);
+    const dir = t.workdir('sindri-private-');
     writeFileSync(
       join(dir, 'sindri.yaml'),
       [
@@ -62,8 +60,8 @@ describe('an ssh-private build with the real packer', () => {
   });
 
   before(async () => {
-    emu = await startEmulator();
-    env = emulatorEnv(emu.url);
+    emu = t.emu;
+    env = t.env;
     jump = await startJumpHost();
     const c = await rootClients(emu);
     vpcId = (await c.call('ecs', 'CreateVpc', { regionId: 'cn-hangzhou', cidrBlock: '10.0.0.0/16' }))
@@ -77,12 +75,7 @@ describe('an ssh-private build with the real packer', () => {
       })
     ).vSwitchId as string;
   });
-  after(async () => {
-    await jump.close();
-    await emu.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    rmSync(env.HOME as string, { recursive: true, force: true });
-  });
+  after(() => jump.close());
 
   it('connects to the private address: no EIP, no public address, the checks pass', async () => {
     const r = await runSindri(['packer', 'build', '--json'], { cwd: project('private-direct'), env });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { type AptMirror, startAptMirror } from './apt-mirror.ts';
-import { type PackageServer, servePackedCli, sindriBuild, tail } from './harness.ts';
+import { type PackageServer, inImage as run, servePackedCli, sindriBuild, tail } from './harness.ts';
 
 let emu: Emulator;
 let cli: PackageServer;
@@ -26,12 +26,7 @@ after(async () => {
   await emu?.stop();
 });
 
-async function inImage(imageId: string, command: string): Promise<string> {
-  assert.ok(emu.sandbox);
-  const r = await emu.sandbox.run({ imageId }, command);
-  assert.equal(r.exitCode, 0, `${command}: ${r.stderr}`);
-  return r.stdout;
-}
+const inImage = (imageId: string, command: string) => run(emu, imageId, command);
 
 function noPublicAccess(): void {
   assert.equal(emu.admin.requestLog({ action: 'AllocateEipAddress' }).length, 0, 'no EIP');

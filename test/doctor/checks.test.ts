@@ -10,13 +10,15 @@ import { policyDocument, requiredActions } from '../../src/packer/required-actio
 import { EXPORT_ROLE, ROOT_ACCOUNT_ID } from '../emulator/index.ts';
 import { seedImage } from '../lifecycle/helpers.ts';
 import {
+  type CheckOptions,
   cloudEnv,
   config,
   type Emulator,
-  type Keys,
+  expectCheck as expect,
   type Network,
   ROOT,
   rootClients,
+  runCheck,
   seedNetwork,
   startEmulator,
 } from './helpers.ts';
@@ -50,35 +52,7 @@ async function makeImage(imageName: string, tag: Array<{ key: string; value: str
   } as never);
 }
 
-async function check(
-  id: string,
-  opts: {
-    config?: SindriConfig;
-    keys?: Keys | null;
-    env?: NodeJS.ProcessEnv;
-    force?: boolean;
-    timeoutMs?: number;
-  } = {},
-): Promise<CheckResult> {
-  const report = await runDoctor({
-    env: cloudEnv(emu, opts.keys === null ? undefined : (opts.keys ?? ROOT), opts.env),
-    home,
-    ...(opts.config ? { config: opts.config } : {}),
-    force: opts.force ?? false,
-    only: [id],
-    timeoutMs: opts.timeoutMs ?? 15_000,
-  });
-  const r = report.checks[0];
-  assert.ok(r, `no result for ${id}`);
-  assert.equal(report.ok, r.status !== 'fail');
-  return r;
-}
-
-function expect(r: CheckResult, status: CheckResult['status'], detail: RegExp) {
-  assert.equal(r.status, status, `${r.id}: ${r.status} ${r.detail}`);
-  assert.match(r.detail, detail);
-  if (status === 'fail') assert.ok(r.fix, `${r.id} fails without a fix`);
-}
+const check = (id: string, opts: CheckOptions = {}): Promise<CheckResult> => runCheck(emu, home, id, opts);
 
 /** A stand-in packer executable that prints a version and, for `plugins installed`, a listing. */
 async function fakePacker(version: string, plugins: string | null): Promise<string> {

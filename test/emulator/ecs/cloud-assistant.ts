@@ -22,7 +22,8 @@ const FILE_LIMIT = 32 * 1024;
 
 const isBase64 = (encoding: string | undefined) => encoding?.toLowerCase() === 'base64';
 
-function instancesOf(ctx: CallContext, regionId: string, max: number): Array<[string, Instance | undefined]> {
+/** The instances of `InstanceId.N` (1 to `max`), each the caller's in the region. */
+function instancesOf(ctx: CallContext, regionId: string, max: number): Instance[] {
   const ids = ctx.p.repeated('InstanceId');
   if (ids.length === 0)
     throw new ApiError(
@@ -32,7 +33,9 @@ function instancesOf(ctx: CallContext, regionId: string, max: number): Array<[st
   if (ids.length > max) throw invalidParameter('InstanceId', `At most ${max} instances can be given.`);
   return ids.map((id) => {
     const instance = ctx.world.get('instance', regionId, id);
-    return [id, instance && instance.accountId === ctx.accountId ? instance : undefined];
+    if (!instance || instance.accountId !== ctx.accountId)
+      throw new ApiError('InvalidInstance.NotFound', `The specified instance ${id} does not exist.`, 404);
+    return instance;
   });
 }
 
@@ -59,13 +62,6 @@ export const RunCommand: Handler = (ctx) => {
     );
   const content = decoded(raw, encoding, 'CmdContent');
   const targets = instancesOf(ctx, region.regionId, 100);
-  const missing = targets.find(([, i]) => i === undefined);
-  if (missing)
-    throw new ApiError(
-      'InvalidInstance.NotFound',
-      `The specified instance ${missing[0]} does not exist.`,
-      404,
-    );
   const timeout = p.int('Timeout', 60);
   if (timeout < 1 || timeout > 86_400)
     throw invalidParameter('Timeout', 'Timeout must be between 1 and 86400 seconds.');
@@ -73,7 +69,8 @@ export const RunCommand: Handler = (ctx) => {
   const invokeId = `t-${region.idPrefix.slice(0, 2)}${randomId(14)}`;
   const commandId = `c-${region.idPrefix.slice(0, 2)}${randomId(14)}`;
   const now = world.now();
-  for (const [instanceId, instance] of targets) {
+  for (const instance of targets) {
+    const instanceId = instance.id;
     const inv: Invocation = {
       invokeId,
       commandId,
@@ -261,19 +258,13 @@ export const SendFile: Handler = (ctx) => {
     throw new ApiError('InvalidContent.Malformed', 'The specified Content is not valid Base64.');
   const content = isBase64(contentType) ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   const targets = instancesOf(ctx, region.regionId, 50);
-  const missing = targets.find(([, i]) => i === undefined);
-  if (missing)
-    throw new ApiError(
-      'InvalidInstance.NotFound',
-      `The specified instance ${missing[0]} does not exist.`,
-      404,
-    );
   const mode = p.str('FileMode') ?? '0644';
   if (!/^[0-7]{3,4}$/.test(mode))
     throw invalidParameter('FileMode', 'FileMode must be an octal mode such as 0644.');
   const host = cloudAssistantOf(world);
   const invokeId = `f-${region.idPrefix.slice(0, 2)}${randomId(14)}`;
-  for (const [instanceId, instance] of targets) {
+  for (const instance of targets) {
+    const instanceId = instance.id;
     const file: SentFile = {
       invokeId,
       regionId: region.regionId,
