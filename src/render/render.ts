@@ -413,6 +413,10 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
       '-var',
       `build_id=${opts.buildId}`,
       ...(opts.vpcId && p.alibaba.vswitch_id && !p.alibaba.vpc_id ? ['-var', `vpc_id=${opts.vpcId}`] : []),
+      // The bastion's key, by an absolute path that stays out of the template (and its hash).
+      ...(p.build.bastion?.private_key_file
+        ? ['-var', `bastion_private_key_file=${resolve(opts.configDir, p.build.bastion.private_key_file)}`]
+        : []),
     ],
     warnings: findings.filter((f) => f.severity === 'warning'),
   };

@@ -136,6 +136,7 @@ describe('communicator: ssh-private', () => {
     assert.equal(keyed.src.ssh_bastion_private_key_file, '${var.bastion_private_key_file}');
     assert.ok(keyed.variables.bastion_private_key_file, 'the key file is a variable sindri passes');
     assert.doesNotMatch(keyed.hcl, /keys\/jump\.pem/, 'the path never enters the template');
+    assert.ok(keyed.r.packerArgs.includes(`bastion_private_key_file=${join(FIXTURE_DIR, 'keys/jump.pem')}`));
   });
 });
 
@@ -248,7 +249,11 @@ describe('packer 1.6.6 accepts every mode', () => {
           syntaxOnly: false,
           env: packerEnv(),
           args: [
-            ...r.packerArgs,
+            ...r.packerArgs.filter(
+              (a, i, all) =>
+                !a.startsWith('bastion_private_key_file=') &&
+                !all[i + 1]?.startsWith('bastion_private_key_file='),
+            ),
             '-var',
             'zone_id=cn-hangzhou-h',
             ...(config.providers.packer.build.bastion?.private_key_file

@@ -42,14 +42,11 @@ const where = (c: Pick<Candidate, 'instanceType' | 'zoneId'>) =>
 /** The `-var`s that put one launch on a candidate (and the build's own network, if it has one). */
 async function launchVars(ctx: BuildContext, c: Candidate): Promise<string[]> {
   const a = ctx.config.providers.packer.alibaba;
-  const bastion = ctx.config.providers.packer.build.bastion;
   const vars: Record<string, string> = {};
   if (instanceTypes(a).length > 1) vars.instance_type = c.instanceType;
   if (!a.zone_id && c.zoneId) vars.zone_id = c.zoneId;
   if (!a.vswitch_id && c.vswitchId) vars.vswitch_id = c.vswitchId;
   Object.assign(vars, await networkFor(ctx, c.zoneId));
-  if (bastion?.private_key_file)
-    vars.bastion_private_key_file = resolve(ctx.configDir, bastion.private_key_file);
   return Object.entries(vars).flatMap(([k, v]) => ['-var', `${k}=${v}`]);
 }
 
