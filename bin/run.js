@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // Before anything else loads: the CLI framework and its dependencies need Node.js >= 22.13, and on an
 // older one would fail with an unrelated error deep inside them.
@@ -13,13 +14,28 @@ if (major < 22 || (major === 22 && minor < 13)) {
 }
 
 const args = process.argv.slice(2);
+const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   // The most frequent call in scripts; answered without loading the CLI framework, in oclif's format.
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`sindri/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+  process.stdout.write(
+    `sindri/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`,
+  );
 } else {
   // Caches compiled bytecode of sindri and its dependencies between runs (Node >= 22.1).
   module.enableCompileCache?.();
+  // The oclif plugins (the help and autocomplete commands) are loaded only by what shows or uses them:
+  // `sindri help …`, `sindri autocomplete …`, `sindri version --verbose` (which lists them) and the
+  // command lists of --help. A command's own --help
+  // is oclif's built-in help and needs no plugin.
+  const lists =
+    args.length === 0 ||
+    ['help', 'autocomplete', 'version'].includes(args[0]) ||
+    args.includes('--help') ||
+    args.includes('-h');
+  if (!lists) pjson.oclif = { ...pjson.oclif, plugins: [] };
+  // Before anything writes: a reader that goes away (`sindri help | head -1`) ends nothing midway, and
+  // oclif's help and hooks write outside sindri's commands.
+  (await import('../dist/src/cli/streams.js')).dropWritesToClosedPipes();
   const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url });
+  await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
 }

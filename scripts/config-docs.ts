@@ -163,6 +163,7 @@ export function renderConfigDocs(): string {
     }
     if (sec.path === 'providers.packer.alibaba')
       lines.push(
+        '- `region` and every `image_copy_regions` entry must be an ECS region: a typo or a name no region has is an error (with the closest region), a name shaped like a region but not in sindri\'s list a warning; the build asks DescribeRegions before packer starts (docs/troubleshooting.md, "Regions").',
         '- `zone_id` must be a zone of `region`.',
         '- `image_copy_regions` must not contain the build region.',
         '- Files named by `user_data_file` (and `build.scripts`, `build.files[].source`) must exist, relative to sindri.yaml.',

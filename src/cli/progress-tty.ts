@@ -1,4 +1,12 @@
-import { createProgress, PHASES, type Phase, type ProgressSink } from '../pipeline/progress.ts';
+import {
+  clock,
+  createProgress,
+  etaEstimator,
+  PHASES,
+  type Phase,
+  type ProgressSink,
+  percentText,
+} from '../pipeline/progress.ts';
 
 const TITLES: Record<Phase, string> = {
   preflight: 'Preflight: configuration, credentials, cache',
@@ -17,12 +25,20 @@ interface Step {
   done: () => void;
   skip: boolean;
   started?: number;
+  /** The phase that was running when the build failed or was interrupted. */
+  stoppedHere?: boolean;
+  /** Jumped over after an interrupt (packer went straight to cleaning up). */
+  unreached?: boolean;
 }
 
+type Outcome = 'done' | 'failed' | 'interrupted';
+
 /**
- * Live phases on a terminal (stderr), drawn by listr2: one line per phase with its elapsed time and the
- * latest packer message under the running one. Timing comes from the plain sink, so --json and the
- * build record see the same figures either way.
+ * Live phases on a terminal (stderr), drawn by listr2: one line per phase with its elapsed time, the
+ * running one also with the build's total time and, where the cloud reports it, a percentage and an
+ * estimate of the time left; the latest packer message under it. After a failure or an interrupt the
+ * phases not reached say so. Timing comes from the plain sink, so --json and the build record see the
+ * same figures either way.
  */
 export async function createTtyProgress(): Promise<ProgressSink> {
   const { DefaultRenderer, Listr, ListrLogger, ProcessOutput } = await import('listr2');
@@ -35,8 +51,28 @@ export async function createTtyProgress(): Promise<ProgressSink> {
   const timing = createProgress({ enabled: false });
   const steps = new Map<Phase, Step>();
   const outputs = new Map<Phase, (text: string) => void>();
+  const titles = new Map<Phase, (text: string) => void>();
+  const startedAt = Date.now();
   let current = -1;
   let closing: Promise<void> | undefined;
+  let outcome: Outcome = 'done';
+  let stopping = false;
+  /** The phase running when the signal came. */
+  let stoppedAt = -1;
+  let shownPercent: { phase: Phase; text: string } | undefined;
+  let eta = etaEstimator();
+  const since = (t: number | undefined) => clock((Date.now() - (t ?? Date.now())) / 1000);
+  // The running phase's title, redrawn every second: its own time, the total, a percentage.
+  const running = () => {
+    const phase = PHASES[current];
+    const step = phase ? steps.get(phase) : undefined;
+    if (!phase || !step || closing) return;
+    const pct = shownPercent?.phase === phase ? `, ${shownPercent.text}` : '';
+    const stop = stopping ? ', stopping' : '';
+    titles.get(phase)?.(`${TITLES[phase]} (${since(step.started)}${pct}${stop}; total ${since(startedAt)})`);
+  };
+  const ticker = setInterval(running, 1000);
+  ticker.unref();
 
   const list = new Listr(
     PHASES.map((phase) => ({
@@ -48,12 +84,24 @@ export async function createTtyProgress(): Promise<ProgressSink> {
           outputs.set(phase, (text) => {
             task.output = text;
           });
+          titles.set(phase, (text) => {
+            task.title = text;
+          });
           step.started = Date.now();
           const finish = step.done;
           step.done = () => {
-            if (step.skip) task.skip(`${TITLES[phase]} (not needed)`);
+            const took = `${((Date.now() - (step.started ?? Date.now())) / 1000).toFixed(1)}s`;
+            if (!step.skip) task.title = `${TITLES[phase]} (${took})`;
+            // Not reached because the build stopped is not the same as not needed.
+            else if (step.stoppedHere)
+              task.skip(
+                `${TITLES[phase]} (${outcome === 'failed' ? 'failed' : 'interrupted'} after ${took})`,
+              );
+            else if (outcome === 'done' && !step.unreached) task.skip(`${TITLES[phase]} (not needed)`);
             else
-              task.title = `${TITLES[phase]} (${((Date.now() - (step.started ?? Date.now())) / 1000).toFixed(1)}s)`;
+              task.skip(
+                `${TITLES[phase]} (not reached: ${outcome === 'failed' ? 'the build failed' : 'interrupted'})`,
+              );
             finish();
           };
         }),
@@ -66,13 +114,15 @@ export async function createTtyProgress(): Promise<ProgressSink> {
       rendererOptions: { collapseSubtasks: false, showSkipMessage: true, logger },
     } as never,
   );
-  const running = list.run().catch(() => undefined);
+  const drawing = list.run().catch(() => undefined);
 
   // Tasks start one after another; wait until the step object of a phase exists before finishing it.
-  const settle = async (phase: Phase, skip: boolean) => {
+  const settle = async (phase: Phase, skip: boolean, why?: 'stopped' | 'unreached') => {
     while (!steps.has(phase)) await new Promise((r) => setImmediate(r));
     const step = steps.get(phase) as Step;
     step.skip = skip;
+    if (skip && why === 'stopped') step.stoppedHere = true;
+    if (skip && why === 'unreached') step.unreached = true;
     step.done();
   };
   let chain = Promise.resolve();
@@ -92,15 +142,30 @@ export async function createTtyProgress(): Promise<ProgressSink> {
         // Tasks run in order: finish the running phase first, then mark the ones jumped over
         // (a cache hit skips the whole packer run) as skipped.
         const previous = PHASES[current];
-        if (previous) chain = chain.then(() => settle(previous, false));
+        // After a signal, the phase that was running was cut short and those jumped over not reached.
+        const cut = stopping && current === stoppedAt;
+        const why = stopping ? 'unreached' : undefined;
+        if (previous) chain = chain.then(() => settle(previous, cut, 'stopped'));
         for (let i = current + 1; i < index; i++) {
           const skipped = PHASES[i];
-          if (skipped) chain = chain.then(() => settle(skipped, true));
+          if (skipped) chain = chain.then(() => settle(skipped, true, why));
         }
         current = index;
+        eta = etaEstimator();
+        running();
       }
       const active = PHASES[current];
       if (detail && active) outputs.get(active)?.(detail);
+    },
+    percent(phase, value, status) {
+      timing.percent?.(phase, value, status);
+      shownPercent = { phase, text: `${percentText(value, eta(value))} ${status}`.trim() };
+      running();
+    },
+    interrupted() {
+      stopping = true;
+      stoppedAt = current;
+      running();
     },
     detail(text) {
       timing.detail(text);
@@ -110,19 +175,31 @@ export async function createTtyProgress(): Promise<ProgressSink> {
     end() {
       return timing.end();
     },
-    close() {
-      closing ??= finish();
+    close(how) {
+      if (!closing) {
+        outcome = how ?? (stopping ? 'interrupted' : 'done');
+        clearInterval(ticker);
+        closing = finish();
+      }
       return closing;
     },
   };
 
   async function finish(): Promise<void> {
-    advanceTo(current + 1);
+    const reached = PHASES[current];
+    // The running phase finished when the build did, or when it began after the signal (packer's
+    // clean-up runs to its end); otherwise it is marked where it stopped.
+    if (outcome === 'done' || (outcome === 'interrupted' && stoppedAt >= 0 && current !== stoppedAt))
+      advanceTo(current + 1);
+    else if (reached) {
+      chain = chain.then(() => settle(reached, true, 'stopped'));
+      current += 1;
+    }
     for (let i = current; i < PHASES.length; i++) {
       const rest = PHASES[i];
       if (rest) chain = chain.then(() => settle(rest, true));
     }
     await chain;
-    await running;
+    await drawing;
   }
 }

@@ -1,5 +1,5 @@
 /** How a pipeline's progress is shown: a live display on a terminal, else plain lines on stderr. */
-import { createProgress, type ProgressSink } from '../pipeline/progress.ts';
+import { clock, createProgress, etaEstimator, type ProgressSink } from '../pipeline/progress.ts';
 import { progressLine, progressMode } from '../transfer/progress.ts';
 
 /** Narrower than this (or of unknown width, as some CI pseudo-terminals report), a live display garbles. */
@@ -29,6 +29,7 @@ export function lineProgress(opts: {
     if (!opts.json) process.stderr.write(`${opts.indent ?? ''}${line}\n`);
   };
   const bar = progressLine('image', progressMode(opts.json));
+  let eta = etaEstimator();
   return {
     phase(name, detail) {
       timing.phase(name, detail);
@@ -39,8 +40,12 @@ export function lineProgress(opts: {
       write(text);
     },
     percent(_phase, value, status) {
-      bar.update(value, status);
-      if (value >= 100) bar.done();
+      const left = eta(value);
+      bar.update(value, `${status}${left === undefined || value >= 100 ? '' : ` ETA ${clock(left)}`}`);
+      if (value >= 100) {
+        bar.done();
+        eta = etaEstimator();
+      }
     },
     end: () => timing.end(),
     async close() {

@@ -40,12 +40,18 @@ function jsonOf(err: SindriError): JsonError {
 
 function textOf(err: SindriError): string {
   if (err instanceof ConfigError) return formatProblems(err.problems);
+  // An error sindri raised before any call (no credentials found): its message, then the fix.
+  if (err instanceof CloudError && !err.product && err.hint)
+    return `Error: ${err.message}${fixLines([err.hint.fix])}`;
   if (err instanceof CloudError) return `Error: ${describeCloudError(err)}`;
   return `Error: ${err.message}${fixLines(err.actions)}`;
 }
 
-/** Turns any error into what sindri shows the user; stack traces only with `debug`. */
-export function reportError(err: unknown, debug: boolean): ErrorReport {
+/**
+ * Turns any error into what sindri shows the user; stack traces only with `debug`. `command` (as
+ * typed: `packer build`) makes a usage error point at that command's help.
+ */
+export function reportError(err: unknown, debug: boolean, command?: string): ErrorReport {
   const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
   if (err instanceof SindriError) {
     return {
@@ -57,8 +63,16 @@ export function reportError(err: unknown, debug: boolean): ErrorReport {
   }
   if (isOclifError(err)) {
     const exitCode = err.oclif?.exit ?? ExitCode.invalidInput;
-    const message = err.message.replace(/^Error: /, '');
-    const actions = ["see 'sindri help' for the commands and flags"];
+    // oclif's own "See more help with --help" line is replaced by a fix naming the command's help.
+    const message = err.message
+      .replace(/^Error: /, '')
+      .replace(/\n\s*See more help with --help\s*$/, '')
+      .trim();
+    const actions = [
+      command
+        ? `see 'sindri ${command} --help' for its flags and arguments`
+        : "see 'sindri help' for the commands",
+    ];
     return {
       exitCode,
       text: `Error: ${message}${fixLines(actions)}${stack}`,

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type * as EcsSdk from '@alicloud/ecs20140526';
-import type * as RamSdk from '@alicloud/ram20150501';
-import type * as StsSdk from '@alicloud/sts20150401';
-import type * as VpcSdk from '@alicloud/vpc20160428';
 import { UsageError } from '../errors.ts';
+import type { ActionOf, RequestOf, ResponseOf } from './client-types.ts';
 import { abortReason, type Clock, realClock } from './clock.ts';
+import { type CredentialSource, credentialSource, isCredentialSource } from './credential-source.ts';
 import type { ResolvedCredentials } from './credentials.ts';
 import {
   type Endpoint,
@@ -14,53 +12,14 @@ import {
   resolveEndpointOverrides,
 } from './endpoints.ts';
 import { CloudError, toCloudError } from './errors.ts';
-import { credentialSecrets, redact } from './redact.ts';
+import { redact } from './redact.ts';
+import { checkOutcome, isReadAction, resendRule } from './resend.ts';
 import { type Idempotency, type RetryEvent, type RetryPolicy, retryPolicy, withRetry } from './retry.ts';
-import type { LoadedSdk, SdkSource } from './sdk.ts';
+import { createSdkClient, methodName, requestModel } from './sdk-client.ts';
 
-/** The SDK client class of each product (types only; the SDKs are imported on first use). */
-export interface SdkClients {
-  ecs: EcsSdk.default;
-  vpc: VpcSdk.default;
-  ram: RamSdk.default;
-  sts: StsSdk.default;
-}
-
-type MethodName<A extends string> = `${Uncapitalize<A>}WithOptions`;
-
-/** Every API action of a product, e.g. `'DescribeImages'` for `'ecs'`. */
-export type ActionOf<P extends Product> = {
-  [K in keyof SdkClients[P]]: K extends `${infer N}WithOptions` ? Capitalize<N> : never;
-}[keyof SdkClients[P]] &
-  string;
-
-type MethodOf<P extends Product, A extends string> = SdkClients[P][MethodName<A> & keyof SdkClients[P]];
-
-/** The data fields of an SDK model (methods and the models' `[key: string]: any` removed), all optional. */
-type Fields<T> = {
-  [K in keyof T as string extends K
-    ? never
-    : number extends K
-      ? never
-      : T[K] extends (...args: never[]) => unknown
-        ? never
-        : K]?: T[K];
-};
-
-/** The request of an action: the SDK request model's fields, camelCase (`regionId`, `imageName`). */
-export type RequestOf<P extends Product, A extends string> =
-  MethodOf<P, A> extends (...args: infer Args) => unknown
-    ? Args extends [infer R, unknown]
-      ? Fields<R>
-      : // Actions without parameters (STS GetCallerIdentity) take only runtime options.
-        Record<string, never>
-    : never;
-
-/** The response body of an action: the SDK's response body model. */
-export type ResponseOf<P extends Product, A extends string> =
-  MethodOf<P, A> extends (...args: infer _) => Promise<infer R>
-    ? NonNullable<R extends { body?: infer B } ? B : never>
-    : never;
+export type { ActionOf, RequestOf, ResponseOf, SdkClients } from './client-types.ts';
+export { isReadAction } from './resend.ts';
+export { createSdkClient } from './sdk-client.ts';
 
 export interface CallOptions {
   /** ClientToken for create-like actions; pass a stored one to resume a workflow. */
@@ -75,7 +34,8 @@ export interface CallRetryEvent extends RetryEvent {
 }
 
 export interface CreateClientsOptions {
-  credentials: ResolvedCredentials;
+  /** Fixed credentials, or a source that renews temporary ones before they expire (one per session). */
+  credentials: ResolvedCredentials | CredentialSource;
   region: string;
   /** Config `providers.packer.alibaba.endpoints` (full URLs, `http://` allowed). */
   endpoints?: EndpointOverrides;
@@ -141,88 +101,11 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   });
 }
 
-const READ_PREFIXES = ['Describe', 'List', 'Get', 'Query', 'Check'];
-
-export function isReadAction(action: string): boolean {
-  return READ_PREFIXES.some((p) => action.startsWith(p));
-}
-
-/**
- * Mutations without a ClientToken that are safe to send again after a lost response: they set a state
- * (attributes, share list, tags, resource group) rather than create something, or they delete, where
- * every caller takes "not found" as done.
- */
-const REPEATABLE_ACTIONS = new Set([
-  'ModifyImageAttribute',
-  'ModifyImageSharePermission',
-  'AddTags',
-  'RemoveTags',
-  'TagResources',
-  'UntagResources',
-  'JoinResourceGroup',
-  'DeleteImage',
-  'DeleteSnapshot',
-  // Under a name unique to the run: a repeat answers KeyPair.AlreadyExist, which the caller takes as done.
-  'ImportKeyPair',
-]);
-
-/** How safe an action is to repeat when it may have reached the server. */
+/** How safe an action is to repeat when it may have reached the server (src/cloud/resend.ts). */
 export function idempotencyOf(action: string, takesToken: boolean): Idempotency {
   if (takesToken) return 'token';
-  return isReadAction(action) || REPEATABLE_ACTIONS.has(action) ? 'read' : 'mutation';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lazy SDK loading (sdk.ts: from dist/sdk.cjs for the actions sindri calls, else the SDK packages)
-
-interface RequestModel {
-  new (map?: Record<string, unknown>): unknown;
-  names(): Record<string, string>;
-}
-
-interface SdkConfigInput {
-  credentials?: Pick<ResolvedCredentials, 'accessKeyId' | 'accessKeySecret' | 'securityToken'>;
-  region: string;
-  endpoint?: Endpoint;
-  connectTimeoutMs?: number;
-  readTimeoutMs?: number;
-  signatureAlgorithm?: string;
-}
-
-/**
- * Builds one SDK client. `credentials` may be omitted for anonymous calls (AssumeRoleWithOIDC). `source`:
- * where the SDK comes from (sdk.ts), by default where the product's client as such is served from.
- */
-export async function createSdkClient(product: Product, input: SdkConfigInput, source?: SdkSource) {
-  const { loadSdk, sdkSourceFor } = await import('./sdk.ts');
-  const sdk = await loadSdk(product, source ?? sdkSourceFor(product, undefined));
-  const config = new sdk.Config({
-    accessKeyId: input.credentials?.accessKeyId,
-    accessKeySecret: input.credentials?.accessKeySecret,
-    securityToken: input.credentials?.securityToken,
-    regionId: input.region,
-    endpoint: input.endpoint?.host,
-    protocol: input.endpoint?.protocol ?? 'https',
-    // The SDK defaults are 3 s and connectTimeout doubles as the socket idle timeout.
-    connectTimeout: input.connectTimeoutMs ?? 10_000,
-    readTimeout: input.readTimeoutMs ?? 60_000,
-    userAgent: 'sindri',
-    signatureAlgorithm: input.signatureAlgorithm,
-  });
-  const client = new sdk.Client(config);
-  const host = String((client as { _endpoint?: unknown })._endpoint ?? '');
-  return { sdk, client, host };
-}
-
-function requestModel(sdk: Pick<LoadedSdk, 'exports'>, action: string): RequestModel | undefined {
-  const m = sdk.exports[`${action}Request`];
-  return typeof m === 'function' && typeof (m as RequestModel).names === 'function'
-    ? (m as RequestModel)
-    : undefined;
-}
-
-function methodName(action: string): string {
-  return `${action.charAt(0).toLowerCase()}${action.slice(1)}WithOptions`;
+  if (isReadAction(action) || resendRule(action).kind === 'set-state') return 'read';
+  return 'mutation';
 }
 
 /** `SINDRI_RETRY_ATTEMPTS`: attempts per API call (the first included), for flaky networks. */
@@ -245,7 +128,11 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
   const overrides = resolveEndpointOverrides(env, opts.endpoints);
   const policy = retryPolicy({ ...attemptsFromEnv(env), ...opts.retry });
   const clock = opts.clock ?? realClock;
-  const secrets = credentialSecrets(opts.credentials);
+  const credentials = isCredentialSource(opts.credentials)
+    ? opts.credentials
+    : credentialSource({ initial: opts.credentials });
+  // Grows as credentials are renewed: every key, secret and token ever used is scrubbed.
+  const secrets = credentials.secrets;
   const scrub = (t: string) => redact(t, secrets);
   const loaded = new Map<string, ReturnType<typeof createSdkClient>>();
 
@@ -263,7 +150,7 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
       p = createSdkClient(
         product,
         {
-          credentials: opts.credentials,
+          credentials,
           region: opts.region,
           endpoint: overrides[product],
           connectTimeoutMs: opts.connectTimeoutMs,
@@ -281,7 +168,7 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
 
   const clients: CloudClients = {
     region: opts.region,
-    credentialsSource: opts.credentials.source,
+    credentialsSource: credentials.source,
 
     async call(product, action, request, options = {}) {
       const { sdk, client } = await get(product, action);
@@ -301,7 +188,11 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
       const takesToken = !!Model && 'clientToken' in Model.names();
       if (takesToken && !fields.clientToken) fields.clientToken = options.clientToken ?? newClientToken();
       const idempotency = idempotencyOf(action, takesToken);
-      const result = await withRetry(
+      const rule = resendRule(action);
+      // Set once a look-up finds that a call whose outcome was unknown must be sent again: for a
+      // delete, "not found" on the resend then means the first send did it.
+      let resent = false;
+      const result = await withRetry<unknown>(
         async (attempt) => {
           const started = clock.now();
           try {
@@ -313,6 +204,12 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
             return res.body;
           } catch (err) {
             const e = toCloudError(err, { product, action, secrets });
+            if (resent && rule.kind === 'delete' && rule.gone.test(e.code)) {
+              opts.debug?.(
+                scrub(`${product} ${action} attempt ${attempt}: ${e.code}, done by the first send`),
+              );
+              return {};
+            }
             opts.debug?.(
               scrub(
                 `${product} ${action} attempt ${attempt}: ${e.code} ${e.message} (request ${e.requestId ?? '-'})`,
@@ -331,6 +228,16 @@ export async function createClients(opts: CreateClientsOptions): Promise<CloudCl
           action,
           secrets,
           onRetry: opts.onRetry && ((e) => opts.onRetry?.({ ...e, product, action })),
+          onOutcomeUnknown: async (e, attempt) => {
+            const check = await checkOutcome(action, fields, clients.call);
+            opts.debug?.(
+              scrub(
+                `${product} ${action} attempt ${attempt}: ${e.code}, outcome unknown: ${typeof check === 'string' ? check : 'it took effect'}`,
+              ),
+            );
+            if (check === 'resend') resent = true;
+            return check;
+          },
         },
       );
       return result as never;

@@ -27,7 +27,7 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
   },
   InvalidRegionId: {
     meaning: 'The region does not exist or is not available to this account.',
-    fix: 'Use a valid region ID such as cn-hangzhou (list them with `aliyun ecs DescribeRegions`).',
+    fix: 'Use a region of the account: `sindri packer doctor` names the closest one (`aliyun ecs DescribeRegions` lists them).',
   },
   InvalidZoneId: {
     meaning: 'The zone does not exist in this region.',
@@ -98,6 +98,10 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
   'Forbidden.UserVerification': {
     meaning: 'The account has not completed real-name verification.',
     fix: 'Complete real-name verification (required for mainland China regions).',
+  },
+  CredentialsRenewalFailed: {
+    meaning: 'The temporary credentials expired and could not be renewed from their source.',
+    fix: 'Check the source `sindri packer doctor` names (the role, the OIDC token file, the metadata service), then run again.',
   },
   InvalidSessionDuration: {
     meaning: 'ALIBABA_CLOUD_ROLE_SESSION_EXPIRATION is not a session length STS accepts.',
@@ -194,7 +198,7 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
   },
   'InvalidRegionId.NotFound': {
     meaning: 'The region does not exist or is not available to this account.',
-    fix: 'Use a valid region ID such as cn-hangzhou (list them with `aliyun ecs DescribeRegions`).',
+    fix: 'Use a region of the account: `sindri packer doctor` names the closest one (`aliyun ecs DescribeRegions` lists them).',
   },
   Forbbiden: {
     meaning: 'The identity is not authorized to operate on this resource.',
@@ -230,8 +234,8 @@ export const ERROR_HINTS: Readonly<Record<string, ErrorHint>> = {
   },
   InvalidResponse: {
     meaning:
-      'The endpoint answered with something that is not the API (often a proxy or gateway error page).',
-    fix: 'Check the endpoint and proxy settings (HTTPS_PROXY, NO_PROXY); retry later if it was a gateway hiccup.',
+      'The endpoint answered with something that is not a whole API response: not JSON (often a proxy or gateway error page), or without a field the API always returns (the message names it).',
+    fix: 'Check the endpoint and proxy settings (HTTPS_PROXY, NO_PROXY, SINDRI_ENDPOINT*); retry later if it was a gateway hiccup, and report the request ID if it persists.',
   },
   WaitTimeout: {
     meaning: 'A resource did not reach the expected state in time.',

@@ -16,6 +16,14 @@ export interface CloudErrorInit {
   recommend?: string;
   /** `ecs:CopyImage`: the action RAM refused (from AccessDeniedDetail, or the call itself). */
   deniedAction?: string;
+  /** A mutation without a ClientToken that may have taken effect; it was not sent again. */
+  outcomeUnknown?: boolean;
+}
+
+/** What to do about a call whose outcome is unknown (added to the code's own hint). */
+export function outcomeUnknownFix(product: string | undefined, action: string | undefined): string {
+  const call = [product?.toUpperCase(), action].filter(Boolean).join(' ') || 'the call';
+  return `${call} may have taken effect although it failed, so sindri did not send it again: check the resource it acts on (the matching Describe call or the console) before running the command again.`;
 }
 
 /** Codes by which RAM refuses a call. */
@@ -56,6 +64,7 @@ export class CloudError extends SindriError {
   readonly recommend: string | undefined;
   readonly hint: ErrorHint | undefined;
   readonly deniedAction: string | undefined;
+  readonly outcomeUnknown: boolean;
 
   constructor(init: CloudErrorInit) {
     const deniedAction = isPermissionDenied(init.code)
@@ -67,7 +76,10 @@ export class CloudError extends SindriError {
     super(init.message, {
       code: init.code,
       requestId: init.requestId,
-      actions: hint ? [hint.fix] : [],
+      actions: [
+        ...(init.outcomeUnknown ? [outcomeUnknownFix(init.product, init.action)] : []),
+        ...(hint ? [hint.fix] : []),
+      ],
     });
     this.name = 'CloudError';
     this.product = init.product;
@@ -77,13 +89,32 @@ export class CloudError extends SindriError {
     this.attempts = init.attempts ?? 1;
     this.recommend = init.recommend;
     this.deniedAction = deniedAction;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
     this.hint = hint;
+  }
+
+  /** The same error with another message (more context), everything else kept. */
+  withMessage(message: string): CloudError {
+    return new CloudError({
+      code: this.code,
+      message,
+      requestId: this.requestId,
+      product: this.product,
+      action: this.action,
+      statusCode: this.statusCode,
+      retryable: this.retryable,
+      attempts: this.attempts,
+      recommend: this.recommend,
+      outcomeUnknown: this.outcomeUnknown,
+      ...(this.deniedAction ? { deniedAction: this.deniedAction } : {}),
+    });
   }
 
   /** `Forbidden.RAM: <message>`, naming the refused action when there is one. */
   override summary(): string {
     const denied = this.deniedAction ? ` (may not call ${this.deniedAction})` : '';
-    return `${this.code}${denied}: ${this.message}`;
+    const unknown = this.outcomeUnknown ? ' (outcome unknown, not sent again)' : '';
+    return `${this.code}${denied}${unknown}: ${this.message}`;
   }
 
   override details(): Record<string, unknown> {
@@ -91,6 +122,7 @@ export class CloudError extends SindriError {
       product: this.product,
       action: this.action,
       ...(this.deniedAction ? { deniedAction: this.deniedAction } : {}),
+      ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
       statusCode: this.statusCode,
       retryable: this.retryable,
       attempts: this.attempts,
@@ -172,6 +204,7 @@ export interface ToCloudErrorContext {
   action?: string;
   attempts?: number;
   retryable?: boolean;
+  outcomeUnknown?: boolean;
   /** Values that must never appear in the result (credentials). */
   secrets?: Iterable<string | undefined>;
 }
@@ -188,6 +221,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
     action: ctx.action,
     attempts: ctx.attempts,
     retryable: ctx.retryable,
+    ...(ctx.outcomeUnknown ? { outcomeUnknown: true } : {}),
   };
   if (err instanceof CloudError) {
     return new CloudError({
@@ -201,6 +235,7 @@ export function toCloudError(err: unknown, ctx: ToCloudErrorContext = {}): Cloud
       attempts: ctx.attempts ?? err.attempts,
       retryable: ctx.retryable ?? err.retryable,
       ...(err.deniedAction ? { deniedAction: err.deniedAction } : {}),
+      ...(ctx.outcomeUnknown || err.outcomeUnknown ? { outcomeUnknown: true } : {}),
     });
   }
   const data = prop(err, 'data');
@@ -261,6 +296,7 @@ export function describeCloudError(err: unknown, secrets: Iterable<string | unde
     lines.push(`${head}: ${e.code}: ${e.message}`);
     if (e.recommend) lines.push(`  See: ${e.recommend}`);
   }
+  if (e.outcomeUnknown) lines.push(`  Note: ${outcomeUnknownFix(e.product, e.action)}`);
   if (e.requestId) lines.push(`  Request ID: ${e.requestId}`);
   if (e.attempts > 1) lines.push(`  Attempts: ${e.attempts}`);
   return redact(lines.join('\n'), secrets);

@@ -35,25 +35,70 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 
 /**
  * How safe a call is to send twice.
- * - `read`: Describe/List/Get style, no side effects.
+ * - `read`: Describe/List/Get style, no side effects (and token-less mutations a resend cannot harm).
  * - `token`: a create-like call carrying a ClientToken; the server deduplicates it.
- * - `mutation`: anything else; a request that may have reached the server is not resent.
+ * - `mutation`: anything else; a request that may have reached the server is not resent blindly.
  */
 export type Idempotency = 'read' | 'token' | 'mutation';
 
+/**
+ * - `retryable`: nothing was done (or a resend cannot do it twice): send again after a delay;
+ * - `fatal`: the answer stands;
+ * - `outcome-unknown`: a mutation without a ClientToken may have taken effect (a 5xx, a lost
+ *   reply): it is not sent again unless a look-up says it did not happen.
+ */
 export interface Classification {
-  verdict: 'retryable' | 'fatal';
+  verdict: 'retryable' | 'fatal' | 'outcome-unknown';
   reason: string;
   /** Server-requested delay in milliseconds (`x-acs-retry-after`). */
   retryAfterMs?: number;
 }
 
-const RETRYABLE_CODES = new Set([
-  'ServiceUnavailable',
-  'InternalError',
+/**
+ * Codes by which the API refuses a call it did not perform, "try again later": safe to resend for
+ * every kind of call, a ClientToken call with the same token.
+ * - `IdempotentProcessing`: packer-plugin-alicloud `builder/ecs/step_create_image.go`
+ *   (createImageRetryErrors), `step_create_instance.go`, `step_config_security_group.go`;
+ * - `TOKEN_PROCESSING`: packer-plugin-alicloud `step_config_vpc.go`, `step_config_vswitch.go`;
+ * - `LastTokenProcessing`, `LastOrderProcessing`, `LastRequestProcessing`: terraform-provider-alicloud
+ *   `resource_alicloud_instance.go` (`resourceAliCloudInstanceDelete`, `modifyInstanceNetworkSpec`);
+ *   `OperationFailed.LastTokenProcessing`: `resource_alicloud_vpc.go`, `resource_alicloud_eip_association.go`;
+ *   `OperationFailed.IdempotentTokenProcessing`: `resource_alicloud_vswitch.go`;
+ * - `OperationConflict`, `InvalidOperation.Conflict`: terraform-provider-alicloud `errors.go`
+ *   (`DiskInvalidOperation`, `SnapshotInvalidOperations`), `resource_alicloud_eip_address.go`;
+ *   `Operation.Conflict`: `resource_alicloud_instance.go` and the DeleteSnapshot API reference;
+ * - `SystemBusy`, `ServiceUnavailable`: `resource_alicloud_eip_address.go`, `resource_alicloud_vpc.go`
+ *   (and `errors.go` `NeedRetry` for ServiceUnavailable);
+ * - `TaskConflict`: `resource_alicloud_vpc.go`, packer-plugin-alicloud `step_config_vpc.go`.
+ * Throttling is matched by shape (`Throttling`, `Throttling.*`, `*.Throttling` such as
+ * `Rejected.Throttling`: terraform-provider-alicloud `errors.go` `NeedRetry`).
+ */
+export const REFUSED_TRY_AGAIN_CODES: ReadonlySet<string> = new Set([
   'IdempotentProcessing',
+  'TOKEN_PROCESSING',
   'LastTokenProcessing',
+  'LastOrderProcessing',
+  'LastRequestProcessing',
+  'OperationFailed.LastTokenProcessing',
+  'OperationFailed.IdempotentTokenProcessing',
+  'OperationConflict',
+  'Operation.Conflict',
+  'InvalidOperation.Conflict',
+  'SystemBusy',
+  'TaskConflict',
 ]);
+
+/**
+ * A 5xx the server answers when it may or may not have done the work. `ServiceUnavailable` (503) is
+ * retried like a refusal for reads and ClientToken calls, and is an unknown outcome for a token-less
+ * mutation like any other 5xx (ECS "How to ensure idempotence": retry on 500/503 only with the same
+ * ClientToken).
+ */
+const SERVER_ERROR_CODES = new Set(['ServiceUnavailable', 'InternalError', 'UnknownError']);
+
+export function isThrottling(code: string): boolean {
+  return code === 'Throttling' || code.startsWith('Throttling.') || code.endsWith('.Throttling');
+}
 
 /** Connection failures where the request cannot have reached the server. */
 const NOT_SENT_CODES = new Set([
@@ -97,13 +142,22 @@ export function classify(err: unknown, idempotency: Idempotency = 'read'): Class
   const withAfter = (c: Classification): Classification =>
     retryAfterMs === undefined ? c : { ...c, retryAfterMs };
 
-  if (apiCode === 'Throttling' || apiCode.startsWith('Throttling.')) {
-    return withAfter({ verdict: 'retryable', reason: `throttled (${apiCode})` });
+  const unknown = (reason: string): Classification =>
+    withAfter({ verdict: 'outcome-unknown', reason: `${reason}: the call may have taken effect` });
+
+  if (isThrottling(apiCode)) return withAfter({ verdict: 'retryable', reason: `throttled (${apiCode})` });
+  // Whatever the HTTP status: these answers say the call was not performed.
+  if (REFUSED_TRY_AGAIN_CODES.has(apiCode)) return withAfter({ verdict: 'retryable', reason: apiCode });
+  if (apiCode === 'IdempotentParameterMismatch') {
+    return { verdict: 'fatal', reason: 'the ClientToken was used before with other parameters' };
   }
-  if (RETRYABLE_CODES.has(apiCode)) return withAfter({ verdict: 'retryable', reason: apiCode });
   if (statusCode === 429) return withAfter({ verdict: 'retryable', reason: 'HTTP 429' });
-  if (statusCode !== undefined && statusCode >= 500 && statusCode < 600) {
-    return withAfter({ verdict: 'retryable', reason: `HTTP ${statusCode}${apiCode ? ` (${apiCode})` : ''}` });
+  const serverError =
+    (statusCode !== undefined && statusCode >= 500 && statusCode < 600) ||
+    (statusCode === undefined && SERVER_ERROR_CODES.has(apiCode));
+  if (serverError) {
+    const what = `HTTP ${statusCode ?? 500}${apiCode ? ` (${apiCode})` : ''}`;
+    return idempotency === 'mutation' ? unknown(what) : withAfter({ verdict: 'retryable', reason: what });
   }
   if (statusCode !== undefined) {
     return { verdict: 'fatal', reason: `HTTP ${statusCode}${apiCode ? ` (${apiCode})` : ''}` };
@@ -111,14 +165,14 @@ export function classify(err: unknown, idempotency: Idempotency = 'read'): Class
   // An HTML error page from a gateway (502/504) reaches us as a JSON SyntaxError.
   if (prop(err, 'name') === 'SyntaxError' || (err instanceof CloudError && err.code === 'InvalidResponse')) {
     return idempotency === 'mutation'
-      ? { verdict: 'fatal', reason: 'unparseable response to a non-idempotent call' }
+      ? unknown('unparseable response')
       : { verdict: 'retryable', reason: 'unparseable response (gateway error page)' };
   }
   const net = networkCode(err);
   if (net && NOT_SENT_CODES.has(net)) return { verdict: 'retryable', reason: `connection failed (${net})` };
   if (net && MAYBE_SENT_CODES.has(net)) {
     return idempotency === 'mutation'
-      ? { verdict: 'fatal', reason: `connection lost (${net}) during a call that is not safe to repeat` }
+      ? unknown(`connection lost (${net})`)
       : { verdict: 'retryable', reason: `connection lost (${net})` };
   }
   if (net) return { verdict: 'fatal', reason: `network error (${net})` };
@@ -149,7 +203,13 @@ export interface RetryEvent {
   error: CloudError;
 }
 
-export interface WithRetryOptions {
+/**
+ * What a look-up found about a mutation whose outcome was unknown: it took effect (`settled`, with
+ * the result to use), it did not (`resend`), or it cannot tell (`unknown`).
+ */
+export type OutcomeCheck<T> = { settled: T } | 'resend' | 'unknown';
+
+export interface WithRetryOptions<T = unknown> {
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   signal?: AbortSignal;
@@ -161,6 +221,8 @@ export interface WithRetryOptions {
   action?: string;
   /** Values scrubbed from every error message. */
   secrets?: Iterable<string | undefined>;
+  /** Decides what happened when a mutation's outcome is unknown; without it such a failure is final. */
+  onOutcomeUnknown?: (error: CloudError, attempt: number) => Promise<OutcomeCheck<T>>;
 }
 
 /**
@@ -169,7 +231,7 @@ export interface WithRetryOptions {
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
-  opts: WithRetryOptions = {},
+  opts: WithRetryOptions<T> = {},
 ): Promise<T> {
   const policy = retryPolicy(opts.policy);
   const clock = opts.clock ?? realClock;
@@ -182,7 +244,17 @@ export async function withRetry<T>(
     } catch (err) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
       const c = classify(err, opts.idempotency ?? 'read');
-      const retryable = c.verdict === 'retryable';
+      let retryable = c.verdict === 'retryable';
+      if (c.verdict === 'outcome-unknown') {
+        const check = opts.onOutcomeUnknown
+          ? await opts.onOutcomeUnknown(toCloudError(err, { ...ctx, attempts: attempt }), attempt)
+          : 'unknown';
+        if (check === 'unknown') {
+          throw toCloudError(err, { ...ctx, attempts: attempt, retryable: false, outcomeUnknown: true });
+        }
+        if (check !== 'resend') return check.settled;
+        retryable = true;
+      }
       if (!retryable || attempt >= policy.maxAttempts) {
         throw toCloudError(err, { ...ctx, attempts: attempt, retryable });
       }

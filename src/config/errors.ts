@@ -47,7 +47,9 @@ function where(p: ConfigProblem): string {
 export function formatProblems(problems: ConfigProblem[]): string {
   return problems
     .map((p) => {
-      const head = [where(p), p.path || '(root)', p.message].join('  ');
+      // A problem with the file itself (not found, unreadable, too large) is shown at the file alone.
+      const key = p.path || (p.line === undefined ? undefined : '(root)');
+      const head = [where(p), ...(key ? [key] : []), p.message].join('  ');
       return p.hint ? `${head}\n  fix: ${p.hint}` : head;
     })
     .join('\n');

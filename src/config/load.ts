@@ -1,16 +1,19 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { REGION_ENV_VARS } from '../cloud/region.ts';
 import { catalogueNames } from './catalogue.ts';
 import { checkEncryption, type Report } from './encryption-rules.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
+import { readConfigText, STDIN_NAME } from './read.ts';
+import { checkRegions } from './region-rules.ts';
 import { validateSchema } from './schema.ts';
 import { type ConfigOverrides, FLAG_SETTINGS, keyPath } from './settings.ts';
 import { didYouMean } from './suggest.ts';
 import type { SindriConfig } from './types.ts';
-import { type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
+import { formatPath, type KeyPath, type ParsedYaml, parseYaml } from './yaml.ts';
 
 export type { ConfigOverrides } from './settings.ts';
+export { formatPath } from './yaml.ts';
 
 export interface LoadedConfig {
   config: SindriConfig;
@@ -19,6 +22,10 @@ export interface LoadedConfig {
   text: string;
   /** 1-based position of a key path in the file (a scalar's value, else its key). */
   locate(path: (string | number)[]): { line: number; column: number } | undefined;
+  /** What is allowed but worth saying (a region not in sindri's list), located like problems. */
+  warnings?: ConfigProblem[];
+  /** Where a value came from: a flag (`--region`), a variable (`$ALICLOUD_REGION`), `file` or `default`. */
+  origin(path: (string | number)[]): string;
 }
 
 export interface LoadOptions {
@@ -32,17 +39,6 @@ export const DEFAULT_CONFIG_FILE = 'sindri.yaml';
 export const DEFAULT_SOURCE_IMAGE = 'ubuntu_22_04_x64_20G_alibase_20240130.vhd';
 
 const ALIBABA = ['providers', 'packer', 'alibaba'];
-/** `providers.packer.alibaba.region` style, with `[n]` for list items and quotes for odd keys. */
-export function formatPath(path: KeyPath): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -88,6 +84,9 @@ export interface ResolveInput {
 export interface Resolved {
   config: SindriConfig;
   parsed: ParsedYaml;
+  warnings: ConfigProblem[];
+  /** See LoadedConfig.origin. */
+  origin(path: KeyPath): string;
 }
 
 /**
@@ -136,27 +135,29 @@ export function resolveConfig(input: ResolveInput): Resolved {
   }
 
   const problems: ConfigProblem[] = [];
-  const report = (path: KeyPath, message: string, hint: string | undefined, atKey = false) => {
+  const warnings: ConfigProblem[] = [];
+  const locateProblem = (path: KeyPath, message: string, hint: string | undefined, atKey = false) => {
     for (let n = path.length; n >= 0; n--) {
       const origin = origins.get(pathKey(path.slice(0, n)));
-      if (origin) {
-        problems.push({ file: origin, path: formatPath(path), message, ...(hint ? { hint } : {}) });
-        return;
-      }
+      if (origin) return { file: origin, path: formatPath(path), message, ...(hint ? { hint } : {}) };
     }
     const pos = parsed.locateNearest(path, atKey ? 'key' : 'auto');
-    problems.push({
+    return {
       file: displayFile,
       line: pos.line,
       column: pos.column,
       path: formatPath(path),
       message,
       ...(hint ? { hint } : {}),
-    });
+    };
   };
+  const report: Report = (path, message, hint, atKey) =>
+    problems.push(locateProblem(path, message, hint, atKey));
+  const warn: Report = (path, message, hint, atKey) =>
+    warnings.push(locateProblem(path, message, hint, atKey));
 
   for (const issue of validateSchema(data)) report(issue.path, issue.message, issue.hint, issue.atKey);
-  if (isPlainObject(data)) semanticChecks(data, input.baseDir, report);
+  if (isPlainObject(data)) semanticChecks(data, input.baseDir, report, warn);
 
   if (problems.length > 0) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -168,11 +169,23 @@ export function resolveConfig(input: ResolveInput): Resolved {
   if (alibaba.source_image === undefined && alibaba.image_family === undefined) {
     alibaba.source_image = DEFAULT_SOURCE_IMAGE;
   }
-  return { config, parsed };
+  const origin = (path: KeyPath): string => {
+    for (let n = path.length; n > 0; n--) {
+      const set = origins.get(pathKey(path.slice(0, n)));
+      if (set) return set;
+    }
+    return getPath(raw, path) === undefined ? 'default' : 'file';
+  };
+  return { config, parsed, warnings, origin };
 }
 
 /** Rules that need more than the schema: the catalogue, zone/region agreement, referenced files. */
-function semanticChecks(data: Record<string, unknown>, baseDir: string | undefined, report: Report): void {
+function semanticChecks(
+  data: Record<string, unknown>,
+  baseDir: string | undefined,
+  report: Report,
+  warn: Report,
+): void {
   const { extensions, profiles } = catalogueNames();
   const profile = getPath(data, ['extensions', 'profile']);
   if (typeof profile === 'string' && profile !== '' && !profiles.includes(profile)) {
@@ -196,16 +209,7 @@ function semanticChecks(data: Record<string, unknown>, baseDir: string | undefin
     });
   }
 
-  const region = getPath(data, [...ALIBABA, 'region']);
-  const zone = getPath(data, [...ALIBABA, 'zone_id']);
-  if (typeof region === 'string' && typeof zone === 'string' && !zone.startsWith(region)) {
-    report(
-      [...ALIBABA, 'zone_id'],
-      `zone "${zone}" is not in the build region "${region}"`,
-      `use a zone of ${region} (e.g. ${region}-h), or remove zone_id to let sindri choose`,
-    );
-  }
-
+  checkRegions((path) => getPath(data, path), report, warn);
   checkEncryption((path) => getPath(data, path), report);
 
   if (baseDir === undefined) return;
@@ -250,35 +254,19 @@ function displayName(file: string, cwd: string): string {
  */
 export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> {
   const cwd = opts.cwd ?? process.cwd();
-  const file = resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
-  const shown = displayName(file, cwd);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    const example = opts.configPath === undefined ? ' or pass --config FILE' : '';
-    throw new ConfigError([
-      {
-        file: shown,
-        path: '',
-        message: `config file not found: ${file}`,
-        hint: `copy sindri.example.yaml to ${shown}${example}`,
-      },
-    ]);
-  }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([
-      { file: shown, path: '', message: `cannot read config file: ${(err as Error).message}` },
-    ]);
-  }
-  const { config, parsed } = resolveConfig({
+  const stdin = opts.configPath === '-';
+  const file = stdin ? STDIN_NAME : resolve(cwd, opts.configPath ?? DEFAULT_CONFIG_FILE);
+  const shown = stdin ? STDIN_NAME : displayName(file, cwd);
+  const text = await readConfigText(stdin ? '-' : file, shown, opts.configPath !== undefined);
+  const { config, parsed, warnings, origin } = resolveConfig({
     text,
     displayFile: shown,
-    baseDir: dirname(file),
+    // Paths in a configuration read from stdin are relative to the working directory.
+    baseDir: stdin ? cwd : dirname(file),
     env: opts.env ?? process.env,
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
   });
-  return { config, file, text, locate: (path) => parsed.locate(path) };
+  return { config, file, text, locate: (path) => parsed.locate(path), warnings, origin };
 }
 
 /**

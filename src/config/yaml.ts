@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -13,6 +14,17 @@ import {
 } from 'yaml';
 
 export type KeyPath = (string | number)[];
+
+/** `providers.packer.alibaba.region` style, with `[n]` for list items and quotes for odd keys. */
+export function formatPath(path: KeyPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
 
 export interface Position {
   line: number;
@@ -98,9 +110,18 @@ export function parseYaml(text: string): ParsedYaml {
   let data: unknown;
   if (issues.length === 0) {
     try {
-      data = doc.toJS({ maxAliasCount: 100 });
+      data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      issues.push({ offset: 0, message: `cannot read the document: ${(err as Error).message}` });
+      const bomb = /resource exhaustion/.test((err as Error).message) ? aliasOverLimit(doc) : undefined;
+      issues.push(
+        bomb
+          ? {
+              offset: bomb.range?.[0] ?? 0,
+              message: `alias *${bomb.source} expands past ${MAX_ALIAS_COUNT} aliased values (aliases of aliases multiply); the document is not read`,
+              hint: `write the values out instead of nesting aliases, or use fewer of them`,
+            }
+          : { offset: 0, message: `cannot read the document: ${(err as Error).message}` },
+      );
     }
   }
 
@@ -187,6 +208,36 @@ export function parseYaml(text: string): ParsedYaml {
       return path;
     },
   };
+}
+
+/** The yaml library's maxAliasCount: how many values aliases may expand to in all. */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The alias at which the yaml library stopped expanding the document (it says only that it did): the
+ * expansion runs once more with each alias's resolution watched, and the one that throws is named.
+ */
+function aliasOverLimit(doc: Document): Alias | undefined {
+  let culprit: Alias | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const resolve = node.resolve.bind(node);
+      node.resolve = ((...args: Parameters<Alias['resolve']>) => {
+        try {
+          return resolve(...args);
+        } catch (err) {
+          culprit ??= node;
+          throw err;
+        }
+      }) as Alias['resolve'];
+    },
+  });
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    // Expected: the same error as before, now with its alias known.
+  }
+  return culprit;
 }
 
 const PLAIN_TAGS = new Set(

@@ -1,4 +1,5 @@
 /** Builds the doctor's shared context: each cloud lookup runs once however many checks need it. */
+import { required } from '../cloud/response.ts';
 import { openSession } from '../cloud/session.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { findPacker, type PackerBinary } from '../packer/binary.ts';
@@ -47,15 +48,23 @@ export function createDoctorContext(opts: ContextOptions): DoctorContext {
     return { credentials, clients };
   });
 
+  // GetCallerIdentity documents AccountId, Arn and IdentityType for every caller; only UserId (users
+  // and the root account) and RoleId (roles) depend on who calls (sts GetCallerIdentity reference).
   const identity = once<CallerIdentity>(async () => {
     const { clients } = await session();
     const body = await clients.call('sts', 'GetCallerIdentity');
+    const site = { product: 'sts', action: 'GetCallerIdentity', requestId: body.requestId };
     return {
-      accountId: String(body.accountId ?? ''),
-      arn: String(body.arn ?? ''),
-      identityType: String(body.identityType ?? ''),
+      accountId: String(required(body.accountId, site, 'AccountId')),
+      arn: String(required(body.arn, site, 'Arn')),
+      identityType: String(required(body.identityType, site, 'IdentityType')),
       ...(body.userId ? { userId: String(body.userId) } : {}),
     };
+  });
+
+  const regions = once<string[]>(async () => {
+    await session();
+    return cloud.allRegions();
   });
 
   const vswitch = once<VSwitchInfo | undefined>(async () => {
@@ -94,6 +103,7 @@ export function createDoctorContext(opts: ContextOptions): DoctorContext {
     packer,
     session,
     identity,
+    regions,
     vswitch,
     requiredActions: actions,
   };

@@ -50,6 +50,8 @@ export interface DoctorContext {
   /** Credentials and clients; rejects with the credentials error. */
   session(): Promise<CloudSession>;
   identity(): Promise<CallerIdentity>;
+  /** Every region the account can use (DescribeRegions); never empty. */
+  regions(): Promise<string[]>;
   /** The configured VSwitch as the API sees it (undefined when vswitch_id is not set or not found). */
   vswitch(): Promise<VSwitchInfo | undefined>;
   /** The RAM actions this configuration's build needs (`ecs:CreateImage`, …). */

@@ -14,18 +14,7 @@ function knownUnshared(image: SdkImage): boolean {
 /** A failed delete after the shares were removed says so: those accounts lost access all the same. */
 function withUnshared(err: unknown, unshared: string[]): unknown {
   if (unshared.length === 0 || !(err instanceof CloudError)) return err;
-  return new CloudError({
-    code: err.code,
-    message: `${err.message} (the image was already unshared from ${unshared.join(', ')})`,
-    requestId: err.requestId,
-    product: err.product,
-    action: err.action,
-    statusCode: err.statusCode,
-    retryable: err.retryable,
-    attempts: err.attempts,
-    recommend: err.recommend,
-    ...(err.deniedAction ? { deniedAction: err.deniedAction } : {}),
-  });
+  return err.withMessage(`${err.message} (the image was already unshared from ${unshared.join(', ')})`);
 }
 
 /**

@@ -188,18 +188,7 @@ export function remainingPages(totalCount: number, pageSize: number): number[] {
 
 /** The error with the region in front of its message. */
 export function inRegion(err: unknown, region: string): unknown {
-  if (!(err instanceof CloudError)) return err;
-  return new CloudError({
-    code: err.code,
-    message: `${region}: ${err.message}`,
-    requestId: err.requestId,
-    product: err.product,
-    action: err.action,
-    statusCode: err.statusCode,
-    retryable: err.retryable,
-    attempts: err.attempts,
-    recommend: err.recommend,
-  });
+  return err instanceof CloudError ? err.withMessage(`${region}: ${err.message}`) : err;
 }
 
 export interface DescribeFilter {

@@ -14,6 +14,7 @@ import {
   shareAccounts,
   toImageRow,
 } from '../images/images.ts';
+import { describeAllInstances } from '../images/instances.ts';
 import { createLimiter, type Limiter, mapLimited } from '../images/limit.ts';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
 import type { DeleteJournal, JournalEntry } from './journal.ts';
@@ -58,16 +59,10 @@ function findImage(
 }
 
 async function instancesUsing(clients: CloudClients, region: string, imageId: string, limit: Limiter) {
-  const ids: string[] = [];
-  for (let pageNumber = 1; ; pageNumber++) {
-    const body = await limit(() =>
-      clients.call('ecs', 'DescribeInstances', { regionId: region, imageId, pageNumber, pageSize: 100 }),
-    );
-    const page = body.instances?.instance ?? [];
-    for (const i of page)
-      if (i.instanceId && (i.imageId === undefined || i.imageId === imageId)) ids.push(i.instanceId);
-    if (page.length < 100 || ids.length >= (body.totalCount ?? 0)) return ids;
-  }
+  const instances = await describeAllInstances(clients, region, { imageId }, { limit });
+  return instances
+    .filter((i) => i.instanceId && (i.imageId === undefined || i.imageId === imageId))
+    .map((i) => i.instanceId as string);
 }
 
 async function toTarget(

@@ -10,6 +10,7 @@ import { instanceTypes } from '../config/types.ts';
 import { openWorkspace, type Workspace } from '../config/workspace.ts';
 import { ExitCode, SindriError, UsageError } from '../errors.ts';
 import { ALL_IMAGE_STATUSES } from '../images/images.ts';
+import { describeAllInstances } from '../images/instances.ts';
 import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
 
 export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
@@ -120,12 +121,10 @@ async function describeInstance(clients: CloudClients, region: string, instanceI
 }
 
 async function instancesByToken(clients: CloudClients, region: string, token: string): Promise<string[]> {
-  const body = await clients.call('ecs', 'DescribeInstances', {
-    regionId: region,
+  const instances = await describeAllInstances(clients, region, {
     tag: [{ key: DEPLOY_ID_TAG, value: token }] as never,
-    pageSize: 100,
   });
-  return (body.instances?.instance ?? []).map((i) => i.instanceId).filter((id): id is string => !!id);
+  return instances.map((i) => i.instanceId).filter((id): id is string => !!id);
 }
 
 const publicIpOf = (v: InstanceView | undefined) =>

@@ -87,14 +87,48 @@ export function packerSupportsRequiredPlugins(version: string): boolean {
 export const PACKER_INSTALL_HINT =
   'Install HashiCorp Packer: Debian/Ubuntu `sudo apt-get install -y packer` (1.6.6, alicloud-ecs built in), macOS `brew install hashicorp/tap/packer`, or see https://developer.hashicorp.com/packer/install. Packer >= 1.7 also needs `packer init` for the alicloud plugin.';
 
-/** The packer to run: `findPacker`, or an error naming how to install it. */
+/**
+ * Why no packer was found, in a sentence: the file SINDRI_PACKER names (missing, not a file, not
+ * executable, or not answering `packer version`), else PATH.
+ */
+export async function packerMissingReason(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const override = env.SINDRI_PACKER;
+  if (!override) return 'packer was not found on PATH';
+  let why: string;
+  try {
+    const s = await stat(override);
+    if (!s.isFile()) why = 'is not a file';
+    else {
+      try {
+        await access(override, constants.X_OK);
+        why = 'did not answer `packer version` with a version';
+      } catch {
+        why = 'is not executable';
+      }
+    }
+  } catch {
+    why = 'does not exist';
+  }
+  return `SINDRI_PACKER=${override} ${why}`;
+}
+
+/** The packer to run: `findPacker`, or an error naming what was looked for and how to install it. */
 export async function requirePacker(env: NodeJS.ProcessEnv = process.env): Promise<PackerBinary> {
   const packer = await findPacker(env);
   if (!packer) {
-    throw new SindriError('packer was not found on PATH.', {
-      actions: [PACKER_INSTALL_HINT],
+    const reason = await packerMissingReason(env);
+    throw new SindriError(`${reason}.`, {
+      actions: env.SINDRI_PACKER
+        ? [
+            `point SINDRI_PACKER at the packer executable, or unset it to use packer from PATH`,
+            PACKER_INSTALL_HINT,
+          ]
+        : [PACKER_INSTALL_HINT],
       code: 'PackerNotFound',
     });
   }
   return packer;
 }
+
+/** The packer version templates are rendered for when no packer is installed (`template`): 1.7+ layout. */
+export const RENDER_WITHOUT_PACKER: PackerBinary = { path: '', version: '1.11.2' };

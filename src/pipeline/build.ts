@@ -24,6 +24,7 @@ import { begin } from './steps/begin.ts';
 import { buildNetwork, removeBuildNetwork } from './steps/build-network.ts';
 import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
+import { checkRegions } from './steps/check-regions.ts';
 import { connect } from './steps/connect.ts';
 import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
@@ -37,6 +38,7 @@ import { TEST_STAGE } from './test-stage.ts';
 
 export const BUILD: readonly Step<BuildContext>[] = [
   connect,
+  checkRegions,
   resolveNetwork,
   render,
   lookUpCache,

@@ -4,10 +4,15 @@
  */
 import { dirname, resolve } from 'node:path';
 import { openWorkspace } from '../config/workspace.ts';
-import { type CaptureContext, type CaptureOptions, newContext, planFrom, type Tuning } from './context.ts';
+import {
+  type CaptureContext,
+  type CaptureOptions,
+  newContext,
+  planFrom,
+  type WorkspaceRunOptions,
+} from './context.ts';
 import { DISTRIBUTION } from './distribution.ts';
 import { closeRecord, distributionFailure } from './outcome.ts';
-import type { ProgressSink } from './progress.ts';
 import { newBuildId, newRecord, type RecordSummary } from './record.ts';
 import { runSteps, type Step } from './run.ts';
 import { checkName } from './steps/check-name.ts';
@@ -27,17 +32,11 @@ export const CAPTURE: readonly Step<CaptureContext>[] = [
   ...DISTRIBUTION,
 ];
 
-export interface RunCaptureOptions extends Omit<CaptureOptions, 'timeoutMs' | 'pollInitialMs'> {
+export interface RunCaptureOptions
+  extends Omit<CaptureOptions, 'timeoutMs' | 'pollInitialMs'>,
+    WorkspaceRunOptions {
   timeoutMs?: number;
   pollInitialMs?: number;
-  configPath?: string | undefined;
-  region?: string | undefined;
-  progress: ProgressSink;
-  signal: AbortSignal;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  debug?: ((line: string) => void) | undefined;
-  tuning?: Partial<Tuning>;
 }
 
 export interface CaptureResult extends RecordSummary {

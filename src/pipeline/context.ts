@@ -67,6 +67,21 @@ export interface PipelineContext {
   readonly limit: Limiter;
 }
 
+/** What every use case over an existing image or instance is started with (distribute, capture, test). */
+export interface WorkspaceRunOptions {
+  /** `--config`; optional where the use case allows it. */
+  configPath?: string | undefined;
+  /** `--region`. */
+  region?: string | undefined;
+  progress: ProgressSink;
+  signal: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Redacted client debug lines (`--debug`). */
+  debug?: ((line: string) => void) | undefined;
+  tuning?: Partial<Tuning>;
+}
+
 export const DEFAULT_TUNING: Tuning = { copyConcurrency: 8, copyDeadlineMs: 6 * 60 * 60 * 1000 };
 /** API calls in flight at once across a distribution. */
 export const API_CONCURRENCY = 16;

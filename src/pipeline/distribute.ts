@@ -5,10 +5,9 @@
 import { dirname } from 'node:path';
 import { openWorkspace } from '../config/workspace.ts';
 import { UsageError } from '../errors.ts';
-import { newContext, planFrom, type Tuning } from './context.ts';
+import { newContext, planFrom, type WorkspaceRunOptions } from './context.ts';
 import { DISTRIBUTION } from './distribution.ts';
 import { closeRecord, distributionFailure } from './outcome.ts';
-import type { ProgressSink } from './progress.ts';
 import { newRecord, type RecordSummary } from './record.ts';
 import { runSteps, type Step } from './run.ts';
 import { connect } from './steps/connect.ts';
@@ -16,18 +15,10 @@ import { findImage } from './steps/find-image.ts';
 
 export const DISTRIBUTE: readonly Step[] = [connect, findImage, ...DISTRIBUTION];
 
-export interface RunDistributionOptions {
+export interface RunDistributionOptions extends WorkspaceRunOptions {
   imageId: string;
-  configPath?: string | undefined;
-  region?: string | undefined;
   pruneShares: boolean;
   force: boolean;
-  progress: ProgressSink;
-  signal: AbortSignal;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  debug?: ((line: string) => void) | undefined;
-  tuning?: Partial<Tuning>;
 }
 
 export interface DistributionResult extends RecordSummary {

@@ -20,7 +20,8 @@ type Alibaba = SindriConfig['providers']['packer']['alibaba'];
  * read once, and packer stops at that refusal by itself (the API watch names it).
  */
 const PACKER_POLLS: Record<string, (alibaba: Alibaba) => Record<string, unknown> | undefined> = {
-  DescribeInstances: () => ({ pageSize: 1 }),
+  // The smallest page (MaxResults below 10 counts as 10); PageNumber/PageSize are being deprecated.
+  DescribeInstances: () => ({ maxResults: 10 }),
   DescribeEipAddresses: () => ({ pageSize: 1 }),
   DescribeVpcs: (a) => (a.vpc_id ? undefined : { pageSize: 1 }),
   DescribeVSwitches: (a) => (a.vswitch_id ? undefined : { pageSize: 1 }),

@@ -7,9 +7,15 @@ import { dirname } from 'node:path';
 import { openWorkspace } from '../config/workspace.ts';
 import { SindriError, UsageError } from '../errors.ts';
 import { findSelfImage } from '../images/images.ts';
-import { newContext, planFrom, type TestingContext, testSettingsFrom, testsToRun } from './context.ts';
+import {
+  newContext,
+  planFrom,
+  type TestingContext,
+  testSettingsFrom,
+  testsToRun,
+  type WorkspaceRunOptions,
+} from './context.ts';
 import { closeRecord } from './outcome.ts';
-import type { ProgressSink } from './progress.ts';
 import { newBuildId, newRecord, type TestSummary } from './record.ts';
 import { runSteps, type Step } from './run.ts';
 import { connect } from './steps/connect.ts';
@@ -41,18 +47,11 @@ const findTestedImage: Step<TestingContext> = {
 
 export const TEST_IMAGE: readonly Step<TestingContext>[] = [connect, findTestedImage, ...TEST_STAGE];
 
-export interface RunImageTestOptions {
+export interface RunImageTestOptions extends WorkspaceRunOptions {
   imageId: string;
-  configPath?: string | undefined;
-  region?: string | undefined;
   sindriVersion: string;
   junitFile?: string | undefined;
   sbomFile?: string | undefined;
-  progress: ProgressSink;
-  signal: AbortSignal;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  debug?: ((line: string) => void) | undefined;
   pollMs?: number;
 }
 

@@ -8,10 +8,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { catalogueNames } from '../../src/config/catalogue.ts';
+import { shellQuote } from '../../src/images/checks.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
 import { jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+
+/** The docker extension's own check, from the catalogue. */
+const DOCKER_CHECK = catalogueNames().checks.docker as string;
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface TestJson {
   passed: boolean;
@@ -91,7 +97,7 @@ describe('the test stage', () => {
     assert.deepEqual(
       result.test.checks.map((c) => [c.source, c.name]),
       [
-        ['extension docker', 'docker: docker --version'],
+        ['extension docker', `docker: ${DOCKER_CHECK}`],
         ['config', 'sshd is there'],
         ['config', 'file /etc/ssh/ssh_host_rsa_key'],
       ],
@@ -138,7 +144,7 @@ describe('the test stage', () => {
     const shares = sindriShares();
     const rule = emu.admin.setCommandResult({
       // The check as the test stage runs it, not the provisioning script that also calls docker.
-      match: "^sh -c 'docker --version'$",
+      match: `^sh -c ${escapeRegExp(shellQuote(DOCKER_CHECK))}$`,
       regex: true,
       exitCode: 127,
       stderr: 'sh: docker: not found\n',
@@ -149,7 +155,10 @@ describe('the test stage', () => {
       const envelope = JSON.parse(r.stdout) as { error: { code: string; message: string }; result?: unknown };
       assert.equal(envelope.error.code, 'TestsFailed');
       assert.match(envelope.error.message, /1 of 3 check\(s\) failed/);
-      assert.match(envelope.error.message, /docker: docker --version: exited 127, not 0/);
+      assert.ok(
+        envelope.error.message.includes(`docker: ${DOCKER_CHECK}: exited 127, not 0`),
+        envelope.error.message,
+      );
       assert.match(envelope.error.message, /docker: not found/, 'with its output');
       assert.equal(emu.admin.requestLog({ action: 'CopyImage' }).length, copies, 'no CopyImage');
       assert.equal(sindriShares(), shares, 'no share by sindri');
@@ -164,7 +173,7 @@ describe('the test stage', () => {
       assert.equal(failed.error.code, 'TestsFailed');
       assert.deepEqual(
         failed.result.test.checks.filter((c) => !c.passed).map((c) => c.name),
-        ['docker: docker --version'],
+        [`docker: ${DOCKER_CHECK}`],
       );
       assert.deepEqual(temporary(), [], 'no instance left after the re-test');
     } finally {

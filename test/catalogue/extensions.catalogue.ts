@@ -4,6 +4,7 @@
  * image checked afterwards.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { type PackageServer, inImage as run, servePackedCli, sindriBuild, tail } from './harness.ts';
@@ -31,6 +32,17 @@ test('base and sindri: the base packages and the pinned CLI with its own Node.js
   assert.match(await inImage(baseImage, 'sindri --version'), new RegExp(`^sindri/${cli.version} linux-`));
   assert.match(await inImage(baseImage, '/opt/sindri/node/bin/node --version'), /^v24\./);
   await inImage(baseImage, 'jq --version && git --version && curl --version && gpg --version && unzip -v');
+  // The test stage ran on an instance of the image: its SBOM lists the packages really installed.
+  assert.equal(b.test?.passed, true);
+  assert.ok((b.test?.sbom?.packages ?? 0) > 50, `SBOM of ${b.test?.sbom?.packages} packages`);
+  const sbom = JSON.parse(readFileSync(b.test?.sbom?.file as string, 'utf8')) as {
+    components: Array<{ name: string; purl?: string }>;
+  };
+  for (const pkg of ['openssh-server', 'jq', 'git'])
+    assert.ok(
+      sbom.components.some((c) => c.name === pkg && c.purl?.startsWith(`pkg:deb/debian/${pkg}@`)),
+      pkg,
+    );
 });
 
 const VERIFY: Record<string, string> = {
@@ -55,5 +67,11 @@ for (const [extension, verify] of Object.entries(VERIFY)) {
     // The base image's CLI is kept, not installed again.
     assert.match(b.log, /sindri: CLI [^ ]+ already installed/);
     await inImage(b.imageId, verify);
+    // The test stage ran the extension's own check on an instance of the image, before distribution.
+    assert.deepEqual(
+      b.test?.checks.filter((c) => c.source === `extension ${extension}`).map((c) => c.passed),
+      [true],
+      JSON.stringify(b.test),
+    );
   });
 }

@@ -30,7 +30,12 @@ export interface PackageServer {
 export async function servePackedCli(): Promise<PackageServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sindri-pack-'));
   const [packed] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' }),
+    // --ignore-scripts: prepack would rebuild dist/ under the builds running in parallel (the npm script
+    // builds once, first).
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }),
   ) as Array<{ filename: string; version: string }>;
   if (!packed) throw new Error('npm pack produced nothing');
   const server: Server = createServer((_req, res) => {
@@ -52,6 +57,10 @@ export interface BuildSpec {
   additional?: string[];
   source?: 'upstream' | 'distro';
   security?: { cis_hardening?: boolean; clean_sensitive_data?: boolean; remove_ssh_keys?: boolean };
+  /** sindri.yaml's `tests`. */
+  tests?: Record<string, unknown>;
+  /** image_copy_regions. */
+  copyRegions?: string[];
   /** User scripts (build.scripts): file name → content. */
   scripts?: Record<string, string>;
   /** Uploads (build.files): files next to sindri.yaml. */
@@ -63,8 +72,16 @@ export interface BuildSpec {
 export interface BuildOutcome {
   code: number;
   imageId: string;
+  /** The test stage's result (it runs on an instance of the image, in the sandbox). */
+  test?: {
+    passed: boolean;
+    checks: Array<{ name: string; source: string; passed: boolean }>;
+    sbom?: { digest: string; packages: number; file: string };
+  };
   /** sindri's stderr: packer's output, for diagnostics. */
   log: string;
+  /** The --json envelope. */
+  stdout: string;
   seconds: number;
 }
 
@@ -74,6 +91,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
     version: '1.0',
     name: spec.name,
     extensions: { additional: spec.additional ?? [], source: spec.source ?? 'distro' },
+    ...(spec.tests ? { tests: spec.tests } : {}),
     providers: {
       packer: {
         cloud: 'alibaba',
@@ -96,6 +114,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
         alibaba: {
           region: REGION,
           instance_type: 'ecs.g6.large',
+          ...(spec.copyRegions ? { image_copy_regions: spec.copyRegions } : {}),
           ...(spec.sourceImage ? { source_image: spec.sourceImage } : {}),
         },
       },
@@ -125,12 +144,21 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   let imageId = '';
+  let test: BuildOutcome['test'];
   if (code === 0) {
-    const result = jsonResult(stdout) as { images: Record<string, string> };
+    const result = jsonResult(stdout) as { images: Record<string, string>; test?: BuildOutcome['test'] };
     imageId = result.images[REGION] ?? '';
+    test = result.test;
   }
   if (code !== 0) log += `\n${stdout}`;
-  return { code, imageId, log, seconds: Math.round((Date.now() - started) / 1000) };
+  return {
+    code,
+    imageId,
+    log,
+    stdout,
+    seconds: Math.round((Date.now() - started) / 1000),
+    ...(test ? { test } : {}),
+  };
 }
 
 /** A shell command's output in a throwaway instance of an image; it must succeed. */

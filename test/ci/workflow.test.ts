@@ -357,7 +357,7 @@ describe('docs/github-actions.md', () => {
     const { KEY_SECRETS, OIDC_VARIABLES } = await import('../../src/ci/github-workflow.ts');
     const doc = readFileSync(join(repoRoot, 'docs', 'github-actions.md'), 'utf8');
     const own = Object.keys(manifest.commands['packer:ci:github']?.flags ?? {}).filter(
-      (f) => f !== 'cloud' && f !== 'debug' && f !== 'force',
+      (f) => !['cloud', 'debug', 'color', 'force'].includes(f),
     );
     for (const flag of own) assert.ok(doc.includes(`\`--${flag}\``), `--${flag} is not documented`);
     const outputs = Object.keys(

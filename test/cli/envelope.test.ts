@@ -55,6 +55,10 @@ const RUNS: Array<{ command: string; args: string[]; status: number }> = [
   { command: 'packer test', args: ['i-notanimage0001'], status: 2 },
   { command: 'packer sweep', args: ['--dry-run'], status: 0 },
   { command: 'packer sweep', args: ['--older-than', 'soon'], status: 2 },
+  { command: 'version', args: [], status: 0 },
+  { command: 'packer config', args: [], status: 0 },
+  { command: 'init', args: ['--yes', '--out', 'init-envelope.yaml'], status: 0 },
+  { command: 'init', args: ['--yes', '--out', 'sindri.yaml'], status: 2 },
 ];
 
 describe('--json envelope of every command', () => {

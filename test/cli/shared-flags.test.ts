@@ -45,6 +45,7 @@ describe('shared flags', () => {
     const setters = commands.filter(({ flags }) => flags['instance-type'] === settingFlags['instance-type']);
     assert.deepEqual(setters.map((c) => c.name).sort(), [
       'packer/build.ts',
+      'packer/config.ts',
       'packer/doctor.ts',
       'packer/template.ts',
       'packer/validate.ts',

@@ -3,7 +3,6 @@
  * carries the one JSON document whatever it is connected to, and a closed pipe stops nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,32 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { assertEnvelope, repoRoot, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
-
-/** Runs `command` (a shell line) with a pseudo-terminal of `cols` columns as its terminal; returns what the terminal showed. */
-function underTerminal(
-  command: string,
-  env: NodeJS.ProcessEnv,
-  cols = 100,
-): Promise<{ code: number | null; screen: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', `stty cols ${cols} rows 40; ${command}`, '/dev/null'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      screen += c;
-    });
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, screen }));
-  });
-}
-
-/** A terminal escape sequence (colour, cursor movement). */
-const ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { ESCAPE, shellQuote as q, underTerminal } from '../helpers/terminal.ts';
 
 describe('under a pseudo-terminal', () => {
   let emu: Emulator;
@@ -129,7 +103,9 @@ describe('under a pseudo-terminal', () => {
   });
 
   it('a zero-width terminal gets plain lines, not a display drawn one character per line', async () => {
-    const r = await underTerminal(`${sindri(`packer build --config ${q(config())}`)}; echo "RC=$?"`, env, 0);
+    const r = await underTerminal(`${sindri(`packer build --config ${q(config())}`)}; echo "RC=$?"`, env, {
+      cols: 0,
+    });
     assert.match(r.screen, /RC=0/, r.screen);
     assert.match(r.screen, /\] provision +step 1\//, 'timestamped plain progress lines');
     assert.ok(

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   type AssumeRoleRequest,
+  CREDENTIAL_SOURCES,
   type FetchLike,
   packerEnv,
   parseIni,
@@ -366,6 +367,31 @@ describe('resolveCredentials precedence', () => {
       assert.match(e.message, /ECS instance RAM role/);
       return true;
     });
+  });
+
+  it('a metadata service answering 404 (not on ECS, or no role) is "not found" with the sources tried', async () => {
+    const notFound: FetchLike = async () => ({ ok: false, status: 404, text: async () => 'Not Found' });
+    await assert.rejects(
+      resolve({ ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'false' }, await home(), { fetchImpl: notFound }),
+      (e: unknown) => {
+        assert.ok(e instanceof CloudError);
+        assert.equal(e.code, 'CredentialsNotFound');
+        assert.match(e.message, /Tried, in order:/);
+        for (const [i, source] of CREDENTIAL_SOURCES.entries())
+          assert.ok(e.message.includes(`${i + 1}. ${source}`), source);
+        assert.match(e.message, /ECS instance RAM role \(metadata service\) \(.*HTTP 404/);
+        return true;
+      },
+    );
+    // A role named explicitly that the service does not know stays the service's error.
+    await assert.rejects(
+      resolve(
+        { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'false', ALIBABA_CLOUD_ECS_METADATA: 'NoSuchRole' },
+        await home(),
+        { fetchImpl: notFound },
+      ),
+      { code: 'MetadataError' },
+    );
   });
 
   it('reports "not found" when the metadata service is unreachable', async () => {

@@ -230,3 +230,40 @@ describe('errors', () => {
     );
   });
 });
+
+describe('regions, checked offline against the known region list', () => {
+  const yaml = (alibaba: string) => `providers:\n  packer:\n    alibaba:\n${alibaba}`;
+
+  it('a region shaped like a real one but not in the list is a warning at its line, not an error', async () => {
+    const cwd = tempConfig(yaml('      region: ap-southeast-9\n      image_copy_regions: [cn-xian]\n'));
+    const { warnings } = await loadConfig({ cwd, env: {} });
+    assert.deepEqual(
+      warnings?.map((w) => `${w.line}:${w.column} ${w.path}`),
+      ['4:15 providers.packer.alibaba.region', '5:28 providers.packer.alibaba.image_copy_regions[0]'],
+    );
+    assert.match(warnings?.[0]?.hint ?? '', /DescribeRegions before packer starts/);
+  });
+
+  it('--region and $ALICLOUD_REGION are checked too, attributed to the flag or the variable', async () => {
+    const cwd = tempConfig(yaml('      instance_type: ecs.g6.large\n'));
+    const byFlag = await problemsOf(loadConfig({ cwd, env: {}, overrides: { region: 'cn-shangai' } }));
+    assert.equal(byFlag.problems[0]?.file, '--region');
+    assert.equal(byFlag.problems[0]?.hint, 'did you mean "cn-shanghai"?');
+    const byEnv = await problemsOf(loadConfig({ cwd, env: { ALICLOUD_REGION: 'mars-north-1' } }));
+    assert.equal(byEnv.problems[0]?.file, '$ALICLOUD_REGION');
+    assert.equal(byEnv.exitCode, 2);
+  });
+
+  it('a zone hint never names a zone of a region that does not exist', async () => {
+    for (const region of ['mars-north-1', 'cn-shangai']) {
+      const cwd = tempConfig(yaml(`      region: ${region}\n      zone_id: cn-hangzhou-h\n`));
+      const err = await problemsOf(loadConfig({ cwd, env: {} }));
+      const zone = err.problems.find((p) => p.path === 'providers.packer.alibaba.zone_id');
+      assert.ok(zone, err.message);
+      assert.doesNotMatch(`${zone.message} ${zone.hint}`.replace(`"${region}"`, ''), new RegExp(region));
+    }
+    const cwd = tempConfig(yaml('      region: cn-hangzhou\n      zone_id: cn-shanghai-b\n'));
+    const err = await problemsOf(loadConfig({ cwd, env: {} }));
+    assert.match(err.problems[0]?.hint ?? '', /DescribeZones --RegionId cn-hangzhou/);
+  });
+});

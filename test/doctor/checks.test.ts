@@ -127,6 +127,19 @@ describe('credentials', () => {
     });
     expect(r, 'fail', /InvalidAccessKeyId/);
   });
+
+  for (const field of ['AccountId', 'Arn', 'IdentityType']) {
+    test(`an answer without ${field} fails (InvalidResponse), never "account , (unknown type)"`, async () => {
+      const id = emu.admin.injectFault({ action: 'sts:GetCallerIdentity', omitFields: [field] });
+      try {
+        const r = await check('credentials');
+        expect(r, 'fail', new RegExp(`InvalidResponse: STS GetCallerIdentity answered without ${field}`));
+        assert.doesNotMatch(r.detail, /account ,|unknown type/);
+      } finally {
+        emu.admin.clearFaults(id);
+      }
+    });
+  }
 });
 
 describe('region', () => {
@@ -152,6 +165,25 @@ describe('region', () => {
       'fail',
       /unknown region: cn-hangzho \(did you mean cn-hangzhou\?\)/,
     );
+  });
+
+  test('a region known offline that the account does not have fails: DescribeRegions decides', async () => {
+    // cn-qingdao is a real region (src/cloud/regions.ts) the emulated account is not offered.
+    const c = config({ alibaba: { image_copy_regions: ['cn-shanghai', 'cn-qingdao'] } });
+    expect(await check('region', { config: c }), 'fail', /^unknown region: cn-qingdao$/);
+  });
+
+  test('an answer without regions fails (InvalidResponse) instead of calling every region unknown', async () => {
+    const id = emu.admin.injectFault({ action: 'ecs:DescribeRegions', omitFields: ['Regions'] });
+    try {
+      expect(
+        await check('region'),
+        'fail',
+        /InvalidResponse: ECS DescribeRegions answered without any region/,
+      );
+    } finally {
+      emu.admin.clearFaults(id);
+    }
   });
 
   test('a credentials problem skips it', async () => {
@@ -342,20 +374,50 @@ describe('export role', () => {
 });
 
 describe('quotas', () => {
-  test('room for what the build creates passes', async () => {
-    expect(await check('quotas', { config: config() }), 'pass', /EIP \d+\/20/);
+  test('asks only for documented attribute names, and counts EIPs and custom images with the limit unchecked', async () => {
+    emu.admin.clearRequestLog();
+    const r = await check('quotas', { config: config() });
+    expect(
+      r,
+      'pass',
+      /pay-as-you-go vCPU \d+\/\d+.*security group \d+\/100.*EIPs in use \d+, custom images \d+ \(limits not checked/,
+    );
+    const asked = emu.admin
+      .requestLog({ action: 'DescribeAccountAttributes' })
+      .flatMap((e) => Object.entries(e.params).filter(([k]) => k.startsWith('AttributeName.')))
+      .map(([, v]) => v);
+    assert.deepEqual(asked.sort(), [
+      'max-postpaid-instance-vcpu-count',
+      'max-security-groups',
+      'used-postpaid-instance-vcpu-count',
+    ]);
   });
 
-  test('no EIP left fails', async () => {
-    const { seedAccount } = emu.admin;
-    const acct = seedAccount.call(emu.admin, {});
-    emu.admin.setQuotas({ accountId: acct.accountId, eips: 0 });
+  test('no vCPU left fails', async () => {
+    const acct = emu.admin.seedAccount({});
+    emu.admin.setQuotas({ accountId: acct.accountId, instances: 0 });
     const keys = {
       accessKeyId: acct.rootAccessKeyId as string,
       accessKeySecret: acct.rootAccessKeySecret as string,
     };
     const r = await check('quotas', { config: config(), keys });
-    expect(r, 'fail', /EIP 0\/0: the build needs 1 more/);
+    expect(r, 'fail', /pay-as-you-go vCPU 0\/0: the build needs \d+ more/);
+  });
+
+  test('a limit the account does not report is unknown, never zero', async () => {
+    const id = emu.admin.injectFault({
+      action: 'DescribeAccountAttributes',
+      omitFields: ['AccountAttributeItems'],
+    });
+    try {
+      expect(
+        await check('quotas', { config: config() }),
+        'warn',
+        /no quota could be checked.*no pay-as-you-go vCPU limit/,
+      );
+    } finally {
+      emu.admin.clearFaults(id);
+    }
   });
 
   test('an API error inside the check is its failure, not a crash', async () => {

@@ -170,14 +170,14 @@ describe('the minimal policy', () => {
     for (const c of report.checks)
       assert.ok(['pass', 'warn'].includes(c.status), `${c.id}: ${c.status} ${c.detail}`);
 
-    // A failing check makes the exit code 1 and the table goes to stderr.
+    // A failing check makes the exit code 1; the report stays on stdout, the verdict on stderr.
     const failing = await runSindri(['packer', 'doctor', '--config', file, '--region', 'cn-nowhere-1'], {
       env,
       cwd: dir,
     });
     assert.equal(failing.code, 1);
-    assert.equal(failing.stdout, '');
-    assert.match(failing.stderr, /✗ region\s+unknown region: cn-nowhere-1/);
+    assert.match(failing.stderr, /check\(s\) failed: region/);
+    assert.match(failing.stdout, /✗ region\s+unknown region: cn-nowhere-1/);
   });
 
   test('with any single action removed, doctor names exactly that action', async () => {

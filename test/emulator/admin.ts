@@ -87,6 +87,12 @@ export interface FaultSpec {
   drop?: boolean;
   /** Perform the call, then close the connection without answering: a response lost on the way back. */
   dropResponse?: boolean;
+  /** With `code`: perform the call, then answer the error (a 5xx after the work was done). */
+  afterCall?: boolean;
+  /** With `code`: send `x-acs-retry-after` (milliseconds), as the API does when it throttles. */
+  retryAfterMs?: number;
+  /** Perform the call and answer without these top-level fields (`AccountId`, `Regions`): a broken answer. */
+  omitFields?: string[];
 }
 
 export interface Fault extends FaultSpec {

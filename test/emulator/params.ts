@@ -102,17 +102,17 @@ export interface PageResult<T> {
 
 /**
  * PageNumber/PageSize pagination (PageSize capped at `max`), or NextToken/MaxResults where
- * the real API offers it.
+ * the real API offers it (`MaxResults` raised to `minResults` where the API raises small pages).
  */
 export function paginate<T>(
   all: T[],
   p: Params,
-  opts: { nextToken?: boolean; defaultSize?: number; max?: number } = {},
+  opts: { nextToken?: boolean; defaultSize?: number; max?: number; minResults?: number } = {},
 ): PageResult<T> {
   const max = opts.max ?? 100;
   const def = opts.defaultSize ?? 10;
   if (opts.nextToken && (p.str('NextToken') !== undefined || p.str('MaxResults') !== undefined)) {
-    const size = Math.min(Math.max(p.int('MaxResults', def), 1), max);
+    const size = Math.min(Math.max(p.int('MaxResults', def), opts.minResults ?? 1), max);
     const token = p.str('NextToken');
     let offset = 0;
     if (token !== undefined) {

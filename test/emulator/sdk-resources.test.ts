@@ -111,6 +111,26 @@ test('catalogue: regions, zones, instance types, available resources, public ima
     attrs.body?.accountAttributeItems?.accountAttributeItem?.[0]?.attributeValues?.valueItem?.[0]?.value,
     '100',
   );
+  // Only documented names are answered (an invented one is left out), at most 8 per call.
+  const invented = await c.ecs.describeAccountAttributes(
+    new $Ecs.DescribeAccountAttributesRequest({
+      regionId: REGION,
+      attributeName: ['max-custom-images', 'real-name-authentication'],
+    }),
+  );
+  assert.deepEqual(
+    invented.body?.accountAttributeItems?.accountAttributeItem?.map((i) => i.attributeName),
+    ['real-name-authentication'],
+  );
+  const tooMany = await sdkError(
+    c.ecs.describeAccountAttributes(
+      new $Ecs.DescribeAccountAttributesRequest({
+        regionId: REGION,
+        attributeName: Array.from({ length: 9 }, (_, i) => `max-security-groups-${i}`),
+      }),
+    ),
+  );
+  assert.equal(tooMany.code, 'InvalidParameter');
   const bad = await sdkError(
     c.ecs.describeZones(new $Ecs.DescribeZonesRequest({ regionId: 'mars-north-1' })),
   );

@@ -66,6 +66,7 @@ interface Outcome {
   body: Record<string, unknown>;
   code?: string;
   drop?: boolean;
+  headers?: Record<string, string>;
 }
 
 export class ApiServer {
@@ -177,6 +178,7 @@ export class ApiServer {
       'content-type': 'application/json;charset=utf-8',
       'content-length': Buffer.byteLength(text),
       'x-acs-request-id': requestId,
+      ...outcome.headers,
     });
     res.end(text);
   }
@@ -196,9 +198,11 @@ export class ApiServer {
     const action = params.Action ?? header(headers['x-acs-action']);
     const product = version ? PRODUCT_BY_VERSION.get(version) : hostInfo?.product;
     const hostId = `${product ?? hostInfo?.product ?? 'ecs'}${hostInfo?.region ? `.${hostInfo.region}` : ''}.aliyuncs.com`;
+    let headersOut: Record<string, string> | undefined;
     const fail = (e: ApiError): Outcome => ({
       status: e.status,
       code: e.code,
+      ...(headersOut ? { headers: headersOut } : {}),
       body: {
         RequestId: requestId,
         HostId: hostId,
@@ -237,12 +241,9 @@ export class ApiServer {
         log.fault = fault.id;
         if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
         if (fault.drop) return { status: 0, body: {}, drop: true, code: 'ConnectionDropped' };
-        if (fault.code) {
-          const status =
-            fault.status ??
-            (fault.code === 'ServiceUnavailable' ? 503 : fault.code.startsWith('InternalError') ? 500 : 400);
-          throw new ApiError(fault.code, fault.message ?? defaultFaultMessage(fault.code), status);
-        }
+        if (fault.retryAfterMs !== undefined)
+          headersOut = { 'x-acs-retry-after': String(fault.retryAfterMs) };
+        if (fault.code && !fault.afterCall) throw faultError(fault);
       }
 
       const ctx: CallContext = {
@@ -278,9 +279,11 @@ export class ApiServer {
         }
       }
       const result = handler(ctx);
-      const response = { RequestId: requestId, ...result };
+      const response: Record<string, unknown> = { RequestId: requestId, ...result };
+      for (const field of fault?.omitFields ?? []) delete response[field];
       if (idempotent) this.world.clientTokens.set(tokenKey, { fingerprint, response });
       if (loseResponse) return { status: 0, body: {}, drop: true, code: 'ResponseDropped' };
+      if (fault?.code && fault.afterCall) throw faultError(fault);
       return { status: 200, body: response };
     } catch (err) {
       if (err instanceof ApiError) return fail(err);
@@ -404,7 +407,8 @@ export class ApiServer {
           'The security token does not match the access key.',
           400,
         );
-      if (key.expiresAt !== undefined && key.expiresAt < Date.now())
+      // STS sessions end on the emulated clock (admin advanceTime), the clock their Expiration is in.
+      if (key.expiresAt !== undefined && key.expiresAt <= w.now())
         throw new ApiError('InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.', 400);
     }
     return key;
@@ -462,6 +466,14 @@ function describePrincipal(key: AccessKeyRecord): string {
   if (pr.type === 'root') return `acs:ram::${pr.accountId}:root`;
   if (pr.type === 'user') return `acs:ram::${pr.accountId}:user/${pr.userName}`;
   return `acs:ram::${pr.accountId}:assumed-role/${pr.roleName.toLowerCase()}/${pr.sessionName}`;
+}
+
+/** The error an injected fault answers with (5xx by default for the codes that are server errors). */
+function faultError(fault: { code?: string; status?: number; message?: string }): ApiError {
+  const code = fault.code ?? 'InternalError';
+  const status =
+    fault.status ?? (code === 'ServiceUnavailable' ? 503 : code.startsWith('InternalError') ? 500 : 400);
+  return new ApiError(code, fault.message ?? defaultFaultMessage(code), status);
 }
 
 function defaultFaultMessage(code: string): string {

@@ -8,10 +8,13 @@ import { CASES, FAULT_PHASES, type FaultKind, judgeCase, KINDS, runCase } from '
  * (the whole matrix, every kind at every phase, is `npm run fault-matrix`).
  */
 const PHASES = CASES.filter((c) => FAULT_PHASES.includes(c.phase));
-const IN_TEST: Array<{ kind: FaultKind; phase: string }> = KINDS.map((kind, i) => ({
-  kind,
-  phase: (PHASES[i % PHASES.length] as (typeof PHASES)[number]).phase,
-}));
+const IN_TEST: Array<{ kind: FaultKind; phase: string }> = Array.from(
+  { length: Math.max(KINDS.length, PHASES.length) },
+  (_, i) => ({
+    kind: KINDS[i % KINDS.length] as FaultKind,
+    phase: (PHASES[i % PHASES.length] as (typeof PHASES)[number]).phase,
+  }),
+);
 
 describe('faults at each phase of build and distribution, then the same command again', () => {
   let emulator: Emulator;

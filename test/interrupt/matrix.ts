@@ -42,6 +42,12 @@ export const CASES: InterruptCase[] = [
   { phase: 'launch', trigger: /\] launch +\S/, hold: packerHold('CreateInstance') },
   { phase: 'provision', trigger: /\] provision +\S/, hold: packerHold('StopInstance') },
   { phase: 'image', trigger: /\] image +\S/, hold: packerHold('CreateImage') },
+  // The test stage's own instance (sindri's, not packer's): killed, sindri leaves it to sweep.
+  {
+    phase: 'test',
+    trigger: /\] test +test instance i-\w+ is running/,
+    hold: sindriHold('DeleteInstance', 1),
+  },
   { phase: 'distribute: copies', trigger: /: copying m-/, hold: sindriHold('DescribeImages', 6) },
   {
     phase: 'distribute: sharing',
@@ -54,7 +60,7 @@ export const CASES: InterruptCase[] = [
 export type FaultKind = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGKILL' | 'closed-stdout';
 export const KINDS: readonly FaultKind[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'closed-stdout', 'SIGKILL'];
 /** The phases the issue names: network, launch, provision, image, distribution. */
-export const FAULT_PHASES = ['network', 'launch', 'provision', 'image', 'distribute: copies'];
+export const FAULT_PHASES = ['network', 'launch', 'provision', 'image', 'test', 'distribute: copies'];
 
 export interface CaseOutcome {
   phase: string;
@@ -186,10 +192,13 @@ export async function runCase(
     const settledMs = interrupted.exitMs + (kind === 'SIGKILL' ? await settle(emulator, dir, 180_000) : 0);
     // A build that went on (closed pipe, SIGKILL) or half-distributed keeps its images for the resume;
     // anything of packer's is a leak.
-    const keepsImages = kind === 'SIGKILL' || kind === 'closed-stdout' || c.phase.startsWith('distribute');
-    const leaksAfterInterrupt = leaksIn(emulator, finalImages).filter(
-      (l) => !/^image |^snapshot /.test(l) || !keepsImages,
-    );
+    const keepsImages =
+      kind === 'SIGKILL' ||
+      kind === 'closed-stdout' ||
+      c.phase.startsWith('distribute') ||
+      c.phase === 'test';
+    const leftAfter = () =>
+      leaksIn(emulator, finalImages).filter((l) => !/^image |^snapshot /.test(l) || !keepsImages);
     let sweep: CaseOutcome['sweep'];
     if (kind === 'SIGKILL') {
       const dry = await runSindri(['packer', 'sweep', '--dry-run', '--json'], { cwd: dir, env });
@@ -208,6 +217,8 @@ export async function runCase(
       };
       if (listed.length > 0) await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
     }
+    // After SIGKILL, what sweep (listing exactly what was live) found and removed is not left behind.
+    const leaksAfterInterrupt = leftAfter();
     const resumed = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     let duplicates: string[] = [];
     if (resumed.code === 0) {

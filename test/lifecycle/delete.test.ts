@@ -33,7 +33,7 @@ describe('sindri packer delete', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, new RegExp(`${image.id}  sindri-a  cn-hangzhou`));
     assert.match(res.stderr, /Delete 1 image\(s\) and 2 snapshot\(s\)\? \[y\/N\]/);
-    assert.match(res.stderr, new RegExp(`deleted ${image.id} \\(cn-hangzhou\\) and 2 snapshot`));
+    assert.match(res.stdout, new RegExp(`deleted ${image.id} \\(cn-hangzhou\\) and 2 snapshot`));
     assert.deepEqual(imageIds(), [keep.image.id]);
     assert.deepEqual(
       snapshotIds(),
@@ -143,7 +143,7 @@ describe('sindri packer delete', () => {
     seedInstance(emu, 'cn-hangzhou', shared.image.id);
     const res = await box.run(['packer', 'delete', shared.image.id, '--force']);
     assert.equal(res.code, 0, res.stderr);
-    assert.match(res.stderr, new RegExp(`${shared.image.id} is no longer shared with ${SECOND_ACCOUNT_ID}`));
+    assert.match(res.stdout, new RegExp(`${shared.image.id} is no longer shared with ${SECOND_ACCOUNT_ID}`));
     assert.equal(emu.admin.requestLog({ action: 'DeleteImage' })[0]?.params.Force, 'true');
     assert.deepEqual(imageIds(), []);
   });
@@ -178,7 +178,7 @@ describe('sindri packer delete', () => {
 
     const again = await box.run(['packer', 'delete', image.id]);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, new RegExp(`${image.id} \\(cn-hangzhou\\) was already deleted`));
+    assert.match(again.stdout, new RegExp(`${image.id} \\(cn-hangzhou\\) was already deleted`));
     assert.doesNotMatch(again.stderr, /\[y\/N\]/);
 
     const unknown = await box.run(['packer', 'delete', 'm-bp1doesnotexist000']);
@@ -248,7 +248,7 @@ describe('sindri packer delete', () => {
       snapshotIds(),
       other.snapshots.map((s) => s.id),
     );
-    for (const img of [source, copyA, copyB]) assert.match(res.stderr, new RegExp(`deleted ${img.image.id}`));
+    for (const img of [source, copyA, copyB]) assert.match(res.stdout, new RegExp(`deleted ${img.image.id}`));
   });
 
   it('refuses the whole --all-regions delete when one copy is in use', async () => {

@@ -265,6 +265,15 @@ describe('sindri packer list', () => {
     assert.equal(res.stdout, '');
   });
 
+  it('--all-regions over an answer without regions fails (InvalidResponse) instead of listing nothing and exiting 0', async () => {
+    emu.admin.injectFault({ action: 'ecs:DescribeRegions', omitFields: ['Regions'] });
+    const res = await box.run(['packer', 'list', '--all-regions', '--json']);
+    assert.equal(res.code, 1, res.stdout);
+    const out = JSON.parse(res.stdout) as { error: { code: string; message: string } };
+    assert.equal(out.error.code, 'InvalidResponse');
+    assert.match(out.error.message, /DescribeRegions answered without any region/);
+  });
+
   it('rejects --region together with --all-regions (exit 2)', async () => {
     const res = await box.run(['packer', 'list', '--region', 'cn-hangzhou', '--all-regions']);
     assert.equal(res.code, 2);

@@ -93,6 +93,7 @@ describe('build steps, in process', () => {
       BUILD.map((s) => s.name),
       [
         'connect',
+        'check-regions',
         'resolve-network',
         'render',
         'cache',

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.ts';
 import { requirePacker } from '../../packer/binary.ts';
 import type { BuildResult } from '../../pipeline/build.ts';
 import type { DryRunResult } from '../../pipeline/dry-run.ts';
+import type { ProgressSink } from '../../pipeline/progress.ts';
 
 export default class Build extends SindriCommand {
   static override summary = 'Build an image with Packer, then copy, share and tag it';
@@ -28,7 +29,11 @@ export default class Build extends SindriCommand {
       default: 'cleanup',
     }),
     'var-file': Flags.string({ description: 'A Packer variables file passed to packer', multiple: true }),
-    'dry-run': Flags.boolean({ description: 'Render and validate only; build nothing', default: false }),
+    'dry-run': Flags.boolean({
+      description:
+        'Build nothing: validate, then print the plan (cache, name, regions, shares, retention, tests)',
+      default: false,
+    }),
     junit: Flags.string({ description: "Write the test stage's results as JUnit XML to this file" }),
     sbom: Flags.string({
       description: "Write the image's SBOM (CycloneDX JSON) to this file (implies tests.sbom)",
@@ -44,14 +49,15 @@ export default class Build extends SindriCommand {
     const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
     const packer = await packerFound;
     if (flags['dry-run']) {
-      const result = await (await import('../../pipeline/dry-run.ts')).dryRun(
-        loaded,
-        packer,
-        this.config.version,
-      );
+      const { dryRun, describePlan } = await import('../../pipeline/dry-run.ts');
+      const result = await dryRun(loaded, packer, this.config.version, {
+        force: flags.force,
+        env: process.env,
+      });
       this.info(
-        `✓ dry run: the template for ${loaded.config.providers.packer.image_name} renders and validates`,
+        `✓ the template for ${loaded.config.providers.packer.image_name} renders and passes packer validate`,
       );
+      this.print(describePlan(result.plan, flags.force).join('\n'));
       return result;
     }
 
@@ -60,12 +66,24 @@ export default class Build extends SindriCommand {
       import('../../cli/progress.ts'),
       import('../../cli/signals.ts'),
     ]);
-    const interrupts = interruptOnSignals((sig) =>
-      process.stderr.write(
-        `\n${sig}: stopping packer and waiting for it to clean up (this can take a minute)…\n`,
-      ),
+    // The display, once drawn: a signal during set-up finds none yet.
+    let shown: ProgressSink | undefined;
+    // Notices go through the display once there is one (a live display holds stderr while it draws).
+    const notice = (text: string) => (shown ? shown.detail(text.trim()) : process.stderr.write(text));
+    const interrupts = interruptOnSignals(
+      (sig) => {
+        shown?.interrupted?.();
+        notice(`\n${sig}: stopping packer and waiting for it to clean up (this can take a minute)…\n`);
+      },
+      {
+        stillDoing: 'waiting for packer to delete the build instance and its network',
+        ifQuit:
+          "temporary resources may be left running; 'sindri packer sweep' finds and deletes them by their sindri-<build ID> names",
+        write: notice,
+      },
     );
-    const progress = await buildProgress();
+    const progress: ProgressSink = await buildProgress();
+    shown = progress;
     const report = async (outcome: unknown) => {
       if (process.env.GITHUB_ACTIONS === 'true')
         await (await import('../../ci/build-report.ts')).reportBuild(outcome);
@@ -89,7 +107,8 @@ export default class Build extends SindriCommand {
         warn: (message) => this.warning(message),
       });
       await progress.close?.();
-      this.info(
+      if (result.test) this.print((await import('../../cli/test-table.ts')).testTable(result.test));
+      this.print(
         `✓ ${result.cached ? 'cache hit' : 'built'} ${result.name}: ${Object.entries(result.images)
           .map(([r, id]) => `${r} ${id}`)
           .join(', ')} in ${result.durationSeconds}s`,
@@ -97,6 +116,7 @@ export default class Build extends SindriCommand {
       await report(result);
       return result;
     } catch (err) {
+      await progress.close?.(interrupts.signal.aborted ? 'interrupted' : 'failed');
       // A partially failed distribution still made images: report those too.
       await report(err);
       throw err;

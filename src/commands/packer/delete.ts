@@ -77,16 +77,16 @@ Deleting an image that sindri already deleted says so and exits 0 (and removes s
           ? `; kept ${img.snapshotsKept.map((s) => `${s.snapshotId} (${s.reason})`).join(', ')}`
           : '';
       if (img.result === 'already-deleted') {
-        this.info(
+        this.print(
           `${img.imageId} (${img.region}) was already deleted${snaps ? `; removed leftover${snaps.replace(' and', '')}` : ''}${kept}`,
         );
       } else if (img.result === 'copy-cancelled') {
-        this.info(`✓ cancelled the copy ${img.imageId} (${img.region})`);
+        this.print(`✓ cancelled the copy ${img.imageId} (${img.region})`);
       } else {
-        this.info(`✓ deleted ${img.imageId} (${img.region})${snaps}${kept}`);
+        this.print(`✓ deleted ${img.imageId} (${img.region})${snaps}${kept}`);
       }
       if (img.unshared.length > 0)
-        this.info(`  ${img.imageId} is no longer shared with ${img.unshared.join(', ')}`);
+        this.print(`  ${img.imageId} is no longer shared with ${img.unshared.join(', ')}`);
     }
     return { images: result.images };
   }

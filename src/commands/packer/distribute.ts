@@ -54,7 +54,7 @@ The image's sindri:build-id tag finds its build record, so a distribution that s
       });
       for (const [region, r] of Object.entries(result.regions)) {
         const shared = r.sharedWith ? `, shared with ${r.sharedWith.length}` : '';
-        this.info(`✓ ${region} ${r.imageId ?? ''}${r.encrypted ? ' (encrypted)' : ''}${shared}`);
+        this.print(`✓ ${region} ${r.imageId ?? ''}${r.encrypted ? ' (encrypted)' : ''}${shared}`);
       }
       return result;
     } finally {

@@ -60,13 +60,17 @@ export default class Doctor extends SindriCommand {
       force: flags.force,
       timeoutMs: flags.timeout * 1000,
     });
-    this.info(formatTable(report.checks, CHECKS));
+    const { green, red, yellow, dim } = await import('../../cli/color.ts');
+    const on = this.colorOn(process.stdout);
+    const colour = { pass: green, fail: red, warn: yellow, skip: dim } as const;
+    // The report is what was asked for: stdout (`sindri packer doctor > report.txt`).
+    this.print(formatTable(report.checks, CHECKS, (status, mark) => colour[status](mark, on)));
     const result = { checks: report.checks, ok: report.ok };
     if (!report.ok) {
       const failed = report.checks.filter((c) => c.status === 'fail');
       throw new SindriError(`${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}.`, {
         code: 'ChecksFailed',
-        actions: ['fix what each failed check says above, then run sindri packer doctor again'],
+        actions: ['fix what each failed check of the report says, then run sindri packer doctor again'],
         result,
       });
     }

@@ -62,6 +62,9 @@ An earlier export of the same image in the same format under the prefix is reuse
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const task = progressLine('export  ', mode);
+    const { etaEstimator, clock } = await import('../../pipeline/progress.ts');
+    const taskEta = etaEstimator();
+    const etaText = (s: number | undefined) => (s === undefined || s === 0 ? '' : ` ETA ${clock(s)}`);
     const dl = progressLine('download', mode);
     const debug = this.debugEnabled;
     try {
@@ -80,7 +83,7 @@ An earlier export of the same image in the same format under the prefix is reuse
         onInfo: (line) => this.info(line),
         onWarning: (message, code) => this.warning(message, code),
         onTaskProgress: (percent, status) => {
-          task.update(percent, status);
+          task.update(percent, `${status}${etaText(taskEta(percent))}`);
           if (percent >= 100) task.done();
         },
         onDownloadProgress: (p) => {

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { optionalConfigFlag, regionFlag } from '../../cli/flags.ts';
+import { tableFlags } from '../../cli/table.ts';
 
 export default class List extends SindriCommand {
   static override summary = 'List the images sindri built (every page, one region or all of them)';
@@ -10,6 +11,8 @@ export default class List extends SindriCommand {
     '<%= config.bin %> packer list --cloud alibaba',
     '<%= config.bin %> packer list --cloud alibaba --name sindri-production --region cn-hangzhou --json',
     "<%= config.bin %> packer list --all-regions --name 'sindri-*-2024*'",
+    '<%= config.bin %> packer list --columns image-id,name,created --sort -created --no-header',
+    '<%= config.bin %> packer list --all-regions --output csv > images.csv',
   ];
 
   static override flags = {
@@ -29,30 +32,43 @@ export default class List extends SindriCommand {
       min: 1,
       max: 64,
     }),
+    ...tableFlags,
   };
 
   async run(): Promise<Record<string, unknown>> {
     const { flags } = await this.parse(List);
     this.checkCloud(flags.cloud);
-    const { runList } = await import('../../lifecycle/list.ts');
-    const progress = !this.jsonEnabled() && process.stderr.isTTY === true;
+    const [{ runList }, { renderTable, tableOptions, checkTableOptions }, { IMAGE_COLUMNS }] =
+      await Promise.all([
+        import('../../lifecycle/list.ts'),
+        import('../../cli/table.ts'),
+        import('../../lifecycle/format.ts'),
+      ]);
+    const table = tableOptions(flags, this.colorOn(process.stdout));
+    checkTableOptions(IMAGE_COLUMNS, table);
+    // On a terminal, one line redrawn as regions finish, erased at the end; nothing when piped.
+    const live = !this.jsonEnabled() && process.stderr.isTTY === true;
+    const erase = () => process.stderr.write('\r\u001b[2K');
     const result = await runList({
       configPath: flags.config,
       region: flags.region,
       allRegions: flags['all-regions'],
       name: flags.name,
       concurrency: flags.concurrency,
-      ...(progress
+      ...(live
         ? {
-            onRegion: (r: string, n: number, d: number, t: number) => this.info(`  ${r}: ${n} (${d}/${t})`),
+            onRegion: (r: string, n: number, d: number, t: number) => {
+              if (t > 1) process.stderr.write(`\r\u001b[2Ksearched ${d}/${t} regions (${r}: ${n})`);
+            },
           }
         : {}),
     });
+    if (live) erase();
     if (!this.jsonEnabled()) {
-      if (result.images.length > 0) {
-        const { renderImageTable } = await import('../../lifecycle/format.ts');
-        process.stdout.write(`${await renderImageTable(result.images)}\n`);
-      }
+      // An empty listing prints only the header (--output table/csv) or [] (json/yaml), so scripts
+      // always get a well-formed document.
+      if (result.images.length > 0 || flags.output !== 'table')
+        process.stdout.write(await renderTable(result.images, IMAGE_COLUMNS, table));
       const where = result.regions.length === 1 ? result.regions[0] : `${result.regions.length} regions`;
       this.info(`${result.images.length} sindri image(s) in ${where}`);
     }

@@ -5,7 +5,7 @@ import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.ts';
 import { configFlag, overridesFromFlags, settingFlags } from '../../cli/flags.ts';
 import { loadConfig } from '../../config/load.ts';
-import { requirePacker } from '../../packer/binary.ts';
+import { findPacker, RENDER_WITHOUT_PACKER } from '../../packer/binary.ts';
 import { renderConfig, writeToPrivateDir } from '../../render/config.ts';
 import { writeTemplate } from '../../render/render.ts';
 
@@ -30,7 +30,15 @@ export default class Template extends SindriCommand {
     const { flags } = await this.parse(Template);
     this.checkCloud(flags.cloud);
     const loaded = await loadConfig({ configPath: flags.config, overrides: overridesFromFlags(flags) });
-    const packer = await requirePacker();
+    // Rendering needs no packer: without one, the template is written for packer >= 1.7.
+    let packer = await findPacker();
+    if (!packer) {
+      packer = RENDER_WITHOUT_PACKER;
+      this.warning(
+        `packer is not installed: the template is rendered for packer ${RENDER_WITHOUT_PACKER.version} (packer >= 1.7, with required_plugins)`,
+        'PackerNotFound',
+      );
+    }
     const rendered = await renderConfig(loaded, packer, {
       buildId: randomUUID(),
       sindriVersion: this.config.version,

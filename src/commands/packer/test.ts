@@ -49,7 +49,8 @@ Exits 1 when a check fails, naming it and its output. The instance is named sind
         signal: interrupts.signal,
         ...(this.debugEnabled ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
       });
-      this.info(`✓ ${result.imageId}: all ${result.test.checks.length} check(s) passed`);
+      this.print((await import('../../cli/test-table.ts')).testTable(result.test));
+      this.print(`✓ ${result.imageId}: all ${result.test.checks.length} check(s) passed`);
       return result;
     } finally {
       await progress.close();

@@ -22,7 +22,7 @@ export const credentials: Check = {
     const id = await ctx.identity();
     return {
       status: 'pass',
-      detail: `${source}: account ${id.accountId}, ${id.arn} (${id.identityType || 'unknown type'})`,
+      detail: `${source}: account ${id.accountId}, ${id.arn} (${id.identityType})`,
     };
   },
 };

@@ -1,4 +1,9 @@
-import { compareVersions, PACKER_INSTALL_HINT, packerSupportsRequiredPlugins } from '../../packer/binary.ts';
+import {
+  compareVersions,
+  PACKER_INSTALL_HINT,
+  packerMissingReason,
+  packerSupportsRequiredPlugins,
+} from '../../packer/binary.ts';
 import type { Check } from '../types.ts';
 import { SkipCheck } from '../types.ts';
 
@@ -12,7 +17,7 @@ export const packerInstalled: Check = {
     if (!p)
       return {
         status: 'fail',
-        detail: 'packer was not found on PATH (or SINDRI_PACKER)',
+        detail: await packerMissingReason(ctx.env),
         fix: PACKER_INSTALL_HINT,
       };
     return { status: 'pass', detail: `${p.path} (${p.version})` };

@@ -1,14 +1,24 @@
+/**
+ * What the build will create, against what the account may have.
+ *
+ * ECS DescribeAccountAttributes documents a fixed set of attribute names (SDK
+ * `DescribeAccountAttributesRequest.attributeName`): among them `max-security-groups`,
+ * `max-postpaid-instance-vcpu-count` and `used-postpaid-instance-vcpu-count`, and nothing about EIPs
+ * or custom images. So the vCPU headroom is checked, the security-group headroom is checked against a
+ * count of the groups, and EIPs and custom images are counted with a note that their limit is not
+ * checked (it lives in Quota Center, which sindri does not call). An attribute missing from the
+ * answer is unknown, never zero.
+ */
 import type { CloudClients } from '../../cloud/index.ts';
+import { toCloudError } from '../../cloud/index.ts';
 import { instanceTypes } from '../../config/types.ts';
-import { lookup, sessionOrSkip } from '../errors.ts';
+import { ALL_IMAGE_STATUSES } from '../../images/images.ts';
+import { isForbidden, lookup, sessionOrSkip } from '../errors.ts';
 import type { Check, DoctorContext } from '../types.ts';
 
-interface Need {
-  what: string;
-  max: string;
-  used?: string;
-  count: number;
-}
+const MAX_SECURITY_GROUPS = 'max-security-groups';
+const MAX_VCPUS = 'max-postpaid-instance-vcpu-count';
+const USED_VCPUS = 'used-postpaid-instance-vcpu-count';
 
 async function attributes(ctx: DoctorContext, clients: CloudClients, region: string, names: string[]) {
   const body = await lookup(ctx, 'ecs:DescribeAccountAttributes', () =>
@@ -16,13 +26,65 @@ async function attributes(ctx: DoctorContext, clients: CloudClients, region: str
   );
   const out = new Map<string, number>();
   for (const item of body.accountAttributeItems?.accountAttributeItem ?? []) {
-    const v = Number(item.attributeValues?.valueItem?.[0]?.value);
+    const raw = item.attributeValues?.valueItem?.[0]?.value;
+    const v = raw === undefined || raw === '' ? Number.NaN : Number(raw);
     if (item.attributeName && Number.isFinite(v)) out.set(item.attributeName, v);
   }
   return out;
 }
 
-/** What the build will create, against the account's quotas (ECS DescribeAccountAttributes). */
+/** A count the doctor reads for information; a refused lookup leaves it unknown (with why). */
+async function countOrNote(
+  action: string,
+  count: () => Promise<number | undefined>,
+): Promise<{ value?: number; note?: string }> {
+  try {
+    const value = await count();
+    return value === undefined ? { note: `${action} reported no total` } : { value };
+  } catch (err) {
+    const e = toCloudError(err);
+    if (isForbidden(e)) return { note: `${action} is not allowed for this caller` };
+    throw err;
+  }
+}
+
+async function securityGroupCount(clients: CloudClients, region: string): Promise<number> {
+  // TotalCount is not returned with NextToken paging (SDK DescribeSecurityGroupsResponseBody): count.
+  let n = 0;
+  let nextToken: string | undefined;
+  do {
+    const body = await clients.call('ecs', 'DescribeSecurityGroups', {
+      regionId: region,
+      maxResults: 100,
+      ...(nextToken ? { nextToken } : {}),
+    });
+    n += body.securityGroups?.securityGroup?.length ?? 0;
+    nextToken = body.nextToken || undefined;
+  } while (nextToken);
+  return n;
+}
+
+const eipCount = async (clients: CloudClients, region: string) =>
+  (await clients.call('ecs', 'DescribeEipAddresses', { regionId: region, pageSize: 1 })).totalCount;
+
+const customImageCount = async (clients: CloudClients, region: string) =>
+  (
+    await clients.call('ecs', 'DescribeImages', {
+      regionId: region,
+      imageOwnerAlias: 'self',
+      status: ALL_IMAGE_STATUSES,
+      pageSize: 1,
+    })
+  ).totalCount;
+
+interface Headroom {
+  what: string;
+  max: number | undefined;
+  used: number | undefined;
+  needed: number;
+  where: string;
+}
+
 export const quotas: Check = {
   id: 'quotas',
   title: 'quotas',
@@ -31,72 +93,103 @@ export const quotas: Check = {
     const a = ctx.config?.providers.packer.alibaba;
     if (!a) throw new Error('no configuration');
     const { clients } = await sessionOrSkip(ctx);
-    const needs: Need[] = [
-      // Only an ssh build takes a temporary EIP.
-      ...(ctx.config?.providers.packer.build.communicator === 'ssh'
-        ? [{ what: 'EIP', max: 'max-elastic-ip-addresses', used: 'used-elastic-ip-addresses', count: 1 }]
-        : []),
-      { what: 'custom image', max: 'max-custom-images', used: 'used-custom-images', count: 1 },
-    ];
-    if (!a.security_group_id) {
-      needs.push({
-        what: 'security group',
-        max: 'max-security-groups',
-        used: 'used-security-groups',
-        count: 1,
-      });
-    }
-    // vCPUs of the build instance, when the instance type can be read.
+    const home = ctx.region;
+    const where = (region: string) => (region === home ? '' : ` in ${region}`);
+
+    // vCPUs of the build instance (the first ranked type), when the instance type can be read.
+    const first = instanceTypes(a)[0] as string;
     const types = await lookup(ctx, 'ecs:DescribeInstanceTypes', () =>
-      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [instanceTypes(a)[0] as string] }),
+      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [first] }),
     ).catch(() => undefined);
-    const cpus = types?.instanceTypes?.instanceType?.find(
-      (t) => t.instanceTypeId === instanceTypes(a)[0],
-    )?.cpuCoreCount;
-    if (cpus) {
-      needs.push({
-        what: 'pay-as-you-go vCPU',
-        max: 'max-postpaid-instance-vcpu-count',
-        used: 'used-postpaid-instance-vcpu-count',
-        count: cpus,
-      });
+    const cpus = types?.instanceTypes?.instanceType?.find((t) => t.instanceTypeId === first)?.cpuCoreCount;
+    const createsGroup = !a.security_group_id;
+    const names = [...(createsGroup ? [MAX_SECURITY_GROUPS] : []), ...(cpus ? [MAX_VCPUS, USED_VCPUS] : [])];
+
+    const headroom: Headroom[] = [];
+    const notes: string[] = [];
+    if (names.length > 0) {
+      const attrs = await attributes(ctx, clients, home, names);
+      if (cpus) {
+        headroom.push({
+          what: 'pay-as-you-go vCPU',
+          max: attrs.get(MAX_VCPUS),
+          used: attrs.get(USED_VCPUS),
+          needed: cpus,
+          where: '',
+        });
+      }
+      if (createsGroup) {
+        const used = await countOrNote('ecs:DescribeSecurityGroups', () => securityGroupCount(clients, home));
+        if (used.note) notes.push(`security groups in use unknown (${used.note})`);
+        headroom.push({
+          what: 'security group',
+          max: attrs.get(MAX_SECURITY_GROUPS),
+          used: used.value,
+          needed: 1,
+          where: '',
+        });
+      }
     }
-    const names = needs.flatMap((n) => [n.max, ...(n.used ? [n.used] : [])]);
+
+    // No API sindri calls reports these limits: the counts are shown, the headroom is not checked.
+    const counted: string[] = [];
+    // Only an ssh build takes a temporary EIP.
+    const takesEip = ctx.config?.providers.packer.build.communicator === 'ssh';
+    if (takesEip) {
+      const eips = await countOrNote('ecs:DescribeEipAddresses', () => eipCount(clients, home));
+      counted.push(
+        eips.value === undefined ? `EIPs in use unknown (${eips.note})` : `EIPs in use ${eips.value}`,
+      );
+    }
+    for (const region of [home, ...a.image_copy_regions]) {
+      const images = await countOrNote('ecs:DescribeImages', () => customImageCount(clients, region));
+      counted.push(
+        images.value === undefined
+          ? `custom images${where(region)} unknown (${images.note})`
+          : `custom images${where(region)} ${images.value}`,
+      );
+    }
+
     const problems: string[] = [];
     const tight: string[] = [];
     const seen: string[] = [];
-    const regions = [ctx.region, ...a.image_copy_regions];
-    await Promise.all(
-      regions.map(async (region) => {
-        const attrs = await attributes(ctx, clients, region, names);
-        // Copy regions only receive an image.
-        for (const n of region === ctx.region ? needs : needs.filter((x) => x.what === 'custom image')) {
-          const max = attrs.get(n.max);
-          if (max === undefined) continue;
-          const used = n.used ? (attrs.get(n.used) ?? 0) : 0;
-          const left = max - used;
-          const line = `${n.what} ${used}/${max}${region === ctx.region ? '' : ` in ${region}`}`;
-          seen.push(line);
-          if (left < n.count) problems.push(`${line}: the build needs ${n.count} more`);
-          else if (left - n.count < Math.max(1, Math.ceil(max * 0.1)) && n.count > 0) tight.push(line);
-        }
-      }),
-    );
+    for (const h of headroom) {
+      if (h.max === undefined) {
+        notes.push(`the account reported no ${h.what} limit`);
+        continue;
+      }
+      if (h.used === undefined) {
+        seen.push(`${h.what} limit ${h.max}${h.where} (use unknown)`);
+        continue;
+      }
+      const left = h.max - h.used;
+      const line = `${h.what} ${h.used}/${h.max}${h.where}`;
+      seen.push(line);
+      if (left < h.needed) problems.push(`${line}: the build needs ${h.needed} more`);
+      else if (left - h.needed < Math.max(1, Math.ceil(h.max * 0.1))) tight.push(line);
+    }
+    const unchecked = `${counted.join(', ')} (limits not checked: DescribeAccountAttributes has no ${takesEip ? 'EIP or ' : ''}custom-image attribute)`;
     if (problems.length > 0) {
       return {
         status: 'fail',
         detail: problems.join('; '),
-        fix: 'release unused resources (EIPs, images, instances) or request a quota increase in the Quota Center',
+        fix: 'release unused resources (instances, security groups) or request a quota increase in the Quota Center',
       };
     }
-    if (seen.length === 0) return { status: 'warn', detail: 'the account reported no quota attributes' };
+    if (seen.length === 0) {
+      return {
+        status: 'warn',
+        detail: `no quota could be checked${notes.length ? ` (${notes.join('; ')})` : ''}; ${unchecked}`,
+      };
+    }
+    const extra = notes.length > 0 ? `; ${notes.join('; ')}` : '';
     if (tight.length > 0) {
       return {
         status: 'warn',
-        detail: `close to the limit: ${tight.join('; ')}`,
+        detail: `close to the limit: ${tight.join('; ')}${extra}; ${unchecked}`,
         fix: 'release unused resources before building in parallel',
       };
     }
-    return { status: 'pass', detail: seen.sort().join(', ') };
+    return { status: 'pass', detail: `${seen.sort().join(', ')}${extra}; ${unchecked}` };
   },
 };

@@ -1,26 +1,24 @@
-import { didYouMean } from '../../config/suggest.ts';
+import { describeUnknownRegion, unknownRegions } from '../../cloud/regions.ts';
 import { lookup, sessionOrSkip } from '../errors.ts';
 import type { Check } from '../types.ts';
 
-/** The build region (and every copy region) exists for this account (ECS DescribeRegions). */
+/**
+ * The build region (and every copy region) exists for this account (ECS DescribeRegions), judged by
+ * the rule the build's preflight applies (src/cloud/regions.ts `unknownRegions`).
+ */
 export const region: Check = {
   id: 'region',
   title: 'region',
   needs: 'none',
   async run(ctx) {
-    const { clients } = await sessionOrSkip(ctx);
-    const body = await lookup(ctx, 'ecs:DescribeRegions', () => clients.call('ecs', 'DescribeRegions', {}));
-    const known = (body.regions?.region ?? []).map((r) => r.regionId ?? '').filter(Boolean);
+    await sessionOrSkip(ctx);
+    const known = await lookup(ctx, 'ecs:DescribeRegions', () => ctx.regions());
     const wanted = [ctx.region, ...(ctx.config?.providers.packer.alibaba.image_copy_regions ?? [])];
-    const unknown = wanted.filter((r) => !known.includes(r));
+    const unknown = unknownRegions(wanted, known);
     if (unknown.length > 0) {
-      const guesses = unknown.map((r) => {
-        const g = didYouMean(r, known);
-        return g ? `${r} (did you mean ${g}?)` : r;
-      });
       return {
         status: 'fail',
-        detail: `unknown region${unknown.length > 1 ? 's' : ''}: ${guesses.join(', ')}`,
+        detail: `unknown region${unknown.length > 1 ? 's' : ''}: ${unknown.map(describeUnknownRegion).join(', ')}`,
         fix: `use one of: ${known.join(', ')}`,
       };
     }

@@ -18,6 +18,7 @@ import {
   SOURCE_IMAGE_TAG,
 } from '../../images/tags.ts';
 import { copyTargets, type PipelineContext, saveState } from '../context.ts';
+import { etaEstimator, percentText } from '../progress.ts';
 import type { RegionRecord } from '../record.ts';
 import type { Step } from '../run.ts';
 
@@ -105,6 +106,7 @@ async function awaitCopy(
 ): Promise<void> {
   const id = entry.imageId as string;
   let lastShown = -1;
+  const eta = etaEstimator();
   const waited = await waitForCopy({
     poll: async () => {
       const img = (await findSelfImage(clients, region, id)) as Image | undefined;
@@ -118,9 +120,10 @@ async function awaitCopy(
     signal: ctx.signal,
     what: `image ${id} in ${region}`,
     onProgress: (percent) => {
+      const left = percent === undefined ? undefined : eta(percent);
       if (percent !== undefined && percent >= lastShown + 10) {
         lastShown = percent;
-        ctx.progress.detail(`${region}: ${id} ${percent}%`);
+        ctx.progress.detail(`${region}: ${id} ${percentText(percent, left)}`);
       }
     },
   });

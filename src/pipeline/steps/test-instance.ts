@@ -4,6 +4,7 @@
  * or an interrupt in between still removes it when the pipeline ends; after a crash, `sweep` finds it.
  */
 
+import { SindriError } from '../../errors.ts';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../images/tags.ts';
 import { launchTestInstance, removeTestInstance as removeResources } from '../../images/test-instance.ts';
 import { saveState, type TestingContext, testsToRun } from '../context.ts';
@@ -36,7 +37,14 @@ export const startTestInstance: Step<TestingContext> = {
   async run(ctx) {
     const { record, testing } = ctx;
     record.test ??= { resources: {} };
+    // A run that was killed mid-test left its instance (or sweep removed it): start again from nothing.
+    await removeAll(ctx);
     const made = record.test.resources;
+    if (Object.keys(made).length > 0)
+      throw new SindriError(
+        `the test instance of an earlier run of this build could not be removed: ${Object.values(made).join(', ')}`,
+        { code: 'TestInstanceLeft', actions: ['run sindri packer sweep, then the same command again'] },
+      );
     ctx.progress.phase('test', `starting an instance of ${record.imageId} to test it`);
     const reached = await launchTestInstance(
       await ctx.session.clients(record.region),

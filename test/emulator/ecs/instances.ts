@@ -111,7 +111,9 @@ export const DescribeInstances: Handler = (ctx) => {
         p.str('SecurityGroupId') === undefined || i.securityGroupIds.includes(p.str('SecurityGroupId') ?? ''),
     )
     .filter((i) => matchesTags(i.tags, tags));
-  const page = paginate(all, p, { nextToken: true });
+  // MaxResults: "a value less than 10 … the default value is 10", above 100 it is 100 (SDK
+  // DescribeInstancesRequest.maxResults); PageNumber/PageSize still work, deprecated.
+  const page = paginate(all, p, { nextToken: true, minResults: 10 });
   return { ...page.fields, Instances: { Instance: page.items.map((i) => instanceView(ctx, i)) } };
 };
 

@@ -66,8 +66,8 @@ export default class CiGithub extends SindriCommand {
     if (generated.file === undefined) {
       if (!this.jsonEnabled()) process.stdout.write(generated.text);
     } else {
-      this.info(`✓ wrote ${generated.file} (${generated.summary})`);
-      this.info(`  next: ${generated.next}`);
+      this.print(`✓ wrote ${generated.file} (${generated.summary})`);
+      this.print(`  next: ${generated.next}`);
     }
     const { text, ...rest } = generated;
     return { ...rest, ...(generated.file === undefined ? { workflow: text } : {}) };

@@ -1,0 +1,22 @@
+import type { TestSummary } from '../pipeline/record.ts';
+
+/** The test stage's checks as an aligned table: result, check, where it comes from, seconds. */
+export function testTable(test: TestSummary): string {
+  const rows = test.checks.map((c) => [
+    c.passed ? '✓' : '✗',
+    c.reason ? `${c.name}: ${c.reason}` : c.name,
+    c.source,
+    `${c.seconds}s`,
+  ]);
+  const all = [['', 'check', 'source', 'time'], ...rows];
+  const widths = [0, 1, 2].map((i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    `  ${r
+      .slice(0, 3)
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')}  ${r[3]}`.trimEnd();
+  const sbom = test.sbom
+    ? `\n  SBOM: ${test.sbom.packages} packages, ${test.sbom.digest} (${test.sbom.file})`
+    : '';
+  return `${all.map(line).join('\n')}${sbom}`;
+}
