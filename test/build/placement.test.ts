@@ -19,7 +19,7 @@ interface Attempt {
   code: string;
 }
 
-function config(dir: string, name: string, sshPort: number, types: string[]): void {
+function config(dir: string, name: string, sshPort: number, types: string[], zoneId?: string): void {
   writeFileSync(
     join(dir, 'sindri.yaml'),
     [
@@ -37,6 +37,7 @@ function config(dir: string, name: string, sshPort: number, types: string[]): vo
       '    alibaba:',
       '      region: cn-hangzhou',
       `      instance_type: [${types.join(', ')}]`,
+      ...(zoneId ? [`      zone_id: ${zoneId}`] : []),
       '',
     ].join('\n'),
   );
@@ -50,9 +51,9 @@ describe('stock-aware placement with the real packer', () => {
     emu = t.emu;
     env = t.env;
   });
-  const build = async (name: string, types: string[]) => {
+  const build = async (name: string, types: string[], zoneId?: string) => {
     const dir = t.workdir('sindri-place-');
-    config(dir, name, emu.sshPort, types);
+    config(dir, name, emu.sshPort, types, zoneId);
     emu.admin.clearRequestLog();
     return runSindri(['packer', 'build', '--json'], { cwd: dir, env });
   };
@@ -104,6 +105,22 @@ describe('stock-aware placement with the real packer', () => {
       JSON.stringify(env.warnings),
     );
     assert.match(r.stderr, /launch\s+launching on ecs\.g6\.large in cn-hangzhou-f/);
+    assert.deepEqual(leaked(), []);
+  });
+
+  it('in a fixed zone, no stock on the first type: the second type, with exactly one extra launch', async () => {
+    emu.admin.setNoStock({ instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-h', hidden: true });
+    const r = await build('fixed-zone', ['ecs.g6.large', 'ecs.g6.xlarge'], 'cn-hangzhou-h');
+    assert.equal(r.code, 0, r.stderr);
+    const result = jsonResult(r.stdout) as { placement: { instanceType: string; tried: Attempt[] } };
+    assert.deepEqual(launches(), [
+      'ecs.g6.large@cn-hangzhou-h:OperationDenied.NoStock',
+      'ecs.g6.xlarge@cn-hangzhou-h:ok',
+    ]);
+    assert.equal(result.placement.instanceType, 'ecs.g6.xlarge');
+    assert.deepEqual(result.placement.tried, [
+      { instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-h', code: 'OperationDenied.NoStock' },
+    ]);
     assert.deepEqual(leaked(), []);
   });
 
