@@ -284,7 +284,7 @@ export const SETTINGS = [
   {
     key: 'providers.packer.build.mirrors_in_image',
     handling:
-      '`SINDRI_MIRRORS_IN_IMAGE`: `restore` runs `scripts/95-mirrors-restore.sh` before the clean-up, putting back what `05-mirrors.sh` changed; `keep` leaves the mirrors in the image.',
+      '`SINDRI_MIRRORS_IN_IMAGE`: `restore` runs `scripts/85-mirrors-restore.sh` before the clean-up, putting back what `05-mirrors.sh` changed; `keep` leaves the mirrors in the image.',
   },
 ] as const satisfies readonly Setting[];
 

@@ -69,7 +69,11 @@ export const startTestInstance: Step<TestingContext> = {
       () => saveState(ctx),
     );
     ctx.work.test = reached;
-    ctx.progress.detail(`test instance ${made.instanceId} is running at ${reached.host}`);
+    ctx.progress.detail(
+      testing.communicator === 'cloud-assistant'
+        ? `test instance ${made.instanceId} is running (private address ${reached.host}, reached through Cloud Assistant)`
+        : `test instance ${made.instanceId} is running at ${reached.host}`,
+    );
   },
   // The safety net: a failure or an interrupt before remove-test-instance still removes it.
   cleanup: removeAll,
