@@ -185,7 +185,7 @@ describe('sindri init', () => {
       .split('\n')
       // The single type gives way to the ranked list below it.
       .filter((l) => !/^\s+instance_type: /.test(l))
-      .map((l) => l.replace(/^(\s*)# (build:|  communicator:|  mirrors:|instance_type: \[)/, '$1$2'))
+      .map((l) => l.replace(/^(\s*)# (build:| {2}communicator:| {2}mirrors:|instance_type: \[)/, '$1$2'))
       .join('\n');
     const { config } = resolveConfig({ text, displayFile: 'x.yaml' });
     const p = config.providers.packer;
