@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
-import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
+import { emulatorProjects, liveTemporary, writeProject } from '../helpers/emulator-projects.ts';
 
 interface BuildJson {
   imageId: string;
@@ -21,34 +21,17 @@ interface BuildJson {
 
 function writeConfig(dir: string, name: string, extra: { build?: string[]; alibaba?: string[] } = {}): void {
   writeFileSync(join(dir, 'motd'), 'built without SSH\n');
-  writeFileSync(
-    join(dir, 'sindri.yaml'),
-    [
-      'version: "1.0"',
-      `name: ${name}`,
-      'extensions:',
-      '  additional: [docker, node]',
-      'tests:',
-      '  checks:',
-      '    - file: /etc/motd',
-      'providers:',
-      '  packer:',
-      '    cloud: alibaba',
-      `    image_name: ${name}`,
-      '    build:',
-      '      cache: false',
+  writeProject(dir, name, {
+    top: ['extensions:', '  additional: [docker, node]', 'tests:', '  checks:', '    - file: /etc/motd'],
+    build: [
       '      communicator: cloud-assistant',
       ...(extra.build ?? []),
       '      files:',
       '        - source: motd',
       '          destination: /etc/motd',
-      '    alibaba:',
-      '      region: cn-hangzhou',
-      '      instance_type: ecs.g6.large',
-      ...(extra.alibaba ?? []),
-      '',
-    ].join('\n'),
-  );
+    ],
+    alibaba: ['      instance_type: ecs.g6.large', ...(extra.alibaba ?? [])],
+  });
 }
 
 /** Every provisioning script of a rendered template, relative to it (`scripts/10-base.sh`). */

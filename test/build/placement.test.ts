@@ -6,12 +6,10 @@
  * exits 1 naming what it tried; and the vCPU quota is checked before anything is made.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, before, describe, it } from 'node:test';
 import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri } from '../helpers/cli.ts';
-import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
+import { emulatorProjects, liveTemporary, writeProject } from '../helpers/emulator-projects.ts';
 
 interface Attempt {
   instanceType: string;
@@ -20,27 +18,11 @@ interface Attempt {
 }
 
 function config(dir: string, name: string, sshPort: number, types: string[], zoneId?: string): void {
-  writeFileSync(
-    join(dir, 'sindri.yaml'),
-    [
-      'version: "1.0"',
-      `name: ${name}`,
-      'tests:',
-      '  enabled: false',
-      'providers:',
-      '  packer:',
-      '    cloud: alibaba',
-      `    image_name: ${name}`,
-      '    build:',
-      '      cache: false',
-      `      ssh_port: ${sshPort}`,
-      '    alibaba:',
-      '      region: cn-hangzhou',
-      `      instance_type: [${types.join(', ')}]`,
-      ...(zoneId ? [`      zone_id: ${zoneId}`] : []),
-      '',
-    ].join('\n'),
-  );
+  writeProject(dir, name, {
+    top: ['tests:', '  enabled: false'],
+    build: [`      ssh_port: ${sshPort}`],
+    alibaba: [`      instance_type: [${types.join(', ')}]`, ...(zoneId ? [`      zone_id: ${zoneId}`] : [])],
+  });
 }
 
 describe('stock-aware placement with the real packer', () => {

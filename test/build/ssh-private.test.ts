@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Emulator } from '../emulator/index.ts';
 import { jsonResult, runSindri } from '../helpers/cli.ts';
-import { emulatorProjects } from '../helpers/emulator-projects.ts';
+import { emulatorProjects, writeProject } from '../helpers/emulator-projects.ts';
 import { type JumpHost, startJumpHost } from '../helpers/jump-host.ts';
 import { rootClients } from '../helpers/sandbox.ts';
 
@@ -23,31 +23,15 @@ describe('an ssh-private build with the real packer', () => {
 
   const project = (name: string, bastion?: string[]) => {
     const dir = t.workdir('sindri-private-');
-    writeFileSync(
-      join(dir, 'sindri.yaml'),
-      [
-        'version: "1.0"',
-        `name: ${name}`,
-        'tests:',
-        '  checks:',
-        '    - command: "true"',
-        'providers:',
-        '  packer:',
-        '    cloud: alibaba',
-        `    image_name: ${name}`,
-        '    build:',
-        '      cache: false',
-        `      ssh_port: ${emu.sshPort}`,
-        '      communicator: ssh-private',
-        ...(bastion ?? []),
-        '    alibaba:',
-        '      region: cn-hangzhou',
+    writeProject(dir, name, {
+      top: ['tests:', '  checks:', '    - command: "true"'],
+      build: [`      ssh_port: ${emu.sshPort}`, '      communicator: ssh-private', ...(bastion ?? [])],
+      alibaba: [
         '      instance_type: ecs.g6.large',
         `      vpc_id: ${vpcId}`,
         `      vswitch_id: ${vswitchId}`,
-        '',
-      ].join('\n'),
-    );
+      ],
+    });
     return dir;
   };
   const publicAccess = () => ({

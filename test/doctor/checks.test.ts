@@ -13,14 +13,13 @@ import {
   type CheckOptions,
   cloudEnv,
   config,
+  doctorWorld,
   type Emulator,
   expectCheck as expect,
   type Network,
   ROOT,
   rootClients,
   runCheck,
-  seedNetwork,
-  startEmulator,
 } from './helpers.ts';
 
 let emu: Emulator;
@@ -28,9 +27,7 @@ let net: Network;
 let home: string;
 
 before(async () => {
-  emu = await startEmulator();
-  net = await seedNetwork(emu);
-  home = await mkdtemp(join(tmpdir(), 'sindri-doctor-home-'));
+  ({ emu, net, home } = await doctorWorld('sindri-doctor-home-'));
 });
 after(() => emu.stop());
 

@@ -11,24 +11,14 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SindriConfig } from '../../src/config/types.ts';
 import type { CheckResult } from '../../src/doctor/index.ts';
-import {
-  config,
-  type Emulator,
-  expectCheck,
-  type Network,
-  runCheck,
-  seedNetwork,
-  startEmulator,
-} from './helpers.ts';
+import { config, doctorWorld, type Emulator, expectCheck, type Network, runCheck } from './helpers.ts';
 
 let emu: Emulator;
 let net: Network;
 let home: string;
 
 before(async () => {
-  emu = await startEmulator();
-  net = await seedNetwork(emu);
-  home = await mkdtemp(join(tmpdir(), 'sindri-doctor-ca-'));
+  ({ emu, net, home } = await doctorWorld('sindri-doctor-ca-'));
 });
 after(() => emu.stop());
 

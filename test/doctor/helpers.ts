@@ -88,6 +88,14 @@ export async function seedNetwork(emu: Emulator): Promise<Network> {
   };
 }
 
+/** What a doctor test file runs against: an emulator with the seeded network, and an empty home. */
+export async function doctorWorld(
+  homePrefix: string,
+): Promise<{ emu: Emulator; net: Network; home: string }> {
+  const emu = await startEmulator();
+  return { emu, net: await seedNetwork(emu), home: await mkdtemp(join(tmpdir(), homePrefix)) };
+}
+
 /** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */
 export function configText(
   opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown>; communicator?: string } = {},

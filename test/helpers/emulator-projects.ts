@@ -2,7 +2,7 @@
  * The set-up of CLI tests against one emulator: it starts before the suite's tests and stops after
  * them, with the environment a sindri process needs and project directories removed at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -58,4 +58,34 @@ export function liveTemporary(emu: Emulator): string[] {
     ...l.vpcs.map((r) => `vpc ${r.id}`),
     ...l.keyPairs.map((r) => `key-pair ${r.id}`),
   ].sort();
+}
+
+/**
+ * Writes `dir/sindri.yaml` for a build in cn-hangzhou without the cache: `top` lines go between
+ * `name` and `providers`, `build` and `alibaba` lines under their keys (already indented).
+ */
+export function writeProject(
+  dir: string,
+  name: string,
+  lines: { top?: string[]; build?: string[]; alibaba?: string[] },
+): void {
+  writeFileSync(
+    join(dir, 'sindri.yaml'),
+    [
+      'version: "1.0"',
+      `name: ${name}`,
+      ...(lines.top ?? []),
+      'providers:',
+      '  packer:',
+      '    cloud: alibaba',
+      `    image_name: ${name}`,
+      '    build:',
+      '      cache: false',
+      ...(lines.build ?? []),
+      '    alibaba:',
+      '      region: cn-hangzhou',
+      ...(lines.alibaba ?? []),
+      '',
+    ].join('\n'),
+  );
 }
