@@ -11,6 +11,24 @@ const SCRIPT = /Provisioning with (?:shell script|shell|cloud assistant): (.*)/;
 /** A line a script printed, as sindri's Cloud Assistant helper passes it on. */
 const SCRIPT_OUTPUT = /^(?:[^:]+: )?│ ?(.*)$/;
 
+/**
+ * An error's own words, without packer's prefixes: its closing summary repeats each error twice
+ * (`Build 'x' errored after …: <error>`, `--> x: <error>`), which the display shows once.
+ */
+function errorBody(text: string): string {
+  return text
+    .split('\n')
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^==> [^:]+: /, '')
+        .replace(/^Build '[^']*' errored after [^:]*: /, '')
+        .replace(/^--> [^:]+: /, ''),
+    )
+    .filter((l) => l && !/^(?:==> )?Some builds didn't complete/.test(l))
+    .join('\n');
+}
+
 export interface PackerOutput {
   onEvent(event: MachineReadableEvent): void;
   /** The phase packer last reported (`cleanup` once it deletes what it made). */
@@ -32,6 +50,7 @@ export function readPackerOutput(opts: {
   let phase = '';
   let lastScript = '';
   let step = 0;
+  const errorsShown = new Set<string>();
   return {
     get phase() {
       return phase;
@@ -52,6 +71,12 @@ export function readPackerOutput(opts: {
         step++;
         opts.progress.phase('provision', `step ${step}/${Math.max(opts.scripts, step)}: ${script}`);
         return;
+      }
+      if (e.data[0] === 'error') {
+        const body = errorBody(text);
+        // The summary's heading, or an error shown already: the display has it.
+        if (errorsShown.has(body) || (body === '' && PACKER_SUMMARY.test(text.trim()))) return;
+        errorsShown.add(body);
       }
       for (const line of text.split('\n')) {
         const clean = line.replace(/^==> [^:]+: /, '').trim();

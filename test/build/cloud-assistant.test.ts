@@ -119,6 +119,35 @@ describe('a cloud-assistant build with the real packer', () => {
     emu.admin.clearCommandResults();
   });
 
+  it('sindri packer test runs the checks on an image through Cloud Assistant too: no public access, no SSH', async () => {
+    const dir = workdir();
+    writeConfig(dir, 'ca-retest');
+    const built = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    assert.equal(built.code, 0, built.stderr);
+    const { imageId, test } = jsonResult(built.stdout) as BuildJson;
+    emu.admin.clearRequestLog();
+    const r = await runSindri(['packer', 'test', imageId, '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const result = jsonResult(r.stdout) as { buildId: string; test: NonNullable<BuildJson['test']> };
+    // The same checks as the build's test stage (the file and each extension's own), all passing.
+    assert.ok(test?.checks.some((c) => c.name === 'file /etc/motd'));
+    assert.deepEqual(
+      result.test.checks.map((c) => [c.name, c.passed]),
+      test?.checks.map((c) => [c.name, true]),
+    );
+    assert.deepEqual(publicAccess(), { eips: 0, publicIps: 0, bandwidth: [], inbound: [] });
+    const launched = emu.admin.requestLog({ action: 'RunInstances' });
+    assert.equal(launched.length, 1);
+    assert.equal(launched[0]?.params.InstanceName, `sindri-${result.buildId}-test`);
+    const testInstance = emu.admin
+      .requestLog({ action: 'DeleteInstance' })
+      .map((e) => e.params.InstanceId)
+      .find((id) => emu.admin.invocations(id).some((i) => i.content.includes('/etc/motd')));
+    assert.ok(testInstance, 'the check ran on the test instance as a Cloud Assistant command');
+    assert.deepEqual(emu.admin.instanceRecords(testInstance).logins, [], 'no SSH login');
+    assert.deepEqual(leaked(), []);
+  });
+
   it('--debug shows the scripts output as well, and packer log lines', async () => {
     const dir = workdir();
     writeConfig(dir, 'ca-debug');
