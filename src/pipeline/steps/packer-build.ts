@@ -153,8 +153,10 @@ export const packerBuild: Step<BuildContext> = {
     for (const c of plan.candidates) {
       // Each candidate once, also across a run that stopped half way.
       if (tried(c)) continue;
-      if (plan.attempts.length > 0 || plan.candidates.length > 1)
-        ctx.progress.phase('launch', `launching on ${where(c)}`);
+      // A retry is a launch again; the first attempt is named without moving the display on, so
+      // that packer's network set-up still shows as its own phase.
+      if (plan.attempts.length > 0) ctx.progress.phase('launch', `launching on ${where(c)}`);
+      else if (plan.candidates.length > 1) ctx.progress.detail(`launching on ${where(c)}`);
       const { built, output } = await runOnce(ctx, await launchVars(ctx, c));
       const left = leftBehind(work.refusals);
       if (built.interrupted || ctx.signal.aborted) {
