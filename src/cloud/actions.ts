@@ -27,6 +27,7 @@ export const SDK_ACTIONS = {
     'DeleteVpc',
     'DescribeAccountAttributes',
     'DescribeAvailableResource',
+    'DescribeCloudAssistantStatus',
     // The read probe before packer starts (pipeline/permission-probe.ts), packer <= 1.6; sweep.
     'DescribeEipAddresses',
     // deploy --family, and the registry's family look-ups.
@@ -35,10 +36,12 @@ export const SDK_ACTIONS = {
     'DescribeImages',
     'DescribeInstanceTypes',
     'DescribeInstances',
+    'DescribeInvocationResults',
     'DescribeKeyPairs',
     'DescribeRegions',
     'DescribeSecurityGroupAttribute',
     'DescribeSecurityGroups',
+    'DescribeSendFileResults',
     'DescribeTaskAttribute',
     'DescribeTasks',
     'DescribeVSwitches',
@@ -50,8 +53,11 @@ export const SDK_ACTIONS = {
     'ModifyImageAttribute',
     'ModifyImageSharePermission',
     'ReleaseEipAddress',
+    'RunCommand',
     'RunInstances',
+    'SendFile',
     'StopInstance',
+    'StopInvocation',
     'TagResources',
     'UnassociateEipAddress',
     // The registry moves a channel off an image.
@@ -59,7 +65,15 @@ export const SDK_ACTIONS = {
   ],
   // The read probe with packer >= 1.7, whose plugin calls the network actions on the VPC API.
   // And the test instance's own network.
-  vpc: ['CreateVSwitch', 'CreateVpc', 'DescribeEipAddresses', 'DescribeVSwitches', 'DescribeVpcs'],
+  // DescribeNatGateways: doctor's look at a cloud-assistant build's way out to the internet.
+  vpc: [
+    'CreateVSwitch',
+    'CreateVpc',
+    'DescribeEipAddresses',
+    'DescribeNatGateways',
+    'DescribeVSwitches',
+    'DescribeVpcs',
+  ],
   ram: ['GetPolicy', 'GetRole', 'ListPoliciesForRole', 'ListPoliciesForUser'],
   // AssumeRole and AssumeRoleWithOIDC: the credential exchange (sts.ts).
   sts: ['AssumeRole', 'AssumeRoleWithOIDC', 'GetCallerIdentity'],

@@ -84,10 +84,17 @@ providers:
       region: ${a.region} # --region overrides it
 ${zone}
       instance_type: ${a.instanceType} # the build instance; --instance-type overrides it
+      # instance_type: [${a.instanceType}, ecs.g7.xlarge] # or a ranked list, tried in turn when one has no stock
       system_disk_size_gb: ${a.diskSizeGb} # GiB, 20-2048; --disk-size overrides it
       # source_image: ubuntu_22_04_x64_20G_alibase_20240130.vhd # the default base image
       # image_copy_regions: [cn-shanghai] # copies, after the build
       # image_share_accounts: ["1234567890123456"] # accounts the image is shared with
+
+    # How packer reaches the build instance: ssh (a temporary EIP, port 22 open), ssh-private (its
+    # private address, from inside the VPC) or cloud-assistant (no public address, no SSH at all).
+    # build:
+    #   communicator: cloud-assistant
+    #   mirrors: aliyun-intranet # apt, yum, pip and Docker CE from the region's intranet mirrors
 
     # Older images of this name: keep the newest N (and delete those past D days).
     # retention:

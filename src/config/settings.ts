@@ -55,6 +55,9 @@ const ENCRYPTION =
 const SPOT =
   '**Not a builder field** (neither 1.6.6 nor the plugin has a spot option). Spot pricing would only apply to the temporary build instance, never to the image, so the build goes ahead pay-as-you-go and sindri prints a **warning** naming the key every time (`RenderedTemplate.warnings`, also reported by `sindri packer validate`). Nothing is rendered.';
 
+const COMMUNICATOR =
+  '`ssh` (default): `communicator = "ssh"` over packer\'s temporary EIP. `ssh-private`: `ssh_private_ip = true` (no EIP; the runner must reach the private address, or go through `bastion`). `cloud-assistant`: `communicator = "none"`, `ssh_private_ip = true`, `associate_public_ip_address = false` and `internet_max_bandwidth_out = 0` (no EIP and no public address with packer 1.6.6 and the plugin), sindri\'s own security group `sindri-<build ID>` with no inbound rule, and every script and upload a `shell-local` provisioner that runs sindri\'s Cloud Assistant helper (`dist/src/packer/cloud-assistant.js`): it finds the instance by its name, waits for the agent (`DescribeCloudAssistantStatus`), sends files (`SendFile`), runs each script (`RunCommand`, `DescribeInvocationResults`) streaming its output, and exits with its exit code. The test stage runs its checks the same way.';
+
 export const SETTINGS = [
   { key: 'version', handling: NOT_RENDERED },
   { key: 'deployment.provider', handling: NOT_RENDERED },
@@ -95,11 +98,18 @@ export const SETTINGS = [
     },
     packer: 'region',
   },
-  { key: 'providers.packer.alibaba.zone_id', packer: 'zone_id' },
+  {
+    key: 'providers.packer.alibaba.zone_id',
+    packer: 'zone_id',
+    handling:
+      "`zone_id`. Unset: `zone_id = var.zone_id`, which the preflight sets to a zone where a candidate instance type and the system disk category are in stock (`DescribeAvailableResource`), in the VSwitch's zone when one is configured.",
+  },
   {
     key: 'providers.packer.alibaba.instance_type',
     flag: { name: 'instance-type', summary: 'Build instance type', kind: 'string' },
     packer: 'instance_type',
+    handling:
+      '`instance_type`. A list is a ranking of candidates: the template says `instance_type = var.instance_type` (default the first), the preflight picks the first candidate a zone has in stock (`DescribeAvailableResource`) and passes it with `-var`, and a launch that fails with a no-stock or not-available code runs packer again with the next candidate, once packer has deleted what it made (at most once per candidate). The flag sets one type.',
   },
   { key: 'providers.packer.alibaba.source_image', packer: 'source_image' },
   {
@@ -125,9 +135,24 @@ export const SETTINGS = [
     handling:
       '**Not a builder field** (neither 1.6.6 nor the plugin). `PL1` is accepted and needs nothing: it is what ECS gives a `cloud_essd` disk by default. Other levels are **rejected** with an explanation: the builder cannot choose one, and a performance level is not stored in an image — choose it when creating instances (`sindri packer deploy`). With a category other than `cloud_essd` it is rejected.',
   },
-  { key: 'providers.packer.alibaba.vpc_id', packer: 'vpc_id' },
-  { key: 'providers.packer.alibaba.vswitch_id', packer: 'vswitch_id' },
-  { key: 'providers.packer.alibaba.security_group_id', packer: 'security_group_id' },
+  {
+    key: 'providers.packer.alibaba.vpc_id',
+    packer: 'vpc_id',
+    handling:
+      '`vpc_id`. Unset: `vpc_id = var.vpc_id`, the VPC of a configured VSwitch (looked up) or of the network a `cloud-assistant` build makes; empty otherwise (packer makes a temporary VPC).',
+  },
+  {
+    key: 'providers.packer.alibaba.vswitch_id',
+    packer: 'vswitch_id',
+    handling:
+      '`vswitch_id`. Unset: `vswitch_id = var.vswitch_id`: with `vpc_id`, an existing VSwitch of that VPC in the zone the preflight picked; for a `cloud-assistant` build without a network, the one sindri makes; empty otherwise (packer makes one).',
+  },
+  {
+    key: 'providers.packer.alibaba.security_group_id',
+    packer: 'security_group_id',
+    handling:
+      '`security_group_id`. Unset: `security_group_id = var.security_group_id`, empty (packer makes a group open to all inbound traffic) except for a `cloud-assistant` build, where sindri makes `sindri-<build ID>` with no inbound rule.',
+  },
   {
     key: 'providers.packer.alibaba.vpc_cidr_block',
     packer: 'vpc_cidr_block',
@@ -258,7 +283,26 @@ export const SETTINGS = [
   {
     key: 'providers.packer.build.files',
     handling:
-      "Each source is copied to `uploads/<n>` beside the template; a `file` provisioner uploads it to `/tmp/sindri-upload/<n>` and `scripts/40-files.sh` moves it, as root, to `destination` (passed as `SINDRI_FILE_<n>_DEST`). Staging means a non-root SSH user can still place files under `/etc`, and the destination never goes through packer's file provisioner. Directories are copied recursively.",
+      "Each source is copied to `uploads/<n>` beside the template; a `file` provisioner uploads it to `/tmp/sindri-upload/<n>` and `scripts/40-files.sh` moves it, as root, to `destination` (passed as `SINDRI_FILE_<n>_DEST`). Staging means a non-root SSH user can still place files under `/etc`, and the destination never goes through packer's file provisioner. Directories are copied recursively. With `cloud-assistant` the upload goes through Cloud Assistant (`SendFile`, in pieces) instead of the `file` provisioner.",
+  },
+  {
+    key: 'providers.packer.build.communicator',
+    handling: COMMUNICATOR,
+  },
+  {
+    key: 'providers.packer.build.bastion',
+    handling:
+      '`ssh_bastion_host`, `ssh_bastion_port`, `ssh_bastion_username` and (as `-var bastion_private_key_file`, the absolute path) `ssh_bastion_private_key_file`, or `ssh_bastion_agent_auth = true` without a key. Only with `ssh-private`; the test stage reaches its instance through the same bastion.',
+  },
+  {
+    key: 'providers.packer.build.mirrors',
+    handling:
+      '`SINDRI_MIRRORS` and `SINDRI_MIRROR_APT|YUM|PIP|NPM|DOCKER` for `scripts/05-mirrors.sh`, which points apt, yum/dnf, pip, npm and Docker at them first thing (saving what it changes under `/var/lib/sindri/mirrors`); the extension scripts use them for their own repositories. `aliyun-intranet` is `http://mirrors.cloud.aliyuncs.com` (reachable from a VPC without internet access), `aliyun-public` `https://mirrors.aliyun.com` and `https://registry.npmmirror.com`. Nothing is rendered for `none`.',
+  },
+  {
+    key: 'providers.packer.build.mirrors_in_image',
+    handling:
+      '`SINDRI_MIRRORS_IN_IMAGE`: `restore` runs `scripts/85-mirrors-restore.sh` before the clean-up, putting back what `05-mirrors.sh` changed; `keep` leaves the mirrors in the image.',
   },
 ] as const satisfies readonly Setting[];
 

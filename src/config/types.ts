@@ -39,7 +39,41 @@ export interface BuildConfig {
   /** Environment variables exported to every provisioning script. */
   environment: Record<string, string>;
   files: FileUpload[];
+  /** How packer reaches the build instance (see `Communicator`). */
+  communicator: Communicator;
+  /** The SSH jump host of an `ssh-private` build. */
+  bastion?: BastionConfig;
+  /** Package mirrors used while the instance is provisioned. */
+  mirrors: MirrorsSetting;
+  /** Whether the image keeps those mirrors or gets its own sources back. */
+  mirrors_in_image: 'restore' | 'keep';
 }
+
+/**
+ * `ssh`: SSH over a temporary public address (packer's default). `ssh-private`: SSH to the private
+ * address, for a runner inside the VPC or through a bastion. `cloud-assistant`: no public address and
+ * no inbound rule; scripts, uploads and checks go through the Cloud Assistant agent.
+ */
+export type Communicator = 'ssh' | 'ssh-private' | 'cloud-assistant';
+
+export interface BastionConfig {
+  host: string;
+  port: number;
+  username: string;
+  /** Relative to the config file (without it, the SSH agent). */
+  private_key_file?: string;
+}
+
+/** Custom package mirrors: base URLs. */
+export interface CustomMirrors {
+  apt?: string;
+  yum?: string;
+  pip?: string;
+  npm?: string;
+  docker?: string;
+}
+
+export type MirrorsSetting = 'aliyun-intranet' | 'aliyun-public' | 'none' | CustomMirrors;
 
 export interface EndpointsConfig {
   ecs?: string;
@@ -51,7 +85,8 @@ export interface EndpointsConfig {
 export interface AlibabaConfig {
   region: string;
   zone_id?: string;
-  instance_type: string;
+  /** One instance type, or candidates in order of preference (see `instanceTypes`). */
+  instance_type: string | string[];
   /** Public or custom image ID to start from. Mutually exclusive with image_family. */
   source_image?: string;
   /** The family the build starts from (packer >= 1.7): its newest image. */
@@ -165,4 +200,9 @@ export interface TestsConfig {
   timeout_seconds: number;
   sbom: boolean;
   checks: TestCheck[];
+}
+
+/** The candidate instance types of a build, in order of preference. */
+export function instanceTypes(alibaba: Pick<AlibabaConfig, 'instance_type'>): string[] {
+  return typeof alibaba.instance_type === 'string' ? [alibaba.instance_type] : [...alibaba.instance_type];
 }

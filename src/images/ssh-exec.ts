@@ -2,6 +2,17 @@
  * Running commands on an instance over SSH (the test stage's checks), with the official-enough
  * `ssh2` client, loaded only when a test stage runs.
  */
+import type { RemoteExec } from './remote-exec.ts';
+
+/** A jump host the connection goes through (an `ssh-private` build's bastion). */
+export interface SshJump {
+  host: string;
+  port: number;
+  username: string;
+  /** PEM; without it, the SSH agent (SSH_AUTH_SOCK). */
+  privateKey?: string | undefined;
+}
+
 export interface SshTarget {
   host: string;
   port: number;
@@ -9,40 +20,52 @@ export interface SshTarget {
   privateKey: string;
   /** How long the connection may take (the instance's sshd may still be starting). */
   readyTimeoutMs?: number;
+  via?: SshJump | undefined;
 }
 
-export interface SshSession {
-  /** Runs a shell script; never rejects for the script's own failure, only for a broken connection. */
-  run(
-    script: string,
-    timeoutMs: number,
-  ): Promise<{
-    exitCode: number | null;
-    stdout: string;
-    stderr: string;
-    durationMs: number;
-    timedOut: boolean;
-  }>;
-  close(): void;
-}
+/** Runs shell scripts on the instance; never rejects for a script's own failure, only for a broken connection. */
+export type SshSession = RemoteExec;
 
 /** Caps what a check keeps of its output (a chatty command must not fill the record). */
 const MAX_OUTPUT = 64 * 1024;
 
 export async function connectSsh(target: SshTarget): Promise<SshSession> {
   const { Client } = (await import('ssh2')).default;
+  const open = (client: InstanceType<typeof Client>, config: Record<string, unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('error', reject);
+      client.connect({ readyTimeout: target.readyTimeoutMs ?? 60_000, ...config });
+    });
+  let jump: InstanceType<typeof Client> | undefined;
+  let sock: NodeJS.ReadableStream | undefined;
+  if (target.via) {
+    const via = target.via;
+    jump = new Client();
+    await open(jump, {
+      host: via.host,
+      port: via.port,
+      username: via.username,
+      ...(via.privateKey ? { privateKey: via.privateKey } : { agent: process.env.SSH_AUTH_SOCK }),
+    });
+    const through = jump;
+    sock = await new Promise((resolve, reject) =>
+      through.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
+        err ? reject(err) : resolve(stream),
+      ),
+    );
+  }
   const client = new Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', reject);
-    client.connect({
-      host: target.host,
-      port: target.port,
+  try {
+    await open(client, {
+      ...(sock ? { sock } : { host: target.host, port: target.port }),
       username: target.username,
       privateKey: target.privateKey,
-      readyTimeout: target.readyTimeoutMs ?? 60_000,
     });
-  });
+  } catch (err) {
+    jump?.end();
+    throw err;
+  }
   return {
     run(script, timeoutMs) {
       const started = Date.now();
@@ -75,6 +98,9 @@ export async function connectSsh(target: SshTarget): Promise<SshSession> {
         });
       });
     },
-    close: () => client.end(),
+    close: () => {
+      client.end();
+      jump?.end();
+    },
   };
 }

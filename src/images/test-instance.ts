@@ -7,10 +7,20 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { type CloudClients, CloudError, newClientToken } from '../cloud/index.ts';
 import { waitFor } from '../cloud/waiter.ts';
+import type { Communicator } from '../config/types.ts';
 import { SindriError } from '../errors.ts';
 import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 import { describeInstance } from './instances.ts';
 import { deleteLeftovers } from './teardown.ts';
+import {
+  ensureVpc,
+  makeSecurityGroup,
+  makeVSwitch,
+  pickZone,
+  tagList,
+  vswitchCidr,
+  waitForVSwitch,
+} from './temporary-network.ts';
 
 export interface TestInstanceSpec {
   region: string;
@@ -27,6 +37,8 @@ export interface TestInstanceSpec {
   sshPort: number;
   /** Give the instance a public address (sindri reaches it from outside the VPC). */
   publicBandwidthMbps: number;
+  /** `cloud-assistant`: no key pair, no public address, no inbound rule; `ssh-private`: no public address. */
+  communicator: Communicator;
   signal?: AbortSignal;
   timeoutMs?: number;
   pollMs?: number;
@@ -41,92 +53,25 @@ export interface TestResources {
   securityGroupId?: string;
 }
 
-const tagList = (tags: Record<string, string>) =>
-  Object.entries(tags).map(([key, value]) => ({ key, value }));
-
-async function pickZone(clients: CloudClients, spec: TestInstanceSpec): Promise<string> {
-  if (spec.zoneId) return spec.zoneId;
-  const body = await clients.call('ecs', 'DescribeZones', { regionId: spec.region });
-  const zone = (body.zones?.zone ?? []).find(
-    (z) =>
-      (z.availableResourceCreation?.resourceTypes ?? []).includes('VSwitch') &&
-      ((z.availableInstanceTypes?.instanceTypes ?? []).length === 0 ||
-        (z.availableInstanceTypes?.instanceTypes ?? []).includes(spec.instanceType)),
-  );
-  if (!zone?.zoneId)
-    throw new SindriError(`no zone of ${spec.region} offers ${spec.instanceType} for the test instance.`, {
-      code: 'InvalidInstanceType.NotAvailable',
-      actions: ['set providers.packer.alibaba.zone_id, or a vswitch_id in a zone that has the type'],
-    });
-  return zone.zoneId;
-}
-
-async function untilAvailable(
-  what: string,
-  poll: () => Promise<string | undefined>,
-  spec: TestInstanceSpec,
-): Promise<void> {
-  await waitFor({
-    poll,
-    isDone: (status) => status === 'Available',
-    deadlineMs: spec.timeoutMs ?? 300_000,
-    initialDelayMs: spec.pollMs ?? 1000,
-    what,
-    ...(spec.signal ? { signal: spec.signal } : {}),
-  });
-}
-
-/** A temporary VPC, VSwitch and security group that lets SSH in, when the configuration names none. */
+/** A temporary VPC, VSwitch and security group (SSH in unless Cloud Assistant reaches the instance). */
 async function temporaryNetwork(
   clients: CloudClients,
   spec: TestInstanceSpec,
   made: TestResources,
   save: () => Promise<void>,
 ): Promise<void> {
-  const { region } = spec;
-  made.vpcId ??= (
-    await clients.call('vpc', 'CreateVpc', {
-      regionId: region,
-      cidrBlock: '172.16.0.0/16',
-      vpcName: spec.name,
-    })
-  ).vpcId as string;
-  await save();
-  await untilAvailable(
-    `VPC ${made.vpcId}`,
-    async () =>
-      (await clients.call('vpc', 'DescribeVpcs', { regionId: region, vpcId: made.vpcId })).vpcs?.vpc?.[0]
-        ?.status,
-    spec,
-  );
+  const vpcId = await ensureVpc(clients, spec, made, save);
   if (!made.vswitchId) {
-    const zoneId = await pickZone(clients, spec);
-    made.vswitchId = (
-      await clients.call('vpc', 'CreateVSwitch', {
-        regionId: region,
-        vpcId: made.vpcId,
-        zoneId,
-        cidrBlock: '172.16.0.0/24',
-        vSwitchName: spec.name,
-      } as never)
-    ).vSwitchId as string;
-    await save();
-  }
-  await untilAvailable(
-    `VSwitch ${made.vswitchId}`,
-    async () =>
-      (
-        await clients.call('vpc', 'DescribeVSwitches', {
-          regionId: region,
-          vSwitchId: made.vswitchId,
-        } as never)
-      ).vSwitches?.vSwitch?.[0]?.status,
-    spec,
-  );
-  await securityGroup(clients, spec, made.vpcId, made, save);
+    const zoneId = await pickZone(clients, spec.region, spec.instanceType, spec.zoneId);
+    await makeVSwitch(clients, spec, vpcId, zoneId, vswitchCidr(0), async (id) => {
+      made.vswitchId = id;
+      await save();
+    });
+  } else await waitForVSwitch(clients, spec, made.vswitchId);
+  await securityGroup(clients, spec, vpcId, made, save);
 }
 
-/** A security group of its own in `vpcId` that lets SSH in. */
+/** A security group of its own in `vpcId`: SSH in, or nothing in for Cloud Assistant. */
 async function securityGroup(
   clients: CloudClients,
   spec: TestInstanceSpec,
@@ -135,22 +80,16 @@ async function securityGroup(
   save: () => Promise<void>,
 ): Promise<void> {
   if (made.securityGroupId) return;
-  made.securityGroupId = (
-    await clients.call('ecs', 'CreateSecurityGroup', {
-      regionId: spec.region,
-      vpcId,
-      securityGroupName: spec.name,
-      tag: tagList(spec.tags) as never,
-    })
-  ).securityGroupId as string;
-  await save();
-  await clients.call('ecs', 'AuthorizeSecurityGroup', {
-    regionId: spec.region,
-    securityGroupId: made.securityGroupId,
-    ipProtocol: 'tcp',
-    portRange: `${spec.sshPort}/${spec.sshPort}`,
-    sourceCidrIp: '0.0.0.0/0',
-  });
+  await makeSecurityGroup(
+    clients,
+    spec,
+    vpcId,
+    async (id) => {
+      made.securityGroupId = id;
+      await save();
+    },
+    spec.communicator === 'cloud-assistant' ? undefined : spec.sshPort,
+  );
 }
 
 /** Starts the test instance; returns where to reach it over SSH and its private key. */
@@ -161,26 +100,31 @@ export async function launchTestInstance(
   save: () => Promise<void>,
 ): Promise<{ host: string; privateKey: string }> {
   const { region } = spec;
+  const ssh = spec.communicator !== 'cloud-assistant';
   // A key pair of its own, made here and imported: the private key lives only in this process, never
   // in a file, and the import can be repeated after a lost response (CreateKeyPair cannot: it has no
-  // ClientToken, and a second call could not return the first one's private key).
+  // ClientToken, and a second call could not return the first one's private key). Cloud Assistant
+  // needs none.
   if (made.keyPairName)
     await deleteLeftovers(async () => clients, [leftover('key-pair', made.keyPairName, spec)]);
-  made.keyPairName = spec.name;
-  await save();
-  const key = newSshKey();
-  try {
-    await clients.call('ecs', 'ImportKeyPair', {
-      regionId: region,
-      keyPairName: spec.name,
-      publicKeyBody: key.publicKey,
-      tag: tagList(spec.tags) as never,
-    });
-  } catch (err) {
-    // The name is this run's own: the key pair that has it is the one the lost response imported.
-    if (!(err instanceof CloudError && err.code === 'KeyPair.AlreadyExist')) throw err;
-  }
-  const { privateKey } = key;
+  let privateKey = '';
+  if (ssh) {
+    made.keyPairName = spec.name;
+    await save();
+    const key = newSshKey();
+    try {
+      await clients.call('ecs', 'ImportKeyPair', {
+        regionId: region,
+        keyPairName: spec.name,
+        publicKeyBody: key.publicKey,
+        tag: tagList(spec.tags) as never,
+      });
+    } catch (err) {
+      // The name is this run's own: the key pair that has it is the one the lost response imported.
+      if (!(err instanceof CloudError && err.code === 'KeyPair.AlreadyExist')) throw err;
+    }
+    privateKey = key.privateKey;
+  } else delete made.keyPairName;
   // The configured network; a configured VSwitch gets a security group of its own in its VPC; with
   // no VSwitch the instance gets a network of its own.
   const inVSwitch =
@@ -199,7 +143,7 @@ export async function launchTestInstance(
         vSwitchId: inVSwitch ? spec.vswitchId : made.vswitchId,
         securityGroupId: spec.securityGroupId && inVSwitch ? spec.securityGroupId : made.securityGroupId,
         instanceName: spec.name,
-        keyPairName: spec.name,
+        ...(ssh ? { keyPairName: spec.name } : {}),
         amount: 1,
         internetMaxBandwidthOut: spec.publicBandwidthMbps,
         ...(spec.publicBandwidthMbps > 0 ? { internetChargeType: 'PayByTraffic' } : {}),

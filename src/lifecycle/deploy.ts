@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
+import { instanceTypes } from '../config/types.ts';
 import { openWorkspace, type Workspace } from '../config/workspace.ts';
 import { ExitCode, SindriError, UsageError } from '../errors.ts';
 import { revocationOf } from '../images/channels.ts';
@@ -232,7 +233,9 @@ async function ensureImportedKey(
 export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<DeployResult> {
   const alibaba = ctx.alibaba;
   const region = ctx.region;
-  const instanceType = opts.instanceType ?? alibaba?.instance_type ?? DEFAULT_INSTANCE_TYPE;
+  // A ranked list of build candidates: an instance of the image starts on the first.
+  const instanceType =
+    opts.instanceType ?? (alibaba ? instanceTypes(alibaba)[0] : undefined) ?? DEFAULT_INSTANCE_TYPE;
   const vswitchId = opts.vswitchId ?? alibaba?.vswitch_id;
   const securityGroupId = opts.securityGroupId ?? alibaba?.security_group_id;
   const missing = [!vswitchId && '--vswitch-id', !securityGroupId && '--security-group-id'].filter(Boolean);

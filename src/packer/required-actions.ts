@@ -61,51 +61,95 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
     if (!out.has(`vpc:${action}`)) out.set(`vpc:${action}`, why);
   };
 
+  const mode = config.providers.packer.build.communicator;
+  const assistant = mode === 'cloud-assistant';
+  // A cloud-assistant build makes its security group (no inbound rule), and its VPC and VSwitch when
+  // none is configured (build-network.ts).
+  const ownGroup = assistant && !a.security_group_id;
+  const ownVpc = ownGroup && !a.vpc_id && !a.vswitch_id;
+
   // Preflight (sindri) and packer's own checks.
   add('DescribeImages', 'cache and image-name checks, source image lookup, waiting for the new image');
   add('DescribeRegions', 'packer validates the region');
+  ecs('DescribeAvailableResource', 'sindri finds the zones that have each candidate instance type in stock');
+  ecs('DescribeAccountAttributes', 'sindri checks the pay-as-you-go vCPU quota');
+  ecs('DescribeInstanceTypes', "sindri reads the candidates' vCPUs for the quota");
+  if ((a.vswitch_id && !a.zone_id) || (a.vpc_id && !a.vswitch_id))
+    ecs('DescribeVSwitches', "sindri reads the VSwitch's zone, or the VPC's VSwitches, for the placement");
 
-  // Temporary key pair.
+  // Temporary key pair (the builder makes one with no communicator too).
   add('CreateKeyPair', 'packer creates a temporary SSH key pair');
   add('AttachKeyPair', 'packer attaches the key pair to the build instance');
   add('DetachKeyPair', 'packer detaches the key pair during cleanup');
   add('DeleteKeyPairs', 'packer deletes the temporary key pair');
 
   // Network: an existing VPC is only read, otherwise a temporary one is created and deleted.
-  add('DescribeVpcs', a.vpc_id ? 'packer reads vpc_id' : 'packer waits for the temporary VPC');
-  if (!a.vpc_id) {
-    add('CreateVpc', 'packer creates a temporary VPC (no vpc_id)');
-    add('DeleteVpc', 'packer deletes the temporary VPC');
+  if (ownVpc) {
+    vpc('CreateVpc', 'sindri makes the VPC of the cloud-assistant build (no vpc_id)');
+    vpc('DescribeVpcs', 'sindri waits for its VPC');
+    vpc('CreateVSwitch', 'sindri makes a VSwitch in the zone of each launch');
+    vpc('DescribeVSwitches', 'sindri waits for its VSwitch');
+    ecs('DeleteVSwitch', 'sindri deletes its VSwitches');
+    ecs('DeleteVpc', 'sindri deletes its VPC');
+    add('DescribeVpcs', 'packer reads the VPC sindri made');
+    add('DescribeVSwitches', 'packer reads the VSwitch sindri made');
+  } else {
+    add('DescribeVpcs', a.vpc_id ? 'packer reads vpc_id' : 'packer waits for the temporary VPC');
+    // A VSwitch without vpc_id: sindri looks its VPC up and passes it, so packer makes none.
+    if (!a.vpc_id && !a.vswitch_id) {
+      add('CreateVpc', 'packer creates a temporary VPC (no vpc_id)');
+      add('DeleteVpc', 'packer deletes the temporary VPC');
+    }
+    add(
+      'DescribeVSwitches',
+      a.vswitch_id ? 'packer reads vswitch_id' : 'packer waits for the temporary VSwitch',
+    );
+    if (!a.vswitch_id) {
+      add('CreateVSwitch', 'packer creates a temporary VSwitch (no vswitch_id)');
+      add('DeleteVSwitch', 'packer deletes the temporary VSwitch');
+    }
   }
-  add(
-    'DescribeVSwitches',
-    a.vswitch_id ? 'packer reads vswitch_id' : 'packer waits for the temporary VSwitch',
-  );
-  if (!a.vswitch_id) {
-    add('DescribeZones', 'packer picks a zone for the temporary VSwitch');
-    add('CreateVSwitch', 'packer creates a temporary VSwitch (no vswitch_id)');
-    add('DeleteVSwitch', 'packer deletes the temporary VSwitch');
-  }
-  if (a.security_group_id) {
-    add('DescribeSecurityGroups', 'packer reads security_group_id');
+  if (a.security_group_id || ownGroup) {
+    add(
+      'DescribeSecurityGroups',
+      ownGroup ? 'packer reads the security group sindri made' : 'packer reads security_group_id',
+    );
   } else {
     add('CreateSecurityGroup', 'packer creates a temporary security group (no security_group_id)');
     add('AuthorizeSecurityGroup', 'packer opens SSH in the temporary security group');
     add('AuthorizeSecurityGroupEgress', 'packer opens egress in the temporary security group');
     add('DeleteSecurityGroup', 'packer deletes the temporary security group');
   }
+  if (ownGroup) {
+    ecs(
+      'CreateSecurityGroup',
+      'sindri makes the security group of the cloud-assistant build (no inbound rule)',
+    );
+    ecs('DeleteSecurityGroup', 'sindri deletes its security group');
+  }
 
-  // The build instance and its public address (packer 1.6.6 always uses a temporary EIP in a VPC).
+  // The build instance and its public address (packer 1.6.6 always uses a temporary EIP in a VPC,
+  // unless ssh_private_ip; the plugin only with associate_public_ip_address).
   add('CreateInstance', 'packer creates the build instance');
   add('DescribeInstances', 'packer waits for the build instance');
   add('StartInstance', 'packer starts the build instance');
   add('StopInstance', 'packer stops the instance before imaging it');
   add('DeleteInstance', 'packer deletes the build instance');
-  add('AllocateEipAddress', 'packer allocates a temporary EIP for SSH');
-  add('DescribeEipAddresses', 'packer waits for the EIP');
-  add('AssociateEipAddress', 'packer binds the EIP to the build instance');
-  add('UnassociateEipAddress', 'packer unbinds the EIP during cleanup');
-  add('ReleaseEipAddress', 'packer releases the EIP');
+  if (mode === 'ssh' || (mode === 'ssh-private' && plugin && a.associate_public_ip_address)) {
+    add('AllocateEipAddress', 'packer allocates a temporary EIP for SSH');
+    add('DescribeEipAddresses', 'packer waits for the EIP');
+    add('AssociateEipAddress', 'packer binds the EIP to the build instance');
+    add('UnassociateEipAddress', 'packer unbinds the EIP during cleanup');
+    add('ReleaseEipAddress', 'packer releases the EIP');
+  }
+  if (assistant) {
+    ecs('DescribeInstances', 'the Cloud Assistant helper finds the build instance by its name');
+    ecs('DescribeCloudAssistantStatus', 'sindri waits for the Cloud Assistant agent');
+    ecs('SendFile', 'sindri sends the scripts and uploads through Cloud Assistant');
+    ecs('DescribeSendFileResults', 'sindri waits for each file to arrive');
+    ecs('RunCommand', 'sindri runs each provisioning script through Cloud Assistant');
+    ecs('DescribeInvocationResults', "sindri reads each script's exit code and output");
+  }
 
   // sindri records what the build started from on the new image (sindri:base).
   if (a.image_family && !a.source_image)
@@ -148,15 +192,21 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
     }
   }
   if (config.tests.enabled && !opts.withoutTestStage) {
-    ecs('ImportKeyPair', 'the test stage imports a key pair for its instance');
-    ecs('DeleteKeyPairs', 'the test stage deletes its key pair');
+    if (!assistant) {
+      ecs('ImportKeyPair', 'the test stage imports a key pair for its instance');
+      ecs('DeleteKeyPairs', 'the test stage deletes its key pair');
+    } else {
+      ecs('DescribeCloudAssistantStatus', 'the test stage waits for the Cloud Assistant agent');
+      ecs('RunCommand', 'the test stage runs its checks through Cloud Assistant');
+      ecs('DescribeInvocationResults', "the test stage reads each check's exit code and output");
+    }
     ecs('RunInstances', 'the test stage starts an instance of the new image');
     ecs('DescribeInstances', 'the test stage waits for its instance');
     ecs('DeleteInstance', 'the test stage deletes its instance');
     ecs('TagResources', 'the test stage tags the image sindri:test (and sindri:sbom)');
     if (a.vswitch_id && !a.security_group_id) {
       ecs('CreateSecurityGroup', "the test stage makes a security group in the VSwitch's VPC");
-      ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
+      if (!assistant) ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
       ecs('DeleteSecurityGroup', 'the test stage deletes its security group');
     }
     if (!a.vswitch_id) {
@@ -166,12 +216,11 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
       );
       vpc('DescribeVpcs', 'the test stage waits for its VPC');
       ecs('DeleteVpc', 'the test stage deletes its VPC');
-      if (!a.zone_id) ecs('DescribeZones', 'the test stage picks a zone for its VSwitch');
       vpc('CreateVSwitch', 'the test stage makes a VSwitch');
       vpc('DescribeVSwitches', 'the test stage waits for its VSwitch');
       ecs('DeleteVSwitch', 'the test stage deletes its VSwitch');
       ecs('CreateSecurityGroup', 'the test stage makes a security group');
-      ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
+      if (!assistant) ecs('AuthorizeSecurityGroup', 'the test stage lets SSH into its instance');
       ecs('DeleteSecurityGroup', 'the test stage deletes its security group');
     }
   }
@@ -200,7 +249,16 @@ export function failureCleanupActions(
   opts: RequiredActionsOptions = {},
 ): RequiredAction[] {
   const needed = new Set(requiredActions(config, opts).map((a) => a.action));
+  const assistant = config.providers.packer.build.communicator === 'cloud-assistant';
   return [
+    ...(assistant
+      ? [
+          {
+            action: 'ecs:StopInvocation',
+            why: 'sindri stops the running script when the build is interrupted',
+          },
+        ]
+      : []),
     {
       action: 'ecs:DeleteImage',
       why: 'packer deletes the half-made image when a build fails after CreateImage',

@@ -21,6 +21,7 @@ import type { ProgressSink } from './progress.ts';
 import { newBuildId, newRecord, type RecordSummary } from './record.ts';
 import { runSteps, type Step } from './run.ts';
 import { begin } from './steps/begin.ts';
+import { buildNetwork, removeBuildNetwork } from './steps/build-network.ts';
 import { lookUpCache } from './steps/cache.ts';
 import { checkName } from './steps/check-name.ts';
 import { checkRegions } from './steps/check-regions.ts';
@@ -28,6 +29,7 @@ import { connect } from './steps/connect.ts';
 import { notify } from './steps/notify.ts';
 import { packerBuild } from './steps/packer-build.ts';
 import { packerInit } from './steps/packer-init.ts';
+import { placement } from './steps/placement.ts';
 import { probeReads } from './steps/probe-reads.ts';
 import { render } from './steps/render.ts';
 import { resolveBase } from './steps/resolve-base.ts';
@@ -47,11 +49,14 @@ export const BUILD: readonly Step<BuildContext>[] = [
   lookUpCache,
   checkName,
   probeReads,
+  placement,
   begin,
   stageName,
   writeTemplate,
+  buildNetwork,
   packerInit,
   packerBuild,
+  removeBuildNetwork,
   tagAncestry,
   ...TEST_STAGE,
   ...DISTRIBUTION,

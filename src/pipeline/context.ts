@@ -7,7 +7,13 @@ import { type Clock, realClock } from '../cloud/clock.ts';
 import type { CloudSession } from '../cloud/session.ts';
 import { catalogueNames, installedExtensions } from '../config/catalogue.ts';
 import type { LoadedConfig } from '../config/load.ts';
-import type { SindriConfig, TestsConfig } from '../config/types.ts';
+import {
+  type BastionConfig,
+  type Communicator,
+  instanceTypes,
+  type SindriConfig,
+  type TestsConfig,
+} from '../config/types.ts';
 import { createLimiter, type Limiter } from '../images/limit.ts';
 import type { RetentionPolicy } from '../images/retention.ts';
 import type { PackerBinary } from '../packer/binary.ts';
@@ -228,6 +234,9 @@ export interface TestSettings {
   zoneId?: string | undefined;
   /** 0 keeps the test instance private (sindri reaches it inside the VPC). */
   publicBandwidthMbps: number;
+  /** How the checks reach the instance: SSH from outside, SSH inside the VPC (or through the bastion), or Cloud Assistant. */
+  communicator: Communicator;
+  bastion?: BastionConfig | undefined;
   sindriVersion: string;
   /** Where to write the JUnit XML and the SBOM, when asked (`--junit`, `--sbom`). */
   junitFile?: string | undefined;
@@ -261,7 +270,7 @@ export function testSettingsFrom(
       const check = checks[name];
       return check ? [[name, check]] : [];
     }),
-    instanceType: p.alibaba.instance_type,
+    instanceType: instanceTypes(p.alibaba)[0] as string,
     sshUsername: p.build.ssh_username,
     sshPort: p.build.ssh_port,
     vswitchId: p.alibaba.vswitch_id,
@@ -269,8 +278,10 @@ export function testSettingsFrom(
     vpcId: p.alibaba.vpc_id,
     zoneId: p.alibaba.zone_id,
     // Reached from where sindri runs, as packer reaches the build instance (a private address needs
-    // sindri inside the VPC).
-    publicBandwidthMbps: p.alibaba.internet_max_bandwidth_out || 10,
+    // sindri inside the VPC); ssh-private and cloud-assistant never give it a public address.
+    publicBandwidthMbps: p.build.communicator === 'ssh' ? p.alibaba.internet_max_bandwidth_out || 10 : 0,
+    communicator: p.build.communicator,
+    bastion: p.build.bastion,
     ...flags,
   };
 }

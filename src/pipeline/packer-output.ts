@@ -7,7 +7,27 @@ import { type ProgressSink, phaseOf } from './progress.ts';
 
 /** packer's closing lines for a failed build: `Build 'x' errored after …`, `Some builds didn't …`. */
 const PACKER_SUMMARY = /^(?:Build '[^']*' errored|(?:==> )?Some builds didn't complete|--> )/;
-const SCRIPT = /Provisioning with (?:shell script|shell): (.*)/;
+const SCRIPT = /Provisioning with (?:shell script|shell|cloud assistant): (.*)/;
+/** A line a script printed, as sindri's Cloud Assistant helper passes it on. */
+const SCRIPT_OUTPUT = /^(?:[^:]+: )?│ ?(.*)$/;
+
+/**
+ * An error's own words, without packer's prefixes: its closing summary repeats each error twice
+ * (`Build 'x' errored after …: <error>`, `--> x: <error>`), which the display shows once.
+ */
+function errorBody(text: string): string {
+  return text
+    .split('\n')
+    .map((l) =>
+      l
+        .trim()
+        .replace(/^==> [^:]+: /, '')
+        .replace(/^Build '[^']*' errored after [^:]*: /, '')
+        .replace(/^--> [^:]+: /, ''),
+    )
+    .filter((l) => l && !/^(?:==> )?Some builds didn't complete/.test(l))
+    .join('\n');
+}
 
 export interface PackerOutput {
   onEvent(event: MachineReadableEvent): void;
@@ -30,6 +50,7 @@ export function readPackerOutput(opts: {
   let phase = '';
   let lastScript = '';
   let step = 0;
+  const errorsShown = new Set<string>();
   return {
     get phase() {
       return phase;
@@ -51,9 +72,21 @@ export function readPackerOutput(opts: {
         opts.progress.phase('provision', `step ${step}/${Math.max(opts.scripts, step)}: ${script}`);
         return;
       }
+      if (e.data[0] === 'error') {
+        const body = errorBody(text);
+        // The summary's heading, or an error shown already: the display has it.
+        if (errorsShown.has(body) || (body === '' && PACKER_SUMMARY.test(text.trim()))) return;
+        errorsShown.add(body);
+      }
       for (const line of text.split('\n')) {
         const clean = line.replace(/^==> [^:]+: /, '').trim();
         if (!clean) continue;
+        // A cloud-assistant build streams its scripts' output into the progress display.
+        const printed = SCRIPT_OUTPUT.exec(clean);
+        if (printed) {
+          if (printed[1]) opts.progress.detail(printed[1]);
+          continue;
+        }
         if (seen) opts.progress.phase(seen, clean);
         else if (opts.verbose || e.data[0] === 'error') opts.progress.detail(clean);
       }

@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaseImage } from '../images/ancestry.ts';
 import type { CheckResult } from '../images/checks.ts';
+import type { Candidate } from '../images/placement.ts';
 import type { RetentionOutcome } from '../images/retention.ts';
 import type { ShareState } from '../images/share.ts';
 import type { TestResources } from '../images/test-instance.ts';
@@ -89,6 +90,10 @@ export interface BuildRecord {
   base?: BaseImage;
   /** The image family every finished image joins, and where it did. */
   family?: FamilyState;
+  /** Where the build instance may start, what was tried and what it started on. */
+  placement?: PlacementRecord;
+  /** The network sindri made for a cloud-assistant build (removed once packer is done). */
+  network?: BuildNetwork;
   /** Images `--force` deleted to free the name (with their copies). */
   replaced?: string[];
   /** Images sindri stopped sharing before deleting them (the accounts lost access). */
@@ -111,6 +116,33 @@ export interface Replacement {
   /** Old images renamed to `retiredName`, still to delete. */
   retired: Array<{ region: string; imageId: string }>;
   done?: boolean;
+}
+
+/** A launch packer could not make for want of capacity (the build moved on to the next candidate). */
+export interface LaunchAttempt {
+  instanceType: string;
+  /** '' when packer chose the zone. */
+  zoneId: string;
+  code: string;
+}
+
+export interface PlacementRecord {
+  /** Best first. */
+  candidates: Candidate[];
+  /** Launches that failed for want of capacity, in order. */
+  attempts: LaunchAttempt[];
+  /** What the image was built on. */
+  chosen?: { instanceType: string; zoneId: string };
+}
+
+/** A cloud-assistant build's own network: no inbound rule, named `sindri-<build ID>`. */
+export interface BuildNetwork {
+  vpcId?: string;
+  /** Zone → VSwitch. */
+  vswitches: Record<string, string>;
+  securityGroupId?: string;
+  /** Set once every part is deleted. */
+  removed?: boolean;
 }
 
 export interface TestSummary {
@@ -232,6 +264,8 @@ export interface RecordSummary {
   family?: string;
   /** The image the build started from. */
   base?: BaseImage;
+  /** What the build instance ran on, and the launches that found no capacity before it. */
+  placement?: { instanceType: string; zoneId: string; tried: LaunchAttempt[] };
   phases: Array<{ name: string; seconds: number }>;
   /** The record's file. */
   record: string;
@@ -334,6 +368,11 @@ export function summarize(record: BuildRecord, dir: string): RecordSummary {
     ...testSummary(record.test),
     ...(record.family ? { family: record.family.name } : {}),
     ...(record.base ? { base: record.base } : {}),
+    ...(record.placement?.chosen
+      ? { placement: { ...record.placement.chosen, tried: record.placement.attempts } }
+      : record.placement && record.placement.attempts.length > 0
+        ? { placement: { instanceType: '', zoneId: '', tried: record.placement.attempts } }
+        : {}),
     phases: record.phases,
     record: join(dir, 'record.json'),
   };

@@ -1,7 +1,7 @@
 import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { settingNames } from '../config/settings.ts';
-import type { SindriConfig } from '../config/types.ts';
+import { instanceTypes, type SindriConfig } from '../config/types.ts';
 import { ExitCode, SindriError } from '../errors.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
 import { templatesDir } from '../util/paths.ts';
@@ -14,6 +14,7 @@ import {
 } from './catalogue.ts';
 import { computeConfigHash, hashableConfig, hashPath } from './hash.ts';
 import { hclBool, hclNumber, hclString, packerList, packerString } from './hcl.ts';
+import { mirrorEnvironment, mirrorSet } from './mirrors.ts';
 import { builderFindings, type SupportFinding } from './support.ts';
 
 export interface RenderOptions {
@@ -123,7 +124,51 @@ function safeName(name: string): string {
 
 type Provisioner =
   | { type: 'shell'; comment: string; scripts: string[] }
-  | { type: 'file'; comment: string; source: string; destination: string };
+  | { type: 'file'; comment: string; source: string; destination: string }
+  /** A `cloud-assistant` build: a `shell-local` provisioner that runs sindri's helper. */
+  | { type: 'local'; comment: string; inline: string[] };
+
+/** The file of a `cloud-assistant` build's script environment, beside the template. */
+export const ASSISTANT_ENV_FILE = 'cloud-assistant.env';
+/**
+ * How a `cloud-assistant` build's provisioners start sindri's helper: packer's environment names the
+ * Node.js binary and the helper's file (see the packer-build step), so the template stays the same
+ * wherever sindri is installed.
+ */
+const HELPER = '"$SINDRI_NODE" "$SINDRI_CLOUD_ASSISTANT_JS" --sindri-cloud-assistant';
+
+const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Provisioners of a `cloud-assistant` build: every script and upload through the helper. */
+function throughAssistant(provisioners: Provisioner[]): Provisioner[] {
+  return provisioners.map((p) => {
+    if (p.type === 'shell')
+      return {
+        type: 'local',
+        comment: p.comment,
+        inline: [`${HELPER} run --env ${ASSISTANT_ENV_FILE} ${p.scripts.map(shellWord).join(' ')}`],
+      };
+    if (p.type === 'file')
+      return {
+        type: 'local',
+        comment: p.comment,
+        inline: [`${HELPER} upload ${shellWord(p.source.replace(/\/$/, ''))} ${shellWord(p.destination)}`],
+      };
+    return p;
+  });
+}
+
+/** Attributes the configuration leaves out that sindri may decide at run time, as `-var`. */
+const RUNTIME_VARIABLES: Record<string, string> = {
+  zone_id:
+    'The zone the preflight picked where a candidate instance type and the system disk are in stock. Empty: packer picks one.',
+  vpc_id:
+    'The VPC of vswitch_id, which the builder needs with it, or of the network a cloud-assistant build makes. sindri looks it up and passes -var vpc_id=<id>.',
+  vswitch_id:
+    'An existing VSwitch of vpc_id in the zone the preflight picked, or the one a cloud-assistant build makes. Empty: packer makes one.',
+  security_group_id:
+    "A cloud-assistant build's security group sindri makes, with no inbound rule. Empty: packer makes one.",
+};
 
 /** Optional members as null, so Handlebars' strict mode can look them up. */
 function withNulls<T extends object, K extends string>(obj: T, keys: readonly K[]): T & Record<K, unknown> {
@@ -237,11 +282,11 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
   }
 
   // Provisioning order: base, the Sindri CLI, extensions, uploads, user scripts, hardening, cleanup.
-  await addScripts('Base set-up: cloud-init, updates, base packages, the Sindri CLI', [
-    '00-wait-cloud-init.sh',
-    '10-base.sh',
-    '20-sindri.sh',
-  ]);
+  const mirrors = mirrorSet(p.build) !== undefined;
+  await addScripts(
+    `Base set-up: cloud-init, ${mirrors ? 'package mirrors, ' : ''}updates, base packages, the Sindri CLI`,
+    ['00-wait-cloud-init.sh', ...(mirrors ? ['05-mirrors.sh'] : []), '10-base.sh', '20-sindri.sh'],
+  );
   if (extensions.length > 0) {
     await addScripts(
       `Extensions: ${extensions.join(', ')}`,
@@ -255,7 +300,11 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
   if (userScripts.length > 0)
     provisioners.push({ type: 'shell', comment: 'User scripts', scripts: userScripts });
   if (p.build.security.cis_hardening) await addScripts('CIS level 1 hardening', ['80-cis-hardening.sh']);
-  await addScripts('Cleanup', ['90-cleanup.sh']);
+  const restore = mirrors && p.build.mirrors_in_image === 'restore';
+  await addScripts(restore ? "Cleanup: the image's own package sources back, then the clean-up" : 'Cleanup', [
+    ...(restore ? ['85-mirrors-restore.sh'] : []),
+    '90-cleanup.sh',
+  ]);
 
   const sec = p.build.security;
   const environment = [
@@ -272,6 +321,44 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     `SINDRI_STAGING=${STAGING_DIR}`,
     `SINDRI_FILE_COUNT=${p.build.files.length}`,
     ...fileEnv,
+    ...(mirrors ? mirrorEnvironment(p.build) : []),
+  ];
+  const assistant = p.build.communicator === 'cloud-assistant';
+  if (assistant)
+    files.set(
+      ASSISTANT_ENV_FILE,
+      `${environment
+        .map((e) => {
+          const at = e.indexOf('=');
+          return `${e.slice(0, at)}=${shellWord(e.slice(at + 1))}`;
+        })
+        .join('\n')}\n`,
+    );
+  const a = p.alibaba;
+  const candidates = instanceTypes(a);
+  const variables = [
+    ...(candidates.length > 1
+      ? [
+          {
+            name: 'instance_type',
+            default: candidates[0] as string,
+            description: `The candidate instance type packer launches: sindri passes the one it picked (${candidates.join(', ')}) with -var.`,
+          },
+        ]
+      : []),
+    ...Object.entries(RUNTIME_VARIABLES)
+      .filter(([name]) => a[name as keyof typeof a] === undefined)
+      .map(([name, description]) => ({ name, default: '', description })),
+    ...(p.build.bastion?.private_key_file
+      ? [
+          {
+            name: 'bastion_private_key_file',
+            default: '',
+            description:
+              "The bastion's private key (build.bastion.private_key_file), as an absolute path sindri passes with -var.",
+          },
+        ]
+      : []),
   ];
 
   // User tags first; sindri's own tags win over a user tag of the same name.
@@ -288,7 +375,12 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
 
   const view = (hash: string) => ({
     requiredPlugins: packerSupportsRequiredPlugins(opts.packerVersion),
-    vpcVariable: Boolean(p.alibaba.vswitch_id && !p.alibaba.vpc_id),
+    variables,
+    instanceTypeVariable: candidates.length > 1,
+    instanceType: candidates[0] as string,
+    cloudAssistant: assistant,
+    sshPrivate: p.build.communicator === 'ssh-private',
+    bastion: p.build.bastion ? withNulls(p.build.bastion, ['private_key_file'] as const) : null,
     image_name: p.image_name,
     description: p.description ?? null,
     alibaba: withNulls(p.alibaba, ALIBABA_KEYS),
@@ -301,7 +393,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
       p.build.ssh_username === 'root'
         ? null
         : "chmod +x {{ .Path }}; sudo -n sh -c '. {{ .EnvVarFile }} && exec {{ .Path }}'",
-    provisioners,
+    provisioners: assistant ? throughAssistant(provisioners) : provisioners,
     configHash: hash,
   });
 
@@ -321,6 +413,10 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
       '-var',
       `build_id=${opts.buildId}`,
       ...(opts.vpcId && p.alibaba.vswitch_id && !p.alibaba.vpc_id ? ['-var', `vpc_id=${opts.vpcId}`] : []),
+      // The bastion's key, by an absolute path that stays out of the template (and its hash).
+      ...(p.build.bastion?.private_key_file
+        ? ['-var', `bastion_private_key_file=${resolve(opts.configDir, p.build.bastion.private_key_file)}`]
+        : []),
     ],
     warnings: findings.filter((f) => f.severity === 'warning'),
   };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
-import { type PackageServer, servePackedCli, sindriBuild, tail } from './harness.ts';
+import { type PackageServer, inImage as run, servePackedCli, sindriBuild, tail } from './harness.ts';
 
 let emu: Emulator;
 let cli: PackageServer;
@@ -22,12 +22,7 @@ after(async () => {
   await emu?.stop();
 });
 
-async function inImage(imageId: string, command: string): Promise<string> {
-  assert.ok(emu.sandbox);
-  const r = await emu.sandbox.run({ imageId }, command);
-  assert.equal(r.exitCode, 0, `${command}: ${r.stderr}`);
-  return r.stdout;
-}
+const inImage = (imageId: string, command: string) => run(emu, imageId, command);
 
 test('base and sindri: the base packages and the pinned CLI with its own Node.js', async () => {
   const b = await sindriBuild(emu, cli, { name: 'catalogue-base' });

@@ -4,6 +4,7 @@
  * The in-image CLI is this checkout, packed and served on loopback (CLI_NPM_SPEC); its Node.js and
  * dependencies come from the npm registry.
  */
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -64,6 +65,8 @@ export interface BuildSpec {
   scripts?: Record<string, string>;
   /** Uploads (build.files): files next to sindri.yaml. */
   uploads?: Array<{ name: string; destination: string; content: string }>;
+  /** More build keys (communicator, mirrors, mirrors_in_image). */
+  build?: Record<string, unknown>;
 }
 
 export interface BuildOutcome {
@@ -106,6 +109,7 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
             remove_ssh_keys: true,
             ...spec.security,
           },
+          ...spec.build,
         },
         alibaba: {
           region: REGION,
@@ -155,6 +159,14 @@ export async function sindriBuild(emu: Emulator, cli: PackageServer, spec: Build
     seconds: Math.round((Date.now() - started) / 1000),
     ...(test ? { test } : {}),
   };
+}
+
+/** A shell command's output in a throwaway instance of an image; it must succeed. */
+export async function inImage(emu: Emulator, imageId: string, command: string): Promise<string> {
+  assert.ok(emu.sandbox, 'the emulator runs no sandbox');
+  const r = await emu.sandbox.run({ imageId }, command);
+  assert.equal(r.exitCode, 0, `${command}: ${r.stderr}`);
+  return r.stdout;
 }
 
 /** The last lines of a build's log, for an assertion message. */

@@ -179,6 +179,21 @@ describe('sindri init', () => {
     assert.equal(existsSync(join(cwd, 'sindri.yaml')), false);
   });
 
+  it('the commented private-build lines, uncommented, give a cloud-assistant build on a ranked list', () => {
+    const answers: InitAnswers = { name: 'private', ...INIT_DEFAULTS };
+    const text = renderInitFile(answers, SCHEMA_FILE)
+      .split('\n')
+      // The single type gives way to the ranked list below it.
+      .filter((l) => !/^\s+instance_type: /.test(l))
+      .map((l) => l.replace(/^(\s*)# (build:| {2}communicator:| {2}mirrors:|instance_type: \[)/, '$1$2'))
+      .join('\n');
+    const { config } = resolveConfig({ text, displayFile: 'x.yaml' });
+    const p = config.providers.packer;
+    assert.equal(p.build.communicator, 'cloud-assistant');
+    assert.equal(p.build.mirrors, 'aliyun-intranet');
+    assert.deepEqual(p.alibaba.instance_type, [INIT_DEFAULTS.instanceType, 'ecs.g7.xlarge']);
+  });
+
   it('any answers render to a file that resolves to exactly those answers', () => {
     const name = fc.stringMatching(/^[a-z][a-z0-9._-]{1,40}$/);
     const region = fc.constantFrom('cn-hangzhou', 'cn-shanghai', 'ap-southeast-1', 'eu-central-1');

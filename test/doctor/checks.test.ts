@@ -10,15 +10,16 @@ import { policyDocument, requiredActions } from '../../src/packer/required-actio
 import { EXPORT_ROLE, ROOT_ACCOUNT_ID } from '../emulator/index.ts';
 import { seedImage } from '../lifecycle/helpers.ts';
 import {
+  type CheckOptions,
   cloudEnv,
   config,
+  doctorWorld,
   type Emulator,
-  type Keys,
+  expectCheck as expect,
   type Network,
   ROOT,
   rootClients,
-  seedNetwork,
-  startEmulator,
+  runCheck,
 } from './helpers.ts';
 
 let emu: Emulator;
@@ -26,9 +27,7 @@ let net: Network;
 let home: string;
 
 before(async () => {
-  emu = await startEmulator();
-  net = await seedNetwork(emu);
-  home = await mkdtemp(join(tmpdir(), 'sindri-doctor-home-'));
+  ({ emu, net, home } = await doctorWorld('sindri-doctor-home-'));
 });
 after(() => emu.stop());
 
@@ -50,35 +49,7 @@ async function makeImage(imageName: string, tag: Array<{ key: string; value: str
   } as never);
 }
 
-async function check(
-  id: string,
-  opts: {
-    config?: SindriConfig;
-    keys?: Keys | null;
-    env?: NodeJS.ProcessEnv;
-    force?: boolean;
-    timeoutMs?: number;
-  } = {},
-): Promise<CheckResult> {
-  const report = await runDoctor({
-    env: cloudEnv(emu, opts.keys === null ? undefined : (opts.keys ?? ROOT), opts.env),
-    home,
-    ...(opts.config ? { config: opts.config } : {}),
-    force: opts.force ?? false,
-    only: [id],
-    timeoutMs: opts.timeoutMs ?? 15_000,
-  });
-  const r = report.checks[0];
-  assert.ok(r, `no result for ${id}`);
-  assert.equal(report.ok, r.status !== 'fail');
-  return r;
-}
-
-function expect(r: CheckResult, status: CheckResult['status'], detail: RegExp) {
-  assert.equal(r.status, status, `${r.id}: ${r.status} ${r.detail}`);
-  assert.match(r.detail, detail);
-  if (status === 'fail') assert.ok(r.fix, `${r.id} fails without a fix`);
-}
+const check = (id: string, opts: CheckOptions = {}): Promise<CheckResult> => runCheck(emu, home, id, opts);
 
 /** A stand-in packer executable that prints a version and, for `plugins installed`, a listing. */
 async function fakePacker(version: string, plugins: string | null): Promise<string> {
@@ -583,7 +554,7 @@ describe('the runner', () => {
       [],
     );
     assert.equal(report.ok, true);
-    assert.equal(report.checks.length, 14);
+    assert.equal(report.checks.length, 15);
   });
 });
 

@@ -1,10 +1,12 @@
 /** Shared set-up for the doctor tests: an emulator, seeded network, configurations and environments. */
+import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClients } from '../../src/cloud/index.ts';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
+import { type CheckResult, runDoctor } from '../../src/doctor/index.ts';
 import {
   type Emulator,
   ROOT_ACCESS_KEY_ID,
@@ -86,9 +88,23 @@ export async function seedNetwork(emu: Emulator): Promise<Network> {
   };
 }
 
+/** What a doctor test file runs against: an emulator with the seeded network, and an empty home. */
+export async function doctorWorld(
+  homePrefix: string,
+): Promise<{ emu: Emulator; net: Network; home: string }> {
+  const emu = await startEmulator();
+  return { emu, net: await seedNetwork(emu), home: await mkdtemp(join(tmpdir(), homePrefix)) };
+}
+
 /** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */
 export function configText(
-  opts: { name?: string; sshPort?: number; alibaba?: Record<string, unknown>; family?: string } = {},
+  opts: {
+    name?: string;
+    sshPort?: number;
+    alibaba?: Record<string, unknown>;
+    family?: string;
+    communicator?: string;
+  } = {},
 ): string {
   const alibaba: Record<string, unknown> = {
     region: 'cn-hangzhou',
@@ -113,6 +129,7 @@ export function configText(
     '    build:',
     `      ssh_port: ${opts.sshPort ?? 22}`,
     '      ssh_timeout: 20s',
+    ...(opts.communicator ? [`      communicator: ${opts.communicator}`] : []),
     '    alibaba:',
     ...lines,
     '',
@@ -154,3 +171,39 @@ export function cloudEnv(
 
 export type { Emulator };
 export { startEmulator };
+
+export interface CheckOptions {
+  config?: SindriConfig;
+  keys?: Keys | null;
+  env?: NodeJS.ProcessEnv;
+  force?: boolean;
+  timeoutMs?: number;
+}
+
+/** One doctor check against an emulator, as root unless other keys (or none) are given. */
+export async function runCheck(
+  emu: Emulator,
+  home: string,
+  id: string,
+  opts: CheckOptions = {},
+): Promise<CheckResult> {
+  const report = await runDoctor({
+    env: cloudEnv(emu, opts.keys === null ? undefined : (opts.keys ?? ROOT), opts.env),
+    home,
+    ...(opts.config ? { config: opts.config } : {}),
+    force: opts.force ?? false,
+    only: [id],
+    timeoutMs: opts.timeoutMs ?? 15_000,
+  });
+  const r = report.checks[0];
+  assert.ok(r, `no result for ${id}`);
+  assert.equal(report.ok, r.status !== 'fail');
+  return r;
+}
+
+/** A check's status and detail; what does not pass must say how to fix it. */
+export function expectCheck(r: CheckResult, status: CheckResult['status'], detail: RegExp): void {
+  assert.equal(r.status, status, `${r.id}: ${r.status} ${r.detail}`);
+  assert.match(r.detail, detail);
+  if (status === 'fail') assert.ok(r.fix, `${r.id} fails without a fix`);
+}

@@ -2,8 +2,10 @@
 import type {
   Fault,
   FaultSpec,
+  InvocationRecord,
   LiveResources,
   LoggedRequest,
+  NoStockSpec,
   QuotaSpec,
   RamUserSpec,
   SeedAccountSpec,
@@ -88,5 +90,25 @@ export class AdminClient {
   }
   async clearCommandResults(): Promise<void> {
     await this.call('DELETE', '/command-results');
+  }
+  async addNatGateway(spec: {
+    vpcId: string;
+    regionId?: string;
+    accountId?: string;
+    networkType?: string;
+  }): Promise<string> {
+    return (await this.call<{ id: string }>('POST', '/nat-gateways', spec)).id;
+  }
+  async setNoStock(spec: NoStockSpec): Promise<string> {
+    return (await this.call<{ id: string }>('POST', '/no-stock', spec)).id;
+  }
+  async clearNoStock(id?: string): Promise<void> {
+    await this.call('DELETE', id ? `/no-stock/${id}` : '/no-stock');
+  }
+  async invocations(instanceId?: string): Promise<InvocationRecord[]> {
+    return this.call(
+      'GET',
+      `/invocations${instanceId ? `?instanceId=${encodeURIComponent(instanceId)}` : ''}`,
+    );
   }
 }

@@ -34,6 +34,14 @@ const ROUTES: Array<[string, RegExp, Route]> = [
   ['GET', /^\/__admin\/instances\/([\w-]+)\/records$/, (s, _b, _u, m) => s.admin.instanceRecords(m[1] ?? '')],
   ['POST', /^\/__admin\/command-results$/, (s, b) => ({ id: s.admin.setCommandResult(b as never) })],
   ['DELETE', /^\/__admin\/command-results$/, (s) => s.admin.clearCommandResults()],
+  ['POST', /^\/__admin\/nat-gateways$/, (s, b) => ({ id: s.admin.addNatGateway(b as never) })],
+  ['POST', /^\/__admin\/no-stock$/, (s, b) => ({ id: s.admin.setNoStock(b as never) })],
+  ['DELETE', /^\/__admin\/no-stock(?:\/([\w-]+))?$/, (s, _b, _u, m) => s.admin.clearNoStock(m[1])],
+  [
+    'GET',
+    /^\/__admin\/invocations$/,
+    (s, _b, u) => s.admin.invocations(u.searchParams.get('instanceId') ?? undefined),
+  ],
 ];
 
 export async function handleAdmin(

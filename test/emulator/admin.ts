@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AccountRecord, Attachment, PolicyRecord } from './accounts.ts';
 import { ROOT_ACCOUNT_ID } from './accounts.ts';
+import type { CloudAssistantHost } from './cloud-assistant.ts';
 import type { Product } from './context.ts';
 import { parsePolicy } from './policy.ts';
 import type { CommandRule, InstanceRecords, SshFleet } from './ssh.ts';
@@ -141,6 +142,32 @@ export interface LiveResources {
   tasks: ResourceSummary[];
 }
 
+/** A type a zone has no stock of: launches fail with `OperationDenied.NoStock`. */
+export interface NoStockSpec {
+  instanceType: string;
+  /** Every region when unset. */
+  regionId?: string;
+  /** Every zone of the region when unset. */
+  zoneId?: string;
+  /**
+   * DescribeAvailableResource still reports the type `WithStock` there (stock that ran out between
+   * the look-up and the launch); by default it reports `WithoutStock`.
+   */
+  hidden?: boolean;
+}
+
+/** One instance's execution of a Cloud Assistant command, for tests. */
+export interface InvocationRecord {
+  invokeId: string;
+  instanceId: string;
+  state: string;
+  exitCode: number | undefined;
+  errorCode: string;
+  content: string;
+  output: string;
+  dropped: number;
+}
+
 export interface QuotaSpec extends Partial<Quotas> {
   /** Applies to one account when given, else to every account. */
   accountId?: string;
@@ -154,9 +181,63 @@ export class EmulatorAdmin {
   log: LoggedRequest[] = [];
   seq = 0;
 
-  constructor(world: World, ssh: SshFleet) {
+  readonly assistant: CloudAssistantHost;
+
+  constructor(world: World, ssh: SshFleet, assistant: CloudAssistantHost) {
     this.world = world;
     this.ssh = ssh;
+    this.assistant = assistant;
+  }
+
+  // ------------------------------------------------------------ capacity and Cloud Assistant
+
+  /** No stock of a type in a zone (or every zone): its launches fail with `OperationDenied.NoStock`. */
+  setNoStock(spec: NoStockSpec): string {
+    const id = `stock-${randomId(8)}`;
+    this.world.noStock.push({ id, ...spec });
+    return id;
+  }
+
+  clearNoStock(id?: string): void {
+    this.world.noStock = id === undefined ? [] : this.world.noStock.filter((s) => s.id !== id);
+  }
+
+  /** A NAT gateway in a VPC (internet by default): what gives its instances a way out without public addresses. */
+  addNatGateway(spec: {
+    vpcId: string;
+    regionId?: string;
+    accountId?: string;
+    networkType?: string;
+  }): string {
+    const vpc = this.world.list('vpc').find((v) => v.id === spec.vpcId);
+    const regionId = spec.regionId ?? vpc?.regionId ?? 'cn-hangzhou';
+    const id = `ngw-${this.world.region(regionId)?.idPrefix ?? 'xxx'}${randomId(17)}`;
+    this.world.natGateways.push({
+      id,
+      regionId,
+      accountId: spec.accountId ?? vpc?.accountId ?? ROOT_ACCOUNT_ID,
+      vpcId: spec.vpcId,
+      networkType: spec.networkType ?? 'internet',
+    });
+    return id;
+  }
+
+  /** Every Cloud Assistant execution, oldest first (optionally of one instance). */
+  invocations(instanceId?: string): InvocationRecord[] {
+    return [...this.assistant.invocations.values()]
+      .filter((i) => instanceId === undefined || i.instanceId === instanceId)
+      .map((i) => this.assistant.settle(i))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((i) => ({
+        invokeId: i.invokeId,
+        instanceId: i.instanceId,
+        state: i.state,
+        exitCode: i.exitCode,
+        errorCode: i.errorCode,
+        content: i.content,
+        output: i.output.toString('utf8'),
+        dropped: i.dropped,
+      }));
   }
 
   // ------------------------------------------------------------ accounts
@@ -434,6 +515,7 @@ export class EmulatorAdmin {
     this.faults = [];
     this.log = [];
     this.ssh.reset();
+    this.assistant.reset();
   }
 }
 

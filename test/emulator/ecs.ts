@@ -1,6 +1,15 @@
 /** ECS (2014-05-26) and VPC (2016-04-28) actions: the action tables the server dispatches on. */
 import type { Handler } from './context.ts';
 import { DescribeAccountAttributes } from './ecs/account-attributes.ts';
+import {
+  DescribeCloudAssistantStatus,
+  DescribeInvocationResults,
+  DescribeInvocations,
+  DescribeSendFileResults,
+  RunCommand,
+  SendFile,
+  StopInvocation,
+} from './ecs/cloud-assistant.ts';
 import { DescribeDisks } from './ecs/disks.ts';
 import { CancelCopyImage, CopyImage } from './ecs/image-copy.ts';
 import { DescribeImageFromFamily } from './ecs/image-families.ts';
@@ -25,6 +34,7 @@ import {
   ImportKeyPair,
 } from './ecs/key-pairs.ts';
 import { CreateInstance, RunInstances } from './ecs/launch.ts';
+import { DescribeNatGateways } from './ecs/nat-gateways.ts';
 import {
   DescribeAvailableResource,
   DescribeInstanceTypes,
@@ -95,6 +105,13 @@ export const ecsHandlers: Record<string, Handler> = {
   DeleteInstance,
   DeleteInstances,
   AllocatePublicIpAddress,
+  RunCommand,
+  DescribeInvocations,
+  DescribeInvocationResults,
+  StopInvocation,
+  SendFile,
+  DescribeSendFileResults,
+  DescribeCloudAssistantStatus,
   ...networkHandlers,
   ...tagHandlers,
   ...ecsOnlyTagHandlers,
@@ -103,6 +120,7 @@ export const ecsHandlers: Record<string, Handler> = {
 /** VPC (2016-04-28) actions. */
 export const vpcHandlers: Record<string, Handler> = {
   DescribeRegions,
+  DescribeNatGateways,
   DescribeZones: DescribeVpcZones,
   ...networkHandlers,
   ...tagHandlers,

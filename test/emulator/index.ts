@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { EmulatorAdmin } from './admin.ts';
+import { attachCloudAssistant, CloudAssistantHost } from './cloud-assistant.ts';
 import { OssEmulator } from './oss/index.ts';
 import { attachSandbox } from './sandbox/hooks.ts';
 import { requireBaseRootfs } from './sandbox/rootfs.ts';
@@ -104,7 +105,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     attachSandbox(world, sandbox);
     ssh.sandbox = sandbox;
   }
-  const admin = new EmulatorAdmin(world, ssh);
+  const assistant = new CloudAssistantHost(world, ssh, sandbox);
+  attachCloudAssistant(world, assistant);
+  const admin = new EmulatorAdmin(world, ssh, assistant);
   const api = new ApiServer(world, admin);
   const oss = new OssEmulator(world);
   api.oss = oss;

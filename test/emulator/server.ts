@@ -83,7 +83,9 @@ export class ApiServer {
   constructor(world: World, admin: EmulatorAdmin) {
     this.world = world;
     this.admin = admin;
-    this.http = createServer((req, res) => {
+    // RunCommand and SendFile carry up to 24 and 32 KB of Base64 in the query; Node's default caps the
+    // request line and headers at 16 KB.
+    this.http = createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
       this.onRequest(req, res).catch((err: unknown) => {
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json;charset=utf-8' });

@@ -16,7 +16,7 @@ export interface Upload {
   size: number;
   /** UTF-8 text of the file (uploads are provisioning scripts and small files). */
   content: string;
-  via: 'scp' | 'sftp';
+  via: 'scp' | 'sftp' | 'send-file';
   at: string;
 }
 
@@ -46,6 +46,8 @@ export interface CommandRule {
   stderr?: string;
   /** Expires after this many matches. */
   times?: number;
+  /** How long the command runs (nominal seconds, times the time scale): a Cloud Assistant invocation times out past its Timeout. */
+  seconds?: number;
 }
 
 const SEED_DIRS = [
@@ -253,19 +255,40 @@ export class SshFleet {
       scpSink(this.fs(id), this.saver(id), stream, target, isDir);
       return;
     }
+    const result = this.recordedRun(id, command);
+    if (result.stdout) stream.write(result.stdout);
+    if (result.stderr) stream.stderr.write(result.stderr);
+    stream.exit(result.exitCode);
+    stream.end();
+  }
+
+  /**
+   * What a command "returns" on a fake instance (recording mode), by the rules, and its record. Cloud
+   * Assistant's RunCommand answers with this too, so one rule fails a script however it is run.
+   */
+  recordedRun(
+    id: string,
+    command: string,
+  ): { exitCode: number; stdout: string; stderr: string; seconds: number } {
+    const rec = this.records(id);
     const fs = this.fs(id);
     // Scripts the command runs: uploaded files whose path appears in it.
     const scripts = [...fs.files.entries()]
       .filter(([p]) => command.includes(p))
       .map(([, f]) => f.data.toString('utf8'));
     const haystack = [command, ...scripts].join('\n');
-    let result = { exitCode: 0, stdout: '', stderr: '' };
+    let result = { exitCode: 0, stdout: '', stderr: '', seconds: 0 };
     for (let k = this.rules.length - 1; k >= 0; k--) {
       const rule = this.rules[k];
       if (!rule || (rule.instanceId !== undefined && rule.instanceId !== id)) continue;
       const hit = rule.regex ? new RegExp(rule.match).test(haystack) : haystack.includes(rule.match);
       if (!hit) continue;
-      result = { exitCode: rule.exitCode, stdout: rule.stdout ?? '', stderr: rule.stderr ?? '' };
+      result = {
+        exitCode: rule.exitCode,
+        stdout: rule.stdout ?? '',
+        stderr: rule.stderr ?? '',
+        seconds: rule.seconds ?? 0,
+      };
       if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(k, 1);
       break;
     }
@@ -278,17 +301,19 @@ export class SshFleet {
     if (cat?.[1] && result.stdout === '' && fs.files.has(cat[1]))
       result.stdout = fs.files.get(cat[1])?.data.toString('utf8') ?? '';
     rec.commands.push({ command, exitCode: result.exitCode, at: new Date().toISOString() });
-    if (result.stdout) stream.write(result.stdout);
-    if (result.stderr) stream.stderr.write(result.stderr);
-    stream.exit(result.exitCode);
-    stream.end();
+    return result;
+  }
+
+  /** Whether a fake instance's filesystem holds a file (SendFile's Overwrite check). */
+  hasFile(id: string, path: string): boolean {
+    return this.fs(id).files.has(path);
   }
 
   private saver(id: string): SaveUpload {
     return (path, mode, data, via) => this.saveUpload(id, path, mode, data, via);
   }
 
-  private saveUpload(id: string, path: string, mode: number, data: Buffer, via: 'scp' | 'sftp'): void {
+  saveUpload(id: string, path: string, mode: number, data: Buffer, via: Upload['via']): void {
     this.fs(id).files.set(path, { data, mode });
     this.records(id).uploads.push({
       path,

@@ -26,6 +26,8 @@ export interface Delays {
   eipAssociate: number;
   eipUnassociate: number;
   exportImage: number;
+  /** A Cloud Assistant command waits this long as Pending before it runs (recording mode). */
+  commandStart: number;
 }
 
 export const DEFAULT_DELAYS: Delays = {
@@ -40,6 +42,7 @@ export const DEFAULT_DELAYS: Delays = {
   eipAssociate: 2,
   eipUnassociate: 2,
   exportImage: 60,
+  commandStart: 1,
 };
 
 /** Per-account, per-region limits. */
@@ -288,6 +291,32 @@ export class World {
   clockOffsetMs = 0;
   /** Destination regions whose image copies end `CreateFailed` instead of `Available` (a test fault). */
   copyFailures = new Set<string>();
+  /** NAT gateways (the admin's `addNatGateway`): a VPC's way out without public addresses. */
+  natGateways: Array<{
+    id: string;
+    regionId: string;
+    accountId: string;
+    vpcId: string;
+    networkType: string;
+  }> = [];
+  /** Types zones have no stock of (the admin's `setNoStock`). */
+  noStock: Array<{
+    id: string;
+    instanceType: string;
+    regionId?: string;
+    zoneId?: string;
+    hidden?: boolean;
+  }> = [];
+
+  /** The stock-out that applies to a type in a zone, if any. */
+  stockOut(regionId: string, zoneId: string, instanceType: string) {
+    return this.noStock.find(
+      (s) =>
+        s.instanceType === instanceType &&
+        (s.regionId === undefined || s.regionId === regionId) &&
+        (s.zoneId === undefined || s.zoneId === zoneId),
+    );
+  }
 
   private readonly initial: WorldOptions;
 
@@ -458,6 +487,8 @@ export class World {
     this.accountQuotas.clear();
     this.clockOffsetMs = 0;
     this.copyFailures.clear();
+    this.noStock = [];
+    this.natGateways = [];
     this.timeScale = this.initial.timeScale ?? 0;
     this.delays = { ...DEFAULT_DELAYS, ...this.initial.delays };
     this.quotas = { ...DEFAULT_QUOTAS, ...this.initial.quotas };

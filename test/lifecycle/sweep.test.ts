@@ -23,6 +23,7 @@ import type { Emulator } from '../emulator/index.ts';
 import { startEmulator } from '../emulator/index.ts';
 import { jsonResult, runSindri, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { liveTemporary } from '../helpers/emulator-projects.ts';
 
 interface SweepJson {
   found: Array<{ kind: string; id: string; buildId: string; foundBy: string }>;
@@ -30,18 +31,7 @@ interface SweepJson {
   skipped: Array<{ buildId: string }>;
 }
 
-/** The temporary resources alive in the emulator: kind and ID. */
-function live(emu: Emulator): string[] {
-  const l = emu.admin.liveResources();
-  return [
-    ...l.instances.map((r) => `instance ${r.id}`),
-    ...l.eips.map((r) => `eip ${r.id}`),
-    ...l.securityGroups.map((r) => `security-group ${r.id}`),
-    ...l.vswitches.map((r) => `vswitch ${r.id}`),
-    ...l.vpcs.map((r) => `vpc ${r.id}`),
-    ...l.keyPairs.map((r) => `key-pair ${r.id}`),
-  ].sort();
-}
+const live = liveTemporary;
 
 describe('sindri packer sweep', () => {
   let emu: Emulator;

@@ -19,6 +19,9 @@ export function defaultBuild(over: Partial<BuildConfig> = {}): BuildConfig {
     scripts: [],
     environment: {},
     files: [],
+    communicator: 'ssh',
+    mirrors: 'none',
+    mirrors_in_image: 'restore',
     ...over,
   };
 }

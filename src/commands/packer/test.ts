@@ -7,7 +7,7 @@ import type { ImageTestResult } from '../../pipeline/test-image.ts';
 export default class Test extends SindriCommand {
   static override summary = "Run sindri.yaml's checks on an instance of an existing image";
   static override description =
-    `Starts an instance of the image (as the build's test stage does), runs the checks of sindri.yaml's tests section and of the installed extensions over SSH, removes the instance, and tags the image sindri:test=passed or failed (and sindri:sbom with the SBOM's digest when tests.sbom is on).
+    `Starts an instance of the image (as the build's test stage does), runs the checks of sindri.yaml's tests section and of the installed extensions the way the build reaches its instance (over SSH, or through Cloud Assistant with build.communicator: cloud-assistant), removes the instance, and tags the image sindri:test=passed or failed (and sindri:sbom with the SBOM's digest when tests.sbom is on).
 Exits 1 when a check fails, naming it and its output. The instance is named sindri-<build-id>-test, so \`sindri packer sweep\` finds it after a crash.`;
   static override examples = [
     '<%= config.bin %> packer test m-bp1xxxx',

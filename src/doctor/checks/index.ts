@@ -1,4 +1,5 @@
 import type { Check } from '../types.ts';
+import { communicator } from './communicator.ts';
 import { credentials } from './credentials.ts';
 import { exportRole } from './export-role.ts';
 import { imageName, sourceImage } from './images.ts';
@@ -20,6 +21,7 @@ export const CHECKS: readonly Check[] = [
   instanceType,
   vswitch,
   securityGroup,
+  communicator,
   sourceImage,
   imageName,
   quotas,

@@ -102,10 +102,13 @@ export const securityGroup: Check = {
     if (!cfg) throw new Error('no configuration');
     const a = cfg.providers.packer.alibaba;
     const port = cfg.providers.packer.build.ssh_port;
+    const assistant = cfg.providers.packer.build.communicator === 'cloud-assistant';
     if (!a.security_group_id) {
       return {
         status: 'pass',
-        detail: `none configured: the build creates a temporary group that opens SSH (${port})`,
+        detail: assistant
+          ? 'none configured: sindri creates a temporary group with no inbound rule (Cloud Assistant needs none)'
+          : `none configured: the build creates a temporary group that opens SSH (${port})`,
       };
     }
     const { clients } = await sessionOrSkip(ctx);
@@ -149,6 +152,24 @@ export const securityGroup: Check = {
         coversPort(r, port),
     );
     const inVpc = `${a.security_group_id}${sg.vpcId ? ` (VPC ${sg.vpcId})` : ''}`;
+    if (assistant) {
+      const open = rules.filter(
+        (r) =>
+          (r.direction ?? 'ingress') === 'ingress' &&
+          (r.policy ?? 'Accept').toLowerCase() === 'accept' &&
+          (r.sourceCidrIp === '0.0.0.0/0' || r.ipv6SourceCidrIp === '::/0'),
+      );
+      return open.length > 0
+        ? {
+            status: 'warn',
+            detail: `${inVpc} lets traffic in from anywhere (${open.map((r) => `${r.ipProtocol} ${r.portRange}`).join(', ')}); a cloud-assistant build needs no inbound rule`,
+            fix: 'use a security group without inbound rules, or leave security_group_id out (sindri makes one)',
+          }
+        : {
+            status: 'pass',
+            detail: `${inVpc} lets nothing in from anywhere; Cloud Assistant needs no inbound rule`,
+          };
+    }
     const authorize = `aliyun ecs AuthorizeSecurityGroup --RegionId ${ctx.region} --SecurityGroupId ${a.security_group_id} --IpProtocol tcp --PortRange ${port}/${port} --SourceCidrIp <your address>/32`;
     if (ssh.some((r) => r.sourceCidrIp === '0.0.0.0/0')) {
       return { status: 'pass', detail: `${inVpc} allows SSH (${port}) from anywhere` };

@@ -11,6 +11,7 @@
  */
 import type { CloudClients } from '../../cloud/index.ts';
 import { toCloudError } from '../../cloud/index.ts';
+import { instanceTypes } from '../../config/types.ts';
 import { ALL_IMAGE_STATUSES } from '../../images/images.ts';
 import { isForbidden, lookup, sessionOrSkip } from '../errors.ts';
 import type { Check, DoctorContext } from '../types.ts';
@@ -95,13 +96,12 @@ export const quotas: Check = {
     const home = ctx.region;
     const where = (region: string) => (region === home ? '' : ` in ${region}`);
 
-    // vCPUs of the build instance, when the instance type can be read.
+    // vCPUs of the build instance (the first ranked type), when the instance type can be read.
+    const first = instanceTypes(a)[0] as string;
     const types = await lookup(ctx, 'ecs:DescribeInstanceTypes', () =>
-      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [a.instance_type] }),
+      clients.call('ecs', 'DescribeInstanceTypes', { instanceTypes: [first] }),
     ).catch(() => undefined);
-    const cpus = types?.instanceTypes?.instanceType?.find(
-      (t) => t.instanceTypeId === a.instance_type,
-    )?.cpuCoreCount;
+    const cpus = types?.instanceTypes?.instanceType?.find((t) => t.instanceTypeId === first)?.cpuCoreCount;
     const createsGroup = !a.security_group_id;
     const names = [...(createsGroup ? [MAX_SECURITY_GROUPS] : []), ...(cpus ? [MAX_VCPUS, USED_VCPUS] : [])];
 
@@ -133,10 +133,14 @@ export const quotas: Check = {
 
     // No API sindri calls reports these limits: the counts are shown, the headroom is not checked.
     const counted: string[] = [];
-    const eips = await countOrNote('ecs:DescribeEipAddresses', () => eipCount(clients, home));
-    counted.push(
-      eips.value === undefined ? `EIPs in use unknown (${eips.note})` : `EIPs in use ${eips.value}`,
-    );
+    // Only an ssh build takes a temporary EIP.
+    const takesEip = ctx.config?.providers.packer.build.communicator === 'ssh';
+    if (takesEip) {
+      const eips = await countOrNote('ecs:DescribeEipAddresses', () => eipCount(clients, home));
+      counted.push(
+        eips.value === undefined ? `EIPs in use unknown (${eips.note})` : `EIPs in use ${eips.value}`,
+      );
+    }
     for (const region of [home, ...a.image_copy_regions]) {
       const images = await countOrNote('ecs:DescribeImages', () => customImageCount(clients, region));
       counted.push(
@@ -164,7 +168,7 @@ export const quotas: Check = {
       if (left < h.needed) problems.push(`${line}: the build needs ${h.needed} more`);
       else if (left - h.needed < Math.max(1, Math.ceil(h.max * 0.1))) tight.push(line);
     }
-    const unchecked = `${counted.join(', ')} (limits not checked: DescribeAccountAttributes has no EIP or custom-image attribute)`;
+    const unchecked = `${counted.join(', ')} (limits not checked: DescribeAccountAttributes has no ${takesEip ? 'EIP or ' : ''}custom-image attribute)`;
     if (problems.length > 0) {
       return {
         status: 'fail',

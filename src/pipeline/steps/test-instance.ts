@@ -51,15 +51,17 @@ export const startTestInstance: Step<TestingContext> = {
       {
         region: record.region,
         imageId: record.imageId as string,
-        instanceType: testing.instanceType,
+        // The type and zone the build itself found capacity in, when it looked.
+        instanceType: record.placement?.chosen?.instanceType || testing.instanceType,
         name: nameOf(ctx),
         tags: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE, [BUILD_ID_TAG]: record.buildId },
         vswitchId: testing.vswitchId,
         securityGroupId: testing.securityGroupId,
         vpcId: testing.vpcId ?? record.vpcId,
-        zoneId: testing.zoneId,
+        zoneId: testing.zoneId ?? (record.placement?.chosen?.zoneId || undefined),
         sshPort: testing.sshPort,
         publicBandwidthMbps: testing.publicBandwidthMbps,
+        communicator: testing.communicator,
         signal: ctx.signal,
         ...(testing.pollMs !== undefined ? { pollMs: testing.pollMs } : {}),
       },
@@ -67,7 +69,11 @@ export const startTestInstance: Step<TestingContext> = {
       () => saveState(ctx),
     );
     ctx.work.test = reached;
-    ctx.progress.detail(`test instance ${made.instanceId} is running at ${reached.host}`);
+    ctx.progress.detail(
+      testing.communicator === 'cloud-assistant'
+        ? `test instance ${made.instanceId} is running (private address ${reached.host}, reached through Cloud Assistant)`
+        : `test instance ${made.instanceId} is running at ${reached.host}`,
+    );
   },
   // The safety net: a failure or an interrupt before remove-test-instance still removes it.
   cleanup: removeAll,

@@ -60,6 +60,12 @@ function launch(ctx: CallContext, spec: LaunchSpec): Instance[] {
       `The specified InstanceType "${instanceType}" is not available in zone ${zoneId}.`,
       403,
     );
+  if (w.stockOut(region.regionId, zoneId, instanceType))
+    throw new ApiError(
+      'OperationDenied.NoStock',
+      'The requested resource is sold out in the specified zone; try other types of resources or other regions and zones.',
+      403,
+    );
   const sgIds = [
     p.str('SecurityGroupId'),
     ...(p.jsonList('SecurityGroupIds') ?? []),

@@ -64,6 +64,7 @@ export const DescribeZones: Handler = (ctx) => {
 
 export const DescribeAvailableResource: Handler = (ctx) => {
   const region = requireRegion(ctx);
+  const w = ctx.world;
   const dest = ctx.p.req('DestinationResource');
   const zoneFilter = ctx.p.str('ZoneId');
   const typeFilter = ctx.p.str('InstanceType');
@@ -78,6 +79,11 @@ export const DescribeAvailableResource: Handler = (ctx) => {
   const zones = region.zones
     .filter((z) => zoneFilter === undefined || z === zoneFilter)
     .filter((z) => typeFilter === undefined || instanceTypesInZone(region, z).includes(typeFilter));
+  // A type out of stock in a zone is reported so, unless the stock-out is hidden (it ran out since).
+  const stock = (zoneId: string, type: string) => {
+    const out = w.stockOut(region.regionId, zoneId, type);
+    return out && !out.hidden ? { Status: 'SoldOut', StatusCategory: 'WithoutStock' } : {};
+  };
   const resourcesFor = (zoneId: string): Array<Record<string, unknown>> => {
     const types = instanceTypesInZone(region, zoneId);
     switch (dest) {
@@ -87,7 +93,14 @@ export const DescribeAvailableResource: Handler = (ctx) => {
         return [{ Type: 'IoOptimized', SupportedResources: { SupportedResource: [value('optimized')] } }];
       case 'InstanceType':
         return [
-          { Type: 'InstanceType', SupportedResources: { SupportedResource: types.map((t) => value(t)) } },
+          {
+            Type: 'InstanceType',
+            SupportedResources: {
+              SupportedResource: types
+                .filter((t) => typeFilter === undefined || t === typeFilter)
+                .map((t) => value(t, stock(zoneId, t))),
+            },
+          },
         ];
       case 'SystemDisk':
         return [

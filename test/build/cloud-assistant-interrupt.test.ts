@@ -1,0 +1,119 @@
+/**
+ * The interrupt and crash guarantees hold for cloud-assistant builds: Ctrl-C while a script runs
+ * stops its command, lets packer clean up, removes the build's own network and exits 130; when the
+ * whole machine dies during a build that had to move to a second candidate, `sindri packer sweep`
+ * finds everything the build and its retries left (by the journal and by name) and deletes it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { Emulator } from '../emulator/index.ts';
+import { jsonResult, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { emulatorProjects, liveTemporary } from '../helpers/emulator-projects.ts';
+
+/** The parent of a process (packer's supervisor, for packer). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+describe('interrupting and crashing a cloud-assistant build', () => {
+  const t = emulatorProjects();
+  let emu: Emulator;
+  let env: NodeJS.ProcessEnv;
+  before(() => {
+    emu = t.emu;
+    env = t.env;
+  });
+  const live = (e: Emulator) => liveTemporary(e);
+  const project = (name: string, types = 'ecs.g6.large') => {
+    const dir = t.workdir('sindri-ca-kill-');
+    writeFileSync(
+      join(dir, 'sindri.yaml'),
+      [
+        'version: "1.0"',
+        `name: ${name}`,
+        'extensions: { additional: [docker] }',
+        'providers:',
+        '  packer:',
+        '    cloud: alibaba',
+        `    image_name: ${name}`,
+        '    build: { communicator: cloud-assistant, cache: false }',
+        `    alibaba: { region: cn-hangzhou, instance_type: [${types}] }`,
+        '',
+      ].join('\n'),
+    );
+    return dir;
+  };
+  /** Starts a build and resolves once its progress shows `pattern`. */
+  const startUntil = (dir: string, pattern: RegExp) => {
+    const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
+    let stderr = '';
+    const reached = new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+        if (pattern.test(stderr)) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    return { child, reached, closed, stderr: () => stderr };
+  };
+
+  it('SIGINT while a script runs stops its command, and packer and sindri clean up: exit 130, nothing left', async () => {
+    const dir = project('ca-sigint');
+    // The helper's first look at the docker script's result takes a while: the script is "running".
+    emu.admin.setCommandResult({ match: 'Extension "docker"', exitCode: 0 });
+    const hold = emu.admin.injectFault({ action: 'DescribeInvocationResults', latencyMs: 3000, count: 1 });
+    const stops = emu.admin.requestLog({ action: 'StopInvocation' }).length;
+    const run = startUntil(dir, /provision\s+step \d+\/\d+: scripts\/10-base\.sh/);
+    await run.reached;
+    run.child.kill('SIGINT');
+    const code = await run.closed;
+    emu.admin.clearFaults(hold);
+    emu.admin.clearCommandResults();
+    assert.equal(code, 130, run.stderr());
+    assert.doesNotMatch(run.stderr(), STACK_TRACE);
+    assert.equal(
+      emu.admin.requestLog({ action: 'StopInvocation' }).length,
+      stops + 1,
+      'the command was stopped',
+    );
+    assert.deepEqual(live(emu), [], 'no instance, key pair, security group, VSwitch or VPC left');
+  });
+
+  it('after the whole machine dies on a retried launch, sweep finds and deletes what is left', async () => {
+    const dir = project('ca-crash', 'ecs.g6.large, ecs.g6.xlarge');
+    emu.admin.setNoStock({ instanceType: 'ecs.g6.large', zoneId: 'cn-hangzhou-b', hidden: true });
+    const hold = emu.admin.injectFault({ action: 'DescribeInvocationResults', latencyMs: 60_000, count: 1 });
+    const run = startUntil(dir, /provision\s+step 1\//);
+    await run.reached;
+    const builds = join(dir, '.sindri', 'builds');
+    const buildDir = join(builds, readdirSync(builds)[0] as string);
+    const packerPid = Number(readFileSync(join(buildDir, 'packer.pid'), 'utf8'));
+    const supervisor = parentOf(packerPid);
+    // sindri, packer's supervisor (before packer, or it would see packer go), then packer and the helper.
+    run.child.kill('SIGKILL');
+    process.kill(supervisor, 'SIGKILL');
+    process.kill(-packerPid, 'SIGKILL');
+    await run.closed;
+    emu.admin.clearFaults(hold);
+    emu.admin.clearNoStock();
+    const left = live(emu);
+    for (const kind of ['instance', 'key-pair', 'security-group', 'vpc'])
+      assert.ok(
+        left.some((r) => r.startsWith(`${kind} `)),
+        `the crash left a ${kind}: ${left}`,
+      );
+    assert.equal(left.filter((r) => r.startsWith('vswitch ')).length, 2, 'a VSwitch for each zone tried');
+
+    const dry = await runSindri(['packer', 'sweep', '--dry-run', '--json'], { cwd: dir, env });
+    assert.equal(dry.code, 0, dry.stderr);
+    const found = jsonResult<{ found: Array<{ kind: string; id: string }> }>(dry.stdout).found;
+    assert.deepEqual(found.map((f) => `${f.kind} ${f.id}`).sort(), left, 'exactly what is left');
+    const swept = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
+    assert.equal(swept.code, 0, swept.stdout + swept.stderr);
+    assert.deepEqual(live(emu), [], 'nothing is left');
+  });
+});
