@@ -1,6 +1,9 @@
 import type { TestSummary } from '../pipeline/record.ts';
 
-/** The test stage's checks as an aligned table: result, check, where it comes from, seconds. */
+/**
+ * The test stage's checks as an aligned table: result, check, where it comes from, seconds; then the
+ * SBOM. With no checks there is no table, only the SBOM line (or nothing).
+ */
 export function testTable(test: TestSummary): string {
   const rows = test.checks.map((c) => [
     c.passed ? '✓' : '✗',
@@ -18,5 +21,5 @@ export function testTable(test: TestSummary): string {
   const sbom = test.sbom
     ? `\n  SBOM: ${test.sbom.packages} packages, ${test.sbom.digest} (${test.sbom.file})`
     : '';
-  return `${all.map(line).join('\n')}${sbom}`;
+  return test.checks.length === 0 ? sbom.slice(1) : `${all.map(line).join('\n')}${sbom}`;
 }

@@ -33,6 +33,13 @@ export interface CheckResult extends CheckOutcome {
 }
 
 /** A shell word: single-quoted, quotes inside escaped. */
+/** The test stage's verdict when nothing failed, worded for zero checks too. */
+export function passedText(count: number): string {
+  return count === 0
+    ? 'no checks to run: none configured, and the installed extensions bring none'
+    : `all ${count} check(s) passed`;
+}
+
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }

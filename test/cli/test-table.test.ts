@@ -5,7 +5,7 @@ import type { TestSummary } from '../../src/pipeline/record.ts';
 
 test("the test stage's table: one aligned row per check, failures with their reason, the SBOM last", () => {
   const names = ['docker: docker --version', 'file /etc/ssh/ssh_host_rsa_key', 'port 22', 'x'];
-  for (let n = 1; n <= names.length; n++) {
+  for (let n = 0; n <= names.length; n++) {
     const summary: TestSummary = {
       passed: n !== 3,
       checks: names.slice(0, n).map((name, i) => ({
@@ -19,7 +19,13 @@ test("the test stage's table: one aligned row per check, failures with their rea
         ? { sbom: { digest: `sha256:${'0'.repeat(64)}`, packages: 7, file: '/w/sbom.cdx.json' } }
         : {}),
     };
-    const lines = testTable(summary).split('\n');
+    const text = testTable(summary);
+    if (n === 0) {
+      // No checks: no header without rows, only the SBOM line when there is one.
+      assert.equal(text, '');
+      continue;
+    }
+    const lines = text.split('\n');
     assert.match(lines[0] ?? '', /^\s+check\s+source\s+time$/);
     const rows = lines.slice(1, 1 + n);
     rows.forEach((row, i) => {
@@ -34,4 +40,13 @@ test("the test stage's table: one aligned row per check, failures with their rea
     if (summary.sbom)
       assert.match(lines.at(-1) ?? '', /SBOM: 7 packages, sha256:0{64} \(\/w\/sbom\.cdx\.json\)/);
   }
+});
+
+test('no checks but an SBOM: the SBOM line alone, no header without rows', () => {
+  const text = testTable({
+    passed: true,
+    checks: [],
+    sbom: { digest: `sha256:${'1'.repeat(64)}`, packages: 3, file: '/w/sbom.cdx.json' },
+  });
+  assert.equal(text, `  SBOM: 3 packages, sha256:${'1'.repeat(64)} (/w/sbom.cdx.json)`);
 });

@@ -107,7 +107,10 @@ export default class Build extends SindriCommand {
         warn: (message) => this.warning(message),
       });
       await progress.close?.();
-      if (result.test) this.print((await import('../../cli/test-table.ts')).testTable(result.test));
+      if (result.test) {
+        const table = (await import('../../cli/test-table.ts')).testTable(result.test);
+        if (table) this.print(table);
+      }
       this.print(
         `✓ ${result.cached ? 'cache hit' : 'built'} ${result.name}: ${Object.entries(result.images)
           .map(([r, id]) => `${r} ${id}`)

@@ -50,8 +50,10 @@ Exits 1 when a check fails, naming it and its output. The instance is named sind
         warn: (message: string) => this.warning(message, 'NotificationFailed'),
         ...(this.debugEnabled ? { debug: (line: string) => process.stderr.write(`debug: ${line}\n`) } : {}),
       });
-      this.print((await import('../../cli/test-table.ts')).testTable(result.test));
-      this.print(`✓ ${result.imageId}: all ${result.test.checks.length} check(s) passed`);
+      const table = (await import('../../cli/test-table.ts')).testTable(result.test);
+      if (table) this.print(table);
+      const { passedText } = await import('../../images/checks.ts');
+      this.print(`✓ ${result.imageId}: ${passedText(result.test.checks.length)}`);
       return result;
     } finally {
       await progress.close();

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SindriError } from '../../errors.ts';
-import { junitXml } from '../../images/checks.ts';
+import { junitXml, passedText } from '../../images/checks.ts';
 import { SBOM_TAG, TEST_TAG } from '../../images/tags.ts';
 import type { TestingContext } from '../context.ts';
 import type { Step } from '../run.ts';
@@ -32,7 +32,7 @@ export const testVerdict: Step<TestingContext> = {
     });
     const failed = results.filter((r) => !r.passed);
     if (failed.length === 0) {
-      ctx.progress.detail(`all ${results.length} check(s) passed`);
+      ctx.progress.detail(passedText(results.length));
       return;
     }
     throw new SindriError(
