@@ -4,7 +4,7 @@
 // no resource behind but the ones its message names.
 // Too slow for `npm test` (one real packer build per action); the test suite runs a sample.
 //
-//   --only ecs:A,ecs:B   just these removals        --variant 1|2   just one configuration
+//   --only ecs:A,ecs:B   just these removals        --variant 1-4   just one configuration
 //   --timeout 120        seconds per build (then Ctrl-C, and the build counts as failed)
 //   --show               print each build's error message
 import { parseArgs } from 'node:util';
@@ -27,16 +27,35 @@ const timeoutMs = Number(args.timeout) * 1000;
 
 const emu = await startEmulator();
 const net = await seedNetwork(emu);
-const variants = [
-  {
-    name: 'temporary network, copy and share',
-    alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
-  },
-  {
-    name: 'existing VPC, VSwitch, security group',
-    alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
-  },
-].filter((_, i) => args.variant === undefined || Number(args.variant) === i + 1);
+interface Variant {
+  name: string;
+  alibaba: Record<string, unknown>;
+  family?: string;
+  communicator?: string;
+}
+const variants = (
+  [
+    {
+      name: 'temporary network, copy and share, an image family',
+      alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
+      family: 'policy-matrix',
+    },
+    {
+      name: 'existing VPC, VSwitch, security group',
+      alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
+    },
+    {
+      name: 'cloud-assistant, its own network, copy',
+      alibaba: { image_copy_regions: ['cn-shanghai'] },
+      communicator: 'cloud-assistant',
+    },
+    {
+      name: 'cloud-assistant in an existing VPC and VSwitch',
+      alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId },
+      communicator: 'cloud-assistant',
+    },
+  ] as Variant[]
+).filter((_, i) => args.variant === undefined || Number(args.variant) === i + 1);
 
 /** The error sindri printed with --json (`{ "error": { "code", "message", "hint", … } }`). */
 function errorOf(stdout: string): { code?: string; message?: string; text: string } {
@@ -71,7 +90,12 @@ let runs = 0;
 const started = Date.now();
 try {
   for (const v of variants) {
-    const needed = requiredActions(config({ alibaba: v.alibaba })).map((a) => a.action);
+    const shape = {
+      alibaba: v.alibaba,
+      ...(v.family ? { family: v.family } : {}),
+      ...(v.communicator ? { communicator: v.communicator } : {}),
+    };
+    const needed = requiredActions(config(shape)).map((a) => a.action);
     console.log(`\n${v.name}: ${needed.length} actions`);
     for (const removed of needed) {
       if (only && !only.has(removed)) continue;
@@ -83,7 +107,7 @@ try {
         ],
       });
       const { dir, file } = await writeConfig(
-        configText({ name: `matrix-${seq}`, sshPort: emu.sshPort, alibaba: v.alibaba }),
+        configText({ name: `matrix-${seq}`, sshPort: emu.sshPort, ...shape }),
       );
       const env = emulatorEnv(emu.url, user);
       const before = temporaryCounts();
