@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { schemasDir } from '../util/paths.ts';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { packageRoot, schemasDir } from '../util/paths.ts';
 import { didYouMean } from './suggest.ts';
 import type { KeyPath } from './yaml.ts';
 
@@ -26,28 +28,60 @@ export interface SchemaIssue {
 
 export type JsonSchema = Record<string, unknown>;
 
+let cachedText: string | undefined;
 let cachedSchema: JsonSchema | undefined;
 let cachedValidate: ValidateFunction | undefined;
 
+function schemaText(): string {
+  cachedText ??= readFileSync(join(schemasDir, 'sindri.schema.json'), 'utf8');
+  return cachedText;
+}
+
 export function loadSchema(): JsonSchema {
-  cachedSchema ??= JSON.parse(readFileSync(join(schemasDir, 'sindri.schema.json'), 'utf8')) as JsonSchema;
+  cachedSchema ??= JSON.parse(schemaText()) as JsonSchema;
   return cachedSchema;
 }
 
-/** The compiled validator: compiled once per process, on first use. It fills in schema defaults. */
+const AJV_OPTIONS: Options = {
+  allErrors: true,
+  verbose: true,
+  useDefaults: true,
+  $data: true,
+  strict: true,
+  strictRequired: false,
+  strictTypes: false,
+};
+
+/** An ajv instance with sindri's options and annotation keywords (`code` for standalone output). */
+export function newAjv(extra: Options = {}): Ajv2020 {
+  const require = createRequire(import.meta.url);
+  const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new Ajv({ ...AJV_OPTIONS, ...extra });
+  for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword });
+  return ajv;
+}
+
+/** The validator `npm run build` compiled ahead (scripts/build-validator.ts), with the schema's digest. */
+export const PRECOMPILED_VALIDATOR = join(packageRoot, 'dist', 'schema-validator.cjs');
+
+export function schemaDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The compiled validator, once per process; it fills in schema defaults. Compiling the schema takes
+ * about 0.1 s, so the build compiles it ahead; that code is used while it was made from this very
+ * schema (its digest matches), else the schema is compiled here.
+ */
 export function validator(): ValidateFunction {
   if (!cachedValidate) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      useDefaults: true,
-      $data: true,
-      strict: true,
-      strictRequired: false,
-      strictTypes: false,
-    });
-    for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword });
-    cachedValidate = ajv.compile(loadSchema());
+    if (existsSync(PRECOMPILED_VALIDATOR)) {
+      const ahead = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ValidateFunction & {
+        digest: string;
+      };
+      if (ahead.digest === schemaDigest(schemaText())) cachedValidate = ahead;
+    }
+    cachedValidate ??= newAjv().compile(loadSchema());
   }
   return cachedValidate;
 }

@@ -199,6 +199,7 @@ describe('the package', () => {
     for (const f of [
       'dist/sdk.cjs',
       'dist/sdk.cjs.LICENSES.txt',
+      'dist/schema-validator.cjs',
       'dist/src/cloud/sdk.js',
       'dist/src/cloud/actions.js',
     ]) {
