@@ -1,4 +1,4 @@
-import type { TestSummary } from '../pipeline/record.ts';
+import type { TestSummary } from '../pipeline/record-summary.ts';
 
 /**
  * The test stage's checks as an aligned table: result, check, where it comes from, seconds; then the

@@ -13,7 +13,8 @@ import {
 } from './context.ts';
 import { DISTRIBUTION } from './distribution.ts';
 import { closeRecord, distributionFailure } from './outcome.ts';
-import { newBuildId, newRecord, type RecordSummary } from './record.ts';
+import { newBuildId, newRecord } from './record.ts';
+import type { RecordSummary } from './record-summary.ts';
 import { runSteps, type Step } from './run.ts';
 import { checkName } from './steps/check-name.ts';
 import { connect } from './steps/connect.ts';

@@ -6,7 +6,8 @@ import { type PackerBinary, packerSupportsRequiredPlugins } from '../packer/bina
 import { packerInit } from '../packer/run.ts';
 import { annotateDiagnostics, packerValidate } from '../packer/validate.ts';
 import { renderConfig, writeToPrivateDir } from '../render/config.ts';
-import { DEFAULT_BUILD_ID, RenderError } from '../render/render.ts';
+import { DEFAULT_BUILD_ID } from '../render/render.ts';
+import { RenderError } from '../render/render-error.ts';
 
 /**
  * Placeholder credentials for `packer validate`: validation needs no cloud access, so real secrets are

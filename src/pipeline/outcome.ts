@@ -2,7 +2,7 @@
 import { deniedActionHint, hintFor } from '../cloud/errors.ts';
 import { SindriError } from '../errors.ts';
 import { type PipelineContext, recordDir, saveState } from './context.ts';
-import { type RecordSummary, summarize } from './record.ts';
+import { type RecordSummary, summarize } from './record-summary.ts';
 
 /** The actions RAM refused, from the errors a distribution recorded (`… (may not call ecs:CopyImage): …`). */
 export function deniedActionsIn(errors: readonly string[]): string[] {

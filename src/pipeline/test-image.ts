@@ -19,7 +19,8 @@ import {
   type WorkspaceRunOptions,
 } from './context.ts';
 import { closeRecord } from './outcome.ts';
-import { newBuildId, newRecord, type TestSummary } from './record.ts';
+import { newBuildId, newRecord } from './record.ts';
+import type { TestSummary } from './record-summary.ts';
 import { runSteps, type Step } from './run.ts';
 import { connect } from './steps/connect.ts';
 import { TEST_STAGE } from './test-stage.ts';

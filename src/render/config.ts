@@ -9,7 +9,8 @@ import { ConfigError } from '../config/errors.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { problemAt } from '../config/problem-at.ts';
 import type { PackerBinary } from '../packer/binary.ts';
-import { RenderError, type RenderedTemplate, renderTemplate, writeTemplate } from './render.ts';
+import { type RenderedTemplate, renderTemplate, writeTemplate } from './render.ts';
+import { RenderError } from './render-error.ts';
 
 export async function renderConfig(
   loaded: LoadedConfig,

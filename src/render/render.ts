@@ -1,21 +1,23 @@
-import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+/**
+ * Renders the Packer template: validates what the builder can do, gathers the provisioners
+ * (provisioners.ts), their environment (script-environment.ts), the communicator's changes
+ * (communicator.ts) and the run-time variables (variables.ts), fills templates/sindri.pkr.hcl.hbs
+ * (handlebars.ts) and computes the configuration hash.
+ */
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { settingNames } from '../config/settings.ts';
 import { instanceTypes, type SindriConfig } from '../config/types.ts';
-import { ExitCode, SindriError } from '../errors.ts';
 import { packerSupportsRequiredPlugins } from '../packer/binary.ts';
-import { templatesDir } from '../util/paths.ts';
-import {
-  loadCatalogue,
-  resolveExtensions,
-  resolveSources,
-  sourceVariable,
-  UnknownExtensionError,
-} from './catalogue.ts';
-import { computeConfigHash, hashableConfig, hashPath } from './hash.ts';
-import { hclBool, hclNumber, hclString, packerList, packerString } from './hcl.ts';
-import { mirrorEnvironment, mirrorSet } from './mirrors.ts';
+import { loadCatalogue, resolveExtensions, resolveSources, UnknownExtensionError } from './catalogue.ts';
+import { ASSISTANT_ENV_FILE, assistantEnvFile, executeCommand, throughAssistant } from './communicator.ts';
+import { mainTemplate } from './handlebars.ts';
+import { computeConfigHash, hashableConfig } from './hash.ts';
+import { provisionersInOrder, readUploads, readUserScripts } from './provisioners.ts';
+import { RenderError } from './render-error.ts';
+import { scriptEnvironment } from './script-environment.ts';
 import { builderFindings, type SupportFinding } from './support.ts';
+import { packerArgs, templateVariables } from './variables.ts';
 
 export interface RenderOptions {
   /** The packer that will run the template, e.g. "1.6.6" (decides the required_plugins block). */
@@ -50,125 +52,9 @@ export interface RenderedTemplate {
   warnings: SupportFinding[];
 }
 
-/** The configuration asks for something the builder cannot do: exit 2, with each key path. */
-export class RenderError extends SindriError {
-  readonly findings: SupportFinding[];
-  constructor(findings: SupportFinding[]) {
-    const lines = findings.map((f) => `${f.path}: ${f.message}`);
-    super(
-      findings.length === 1
-        ? `cannot render the Packer template: ${lines[0]}`
-        : `cannot render the Packer template:\n  ${lines.join('\n  ')}`,
-      { exitCode: ExitCode.invalidInput, code: 'UnsupportedConfiguration' },
-    );
-    this.name = 'RenderError';
-    this.findings = findings;
-  }
-}
-
 export const MAIN_FILE = 'sindri.pkr.hcl';
-/** Where uploaded files wait on the build instance before 40-files.sh moves them into place. */
-export const STAGING_DIR = '/tmp/sindri-upload';
 /** A value for the build_id variable when none is given (packer validate, hand-run builds). */
 export const DEFAULT_BUILD_ID = 'manual';
-
-// ---- Handlebars, compiled once per process --------------------------------------------------------
-
-type TemplateFn = (context: unknown) => string;
-let compiled: Promise<TemplateFn> | undefined;
-
-function mustString(v: unknown, helper: string): string {
-  if (typeof v !== 'string')
-    throw new Error(`{{${helper}}} expects a string, got ${v === null ? 'null' : typeof v}`);
-  return v;
-}
-
-async function mainTemplate(): Promise<TemplateFn> {
-  compiled ??= (async () => {
-    const { default: Handlebars } = await import('handlebars');
-    const hb = Handlebars.create();
-    hb.registerHelper('hcl', (v: unknown) => packerString(mustString(v, 'hcl')));
-    hb.registerHelper('raw', (v: unknown) => hclString(mustString(v, 'raw')));
-    hb.registerHelper('num', (v: unknown) => hclNumber(v as number));
-    hb.registerHelper('bool', (v: unknown) => hclBool(v as boolean));
-    hb.registerHelper('list', (v: unknown, indent: unknown) => {
-      if (!Array.isArray(v)) throw new Error('{{list}} expects an array');
-      return packerList(
-        v.map((x) => mustString(x, 'list')),
-        typeof indent === 'number' ? indent : 2,
-      );
-    });
-    hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    const source = await readFile(join(templatesDir, 'sindri.pkr.hcl.hbs'), 'utf8');
-    return hb.compile(source, { noEscape: true, strict: true });
-  })();
-  return compiled;
-}
-
-// ---- scripts --------------------------------------------------------------------------------------
-
-const scriptCache = new Map<string, Promise<string>>();
-function catalogueScript(rel: string): Promise<string> {
-  let p = scriptCache.get(rel);
-  if (!p) {
-    p = readFile(join(templatesDir, 'scripts', rel), 'utf8');
-    scriptCache.set(rel, p);
-  }
-  return p;
-}
-
-function safeName(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-  return cleaned.length > 0 ? cleaned.slice(0, 80) : 'script';
-}
-
-type Provisioner =
-  | { type: 'shell'; comment: string; scripts: string[] }
-  | { type: 'file'; comment: string; source: string; destination: string }
-  /** A `cloud-assistant` build: a `shell-local` provisioner that runs sindri's helper. */
-  | { type: 'local'; comment: string; inline: string[] };
-
-/** The file of a `cloud-assistant` build's script environment, beside the template. */
-export const ASSISTANT_ENV_FILE = 'cloud-assistant.env';
-/**
- * How a `cloud-assistant` build's provisioners start sindri's helper: packer's environment names the
- * Node.js binary and the helper's file (see the packer-build step), so the template stays the same
- * wherever sindri is installed.
- */
-const HELPER = '"$SINDRI_NODE" "$SINDRI_CLOUD_ASSISTANT_JS" --sindri-cloud-assistant';
-
-const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Provisioners of a `cloud-assistant` build: every script and upload through the helper. */
-function throughAssistant(provisioners: Provisioner[]): Provisioner[] {
-  return provisioners.map((p) => {
-    if (p.type === 'shell')
-      return {
-        type: 'local',
-        comment: p.comment,
-        inline: [`${HELPER} run --env ${ASSISTANT_ENV_FILE} ${p.scripts.map(shellWord).join(' ')}`],
-      };
-    if (p.type === 'file')
-      return {
-        type: 'local',
-        comment: p.comment,
-        inline: [`${HELPER} upload ${shellWord(p.source.replace(/\/$/, ''))} ${shellWord(p.destination)}`],
-      };
-    return p;
-  });
-}
-
-/** Attributes the configuration leaves out that sindri may decide at run time, as `-var`. */
-const RUNTIME_VARIABLES: Record<string, string> = {
-  zone_id:
-    'The zone the preflight picked where a candidate instance type and the system disk are in stock. Empty: packer picks one.',
-  vpc_id:
-    'The VPC of vswitch_id, which the builder needs with it, or of the network a cloud-assistant build makes. sindri looks it up and passes -var vpc_id=<id>.',
-  vswitch_id:
-    'An existing VSwitch of vpc_id in the zone the preflight picked, or the one a cloud-assistant build makes. Empty: packer makes one.',
-  security_group_id:
-    "A cloud-assistant build's security group sindri makes, with no inbound rule. Empty: packer makes one.",
-};
 
 /** Optional members as null, so Handlebars' strict mode can look them up. */
 function withNulls<T extends object, K extends string>(obj: T, keys: readonly K[]): T & Record<K, unknown> {
@@ -204,65 +90,8 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
   if (errors.length > 0) throw new RenderError(errors);
 
   const files = new Map<string, string>();
-  const provisioners: Provisioner[] = [];
-  const addScripts = async (comment: string, rels: string[]): Promise<void> => {
-    const out: string[] = [];
-    for (const rel of rels) {
-      files.set(`scripts/${rel}`, await catalogueScript(rel));
-      out.push(`scripts/${rel}`);
-    }
-    provisioners.push({ type: 'shell', comment, scripts: out });
-  };
-
-  // Uploads: each goes to its own staging path, then 40-files.sh moves it to its destination as root.
-  const uploadDigests: string[] = [];
-  const fileEnv: string[] = [];
-  const uploads: Provisioner[] = [];
-  const copies = new Map<string, string>();
-  for (const [i, f] of p.build.files.entries()) {
-    const source = resolve(opts.configDir, f.source);
-    let isDir: boolean;
-    try {
-      isDir = (await stat(source)).isDirectory();
-    } catch {
-      throw new RenderError([
-        {
-          severity: 'error',
-          path: `providers.packer.build.files.${i}.source`,
-          message: `${source} does not exist.`,
-        },
-      ]);
-    }
-    uploadDigests.push(await hashPath(source));
-    // Copied into the template directory, so the template names it by a relative path that does not
-    // depend on where the configuration lives (and the hash stays the same across checkouts).
-    const rel = `uploads/${i}`;
-    copies.set(rel, source);
-    uploads.push({
-      type: 'file',
-      comment: `build.files[${i}]`,
-      // A trailing slash uploads a directory's contents into the staging directory.
-      source: isDir ? `${rel}/` : rel,
-      destination: `${STAGING_DIR}/${i}`,
-    });
-    fileEnv.push(`SINDRI_FILE_${i}_DEST=${f.destination}`, `SINDRI_FILE_${i}_KIND=${isDir ? 'dir' : 'file'}`);
-  }
-
-  const userScripts: string[] = [];
-  for (const [i, s] of p.build.scripts.entries()) {
-    const abs = resolve(opts.configDir, s);
-    let content: string;
-    try {
-      content = await readFile(abs, 'utf8');
-    } catch {
-      throw new RenderError([
-        { severity: 'error', path: `providers.packer.build.scripts.${i}`, message: `cannot read ${abs}.` },
-      ]);
-    }
-    const rel = `scripts/user/${String(i + 1).padStart(2, '0')}-${safeName(basename(s))}`;
-    files.set(rel, content);
-    userScripts.push(rel);
-  }
+  const uploads = await readUploads(p.build, opts.configDir);
+  const userScripts = await readUserScripts(p.build, opts.configDir, files);
 
   let userDataFile: string | null = null;
   if (p.alibaba.user_data_file !== undefined) {
@@ -281,85 +110,23 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     userDataFile = 'user-data';
   }
 
-  // Provisioning order: base, the Sindri CLI, extensions, uploads, user scripts, hardening, cleanup.
-  const mirrors = mirrorSet(p.build) !== undefined;
-  await addScripts(
-    `Base set-up: cloud-init, ${mirrors ? 'package mirrors, ' : ''}updates, base packages, the Sindri CLI`,
-    ['00-wait-cloud-init.sh', ...(mirrors ? ['05-mirrors.sh'] : []), '10-base.sh', '20-sindri.sh'],
+  const provisioners = await provisionersInOrder(
+    p.build,
+    extensions,
+    uploads.provisioners,
+    userScripts,
+    files,
   );
-  if (extensions.length > 0) {
-    await addScripts(
-      `Extensions: ${extensions.join(', ')}`,
-      extensions.map((e) => `extensions/${e}.sh`),
-    );
-  }
-  if (uploads.length > 0) {
-    provisioners.push(...uploads);
-    await addScripts('Move uploaded files into place', ['40-files.sh']);
-  }
-  if (userScripts.length > 0)
-    provisioners.push({ type: 'shell', comment: 'User scripts', scripts: userScripts });
-  if (p.build.security.cis_hardening) await addScripts('CIS level 1 hardening', ['80-cis-hardening.sh']);
-  const restore = mirrors && p.build.mirrors_in_image === 'restore';
-  await addScripts(restore ? "Cleanup: the image's own package sources back, then the clean-up" : 'Cleanup', [
-    ...(restore ? ['85-mirrors-restore.sh'] : []),
-    '90-cleanup.sh',
-  ]);
-
-  const sec = p.build.security;
-  const environment = [
-    ...Object.keys(p.build.environment)
-      .sort()
-      .map((k) => `${k}=${p.build.environment[k]}`),
-    `SINDRI_VERSION=${p.build.sindri_version ?? opts.sindriVersion}`,
-    `SINDRI_EXTENSIONS=${extensions.join(' ')}`,
-    ...extensions.map((e) => `${sourceVariable(e)}=${resolvedSources.sources.get(e) ?? 'upstream'}`),
-    `SINDRI_SSH_USERNAME=${p.build.ssh_username}`,
-    `SINDRI_CIS_HARDENING=${sec.cis_hardening ? '1' : '0'}`,
-    `SINDRI_CLEAN_SENSITIVE_DATA=${sec.clean_sensitive_data ? '1' : '0'}`,
-    `SINDRI_REMOVE_SSH_KEYS=${sec.remove_ssh_keys ? '1' : '0'}`,
-    `SINDRI_STAGING=${STAGING_DIR}`,
-    `SINDRI_FILE_COUNT=${p.build.files.length}`,
-    ...fileEnv,
-    ...(mirrors ? mirrorEnvironment(p.build) : []),
-  ];
+  const environment = scriptEnvironment(p.build, {
+    sindriVersion: opts.sindriVersion,
+    extensions,
+    sources: resolvedSources.sources,
+    uploads: uploads.environment,
+  });
   const assistant = p.build.communicator === 'cloud-assistant';
-  if (assistant)
-    files.set(
-      ASSISTANT_ENV_FILE,
-      `${environment
-        .map((e) => {
-          const at = e.indexOf('=');
-          return `${e.slice(0, at)}=${shellWord(e.slice(at + 1))}`;
-        })
-        .join('\n')}\n`,
-    );
-  const a = p.alibaba;
-  const candidates = instanceTypes(a);
-  const variables = [
-    ...(candidates.length > 1
-      ? [
-          {
-            name: 'instance_type',
-            default: candidates[0] as string,
-            description: `The candidate instance type packer launches: sindri passes the one it picked (${candidates.join(', ')}) with -var.`,
-          },
-        ]
-      : []),
-    ...Object.entries(RUNTIME_VARIABLES)
-      .filter(([name]) => a[name as keyof typeof a] === undefined)
-      .map(([name, description]) => ({ name, default: '', description })),
-    ...(p.build.bastion?.private_key_file
-      ? [
-          {
-            name: 'bastion_private_key_file',
-            default: '',
-            description:
-              "The bastion's private key (build.bastion.private_key_file), as an absolute path sindri passes with -var.",
-          },
-        ]
-      : []),
-  ];
+  if (assistant) files.set(ASSISTANT_ENV_FILE, assistantEnvFile(environment));
+  const candidates = instanceTypes(p.alibaba);
+  const variables = templateVariables(p);
 
   // User tags first; sindri's own tags win over a user tag of the same name.
   const tagMap: Record<string, string> = { ...p.tags };
@@ -388,11 +155,7 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
     userDataFile,
     tags: tagsWith(hash),
     environment,
-    // Non-root users run the scripts through sudo; root keeps packer's default command.
-    executeCommand:
-      p.build.ssh_username === 'root'
-        ? null
-        : "chmod +x {{ .Path }}; sudo -n sh -c '. {{ .EnvVarFile }} && exec {{ .Path }}'",
+    executeCommand: executeCommand(p.build),
     provisioners: assistant ? throughAssistant(provisioners) : provisioners,
     configHash: hash,
   });
@@ -401,23 +164,15 @@ export async function renderTemplate(config: SindriConfig, opts: RenderOptions):
   // The hash covers everything the image is made of, including the template as rendered with an empty
   // hash; the final template differs from that only in the hash values themselves.
   files.set(MAIN_FILE, template(view('')));
-  const configHash = computeConfigHash({ config: hashableConfig(config), files, uploads: uploadDigests });
+  const configHash = computeConfigHash({ config: hashableConfig(config), files, uploads: uploads.digests });
   files.set(MAIN_FILE, template(view(configHash)));
 
   return {
     files,
     mainFile: MAIN_FILE,
-    copies,
+    copies: uploads.copies,
     configHash,
-    packerArgs: [
-      '-var',
-      `build_id=${opts.buildId}`,
-      ...(opts.vpcId && p.alibaba.vswitch_id && !p.alibaba.vpc_id ? ['-var', `vpc_id=${opts.vpcId}`] : []),
-      // The bastion's key, by an absolute path that stays out of the template (and its hash).
-      ...(p.build.bastion?.private_key_file
-        ? ['-var', `bastion_private_key_file=${resolve(opts.configDir, p.build.bastion.private_key_file)}`]
-        : []),
-    ],
+    packerArgs: packerArgs(p, opts),
     warnings: findings.filter((f) => f.severity === 'warning'),
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testTable } from '../../src/cli/test-table.ts';
-import type { TestSummary } from '../../src/pipeline/record.ts';
+import type { TestSummary } from '../../src/pipeline/record-summary.ts';
 
 test("the test stage's table: one aligned row per check, failures with their reason, the SBOM last", () => {
   const names = ['docker: docker --version', 'file /etc/ssh/ssh_host_rsa_key', 'port 22', 'x'];

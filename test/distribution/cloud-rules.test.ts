@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SindriError } from '../../src/errors.ts';
 import { distributionFailure } from '../../src/pipeline/outcome.ts';
-import { summarize } from '../../src/pipeline/record.ts';
+import { summarize } from '../../src/pipeline/record-summary.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { seedImage, sindriTags } from '../lifecycle/helpers.ts';
 import { builtImage, copiesIn, type Harness, HOME_REGION, harness, run } from './helpers.ts';

@@ -4,7 +4,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ImageRow } from '../../src/images/images.ts';
 import { nameStem, planRetention, sameImageName } from '../../src/images/retention.ts';
-import { summarize } from '../../src/pipeline/record.ts';
+import { summarize } from '../../src/pipeline/record-summary.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
 import { seedImage, seedInstance, sindriTags } from '../lifecycle/helpers.ts';

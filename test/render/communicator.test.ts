@@ -15,8 +15,9 @@ import fc from 'fast-check';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { findPacker } from '../../src/packer/binary.ts';
 import { packerValidate } from '../../src/packer/validate.ts';
+import { ASSISTANT_ENV_FILE } from '../../src/render/communicator.ts';
 import { mirrorEnvironment } from '../../src/render/mirrors.ts';
-import { ASSISTANT_ENV_FILE, renderTemplate, writeTemplate } from '../../src/render/render.ts';
+import { renderTemplate, writeTemplate } from '../../src/render/render.ts';
 import { FIXTURE_DIR, makeConfig, packerEnv, RENDER_OPTS, withTempDir } from './fixtures.ts';
 
 type Json = Record<string, unknown>;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { loadCatalogue } from '../../src/render/catalogue.ts';
-import { RenderError, renderTemplate } from '../../src/render/render.ts';
+import { renderTemplate } from '../../src/render/render.ts';
+import { RenderError } from '../../src/render/render-error.ts';
 import { templatesDir } from '../../src/util/paths.ts';
 import { makeConfig, RENDER_OPTS } from './fixtures.ts';
 

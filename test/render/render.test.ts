@@ -3,7 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from '@cdktn/hcl2json';
-import { RenderError, renderTemplate, writeTemplate } from '../../src/render/render.ts';
+import { renderTemplate, writeTemplate } from '../../src/render/render.ts';
+import { RenderError } from '../../src/render/render-error.ts';
 import {
   FIXTURE_DIR,
   fullConfig,
