@@ -4,15 +4,15 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { SindriConfig } from '../config/types.ts';
 import { UsageError } from '../errors.ts';
+import { renderWorkflow } from './github-workflow.ts';
 import {
   type AuthMode,
   type FleetImage,
   KEY_SECRETS,
   needsPackerInit,
   OIDC_VARIABLES,
-  renderWorkflow,
   type WorkflowOptions,
-} from './github-workflow.ts';
+} from './github-workflow-steps.ts';
 
 export interface GenerateOptions {
   /** `--config`, repeatable; a pattern (`images/*.yaml`) names every file it matches. */

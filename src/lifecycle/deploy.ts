@@ -3,23 +3,21 @@
  * Whatever fails after the instance exists, the instance (and a key pair imported for it) is
  * deleted again unless keepOnFailure.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { type CloudClients, CloudError, newClientToken, waitFor } from '../cloud/index.ts';
+import { newClientToken, waitFor } from '../cloud/index.ts';
 import { instanceTypes } from '../config/types.ts';
 import { openWorkspace, type Workspace } from '../config/workspace.ts';
 import { ExitCode, SindriError, UsageError } from '../errors.ts';
-import { revocationOf } from '../images/channels.ts';
-import { ALL_IMAGE_STATUSES } from '../images/images.ts';
-import { describeAllInstances } from '../images/instances.ts';
+import { DEPLOY_ID_TAG, DEPLOYED_FROM_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
+import { chooseImage, deployableImage } from './deploy-image.ts';
 import {
-  DEPLOY_ID_TAG,
-  DEPLOYED_FROM_TAG,
-  MANAGED_BY_KEY,
-  MANAGED_BY_VALUE,
-  tagRecord,
-} from '../images/tags.ts';
-import { chooseImage } from './deploy-image.ts';
+  type Created,
+  cleanUp,
+  describeInstance,
+  instancesByToken,
+  privateIpOf,
+  publicIpOf,
+} from './deploy-instance.ts';
+import { ensureImportedKey, privateKeyPath, sshCommand } from './deploy-ssh-key.ts';
 
 export const DEFAULT_INSTANCE_TYPE = 'ecs.g6.xlarge';
 export const DEFAULT_PUBLIC_BANDWIDTH_MBPS = 10;
@@ -73,163 +71,6 @@ export interface DeployResult {
   ssh: string | undefined;
 }
 
-/** An OpenSSH public key line: type, base64 blob, optional comment. */
-export function parsePublicKey(text: string): { type: string; blob: Buffer; line: string } {
-  const line = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l.length > 0 && !l.startsWith('#'));
-  const m = line
-    ? /^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521))\s+([A-Za-z0-9+/]+=*)(?:\s.*)?$/.exec(line)
-    : null;
-  if (!m || !line) {
-    throw new UsageError(
-      'The --ssh-public-key file is not an OpenSSH public key.',
-      'pass the .pub file, e.g. --ssh-public-key ~/.ssh/id_ed25519.pub',
-    );
-  }
-  const blob = Buffer.from(m[2] as string, 'base64');
-  // The blob starts with the length-prefixed key type; a mismatch means a damaged key.
-  const typeLen = blob.length >= 4 ? blob.readUInt32BE(0) : 0;
-  if (blob.subarray(4, 4 + typeLen).toString() !== m[1]) {
-    throw new UsageError(
-      'The --ssh-public-key file holds a damaged key.',
-      'regenerate it with ssh-keygen -y',
-    );
-  }
-  return { type: m[1] as string, blob, line: `${m[1]} ${m[2]}` };
-}
-
-/** The key pair name for an imported public key: the same key always gets the same name. */
-export function keyPairNameFor(blob: Buffer): string {
-  return `sindri-${createHash('sha256').update(blob).digest('hex').slice(0, 20)}`;
-}
-
-/** `~/.ssh/id_ed25519.pub` → `~/.ssh/id_ed25519` (the private key next to it, by convention). */
-export function privateKeyPath(publicKeyFile: string | undefined): string | undefined {
-  if (!publicKeyFile) return undefined;
-  return publicKeyFile.endsWith('.pub') ? publicKeyFile.slice(0, -4) : undefined;
-}
-
-export function sshCommand(
-  ip: string | undefined,
-  user: string,
-  keyFile: string | undefined,
-): string | undefined {
-  if (!ip) return undefined;
-  return `ssh ${keyFile ? `-i ${keyFile} ` : ''}${user}@${ip}`;
-}
-
-interface InstanceView {
-  instanceId?: string;
-  instanceName?: string;
-  status?: string;
-  zoneId?: string;
-  publicIpAddress?: { ipAddress?: string[] };
-  eipAddress?: { ipAddress?: string };
-  vpcAttributes?: { privateIpAddress?: { ipAddress?: string[] } };
-}
-
-async function describeInstance(clients: CloudClients, region: string, instanceId: string) {
-  const body = await clients.call('ecs', 'DescribeInstances', {
-    regionId: region,
-    instanceIds: JSON.stringify([instanceId]),
-  });
-  return (body.instances?.instance ?? []).find((i) => i.instanceId === instanceId) as
-    | InstanceView
-    | undefined;
-}
-
-async function instancesByToken(clients: CloudClients, region: string, token: string): Promise<string[]> {
-  const instances = await describeAllInstances(clients, region, {
-    tag: [{ key: DEPLOY_ID_TAG, value: token }] as never,
-  });
-  return instances.map((i) => i.instanceId).filter((id): id is string => !!id);
-}
-
-const publicIpOf = (v: InstanceView | undefined) =>
-  v?.publicIpAddress?.ipAddress?.find(Boolean) || v?.eipAddress?.ipAddress || undefined;
-const privateIpOf = (v: InstanceView | undefined) =>
-  v?.vpcAttributes?.privateIpAddress?.ipAddress?.find(Boolean);
-
-interface Created {
-  instanceIds: string[];
-  importedKeyPair: string | undefined;
-}
-
-/** Deletes what this deploy created; returns what could not be deleted. */
-async function cleanUp(
-  clients: CloudClients,
-  region: string,
-  created: Created,
-  onProgress?: (line: string) => void,
-): Promise<string[]> {
-  const left: string[] = [];
-  for (const instanceId of created.instanceIds) {
-    try {
-      await clients.call('ecs', 'DeleteInstance', { instanceId, force: true });
-      await waitFor({
-        poll: () => describeInstance(clients, region, instanceId),
-        isDone: (v) => v === undefined,
-        deadlineMs: 120_000,
-        initialDelayMs: 200,
-        maxDelayMs: 5_000,
-        what: `instance ${instanceId} to be deleted`,
-      });
-      onProgress?.(`deleted instance ${instanceId}`);
-    } catch (err) {
-      if (err instanceof CloudError && err.code === 'InvalidInstanceId.NotFound') continue;
-      left.push(`instance ${instanceId} (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
-  if (created.importedKeyPair) {
-    try {
-      await clients.call('ecs', 'DeleteKeyPairs', {
-        regionId: region,
-        keyPairNames: JSON.stringify([created.importedKeyPair]),
-      });
-      onProgress?.(`deleted key pair ${created.importedKeyPair}`);
-    } catch (err) {
-      left.push(`key pair ${created.importedKeyPair} (${err instanceof Error ? err.message : String(err)})`);
-    }
-  }
-  return left;
-}
-
-async function ensureImportedKey(
-  clients: CloudClients,
-  region: string,
-  file: string,
-  tags: Array<{ key: string; value: string }>,
-): Promise<{ name: string; imported: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `Cannot read --ssh-public-key ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
-  const key = parsePublicKey(text);
-  const name = keyPairNameFor(key.blob);
-  const existing = await clients.call('ecs', 'DescribeKeyPairs', { regionId: region, keyPairName: name });
-  if ((existing.keyPairs?.keyPair ?? []).some((k) => k.keyPairName === name))
-    return { name, imported: false };
-  try {
-    await clients.call('ecs', 'ImportKeyPair', {
-      regionId: region,
-      keyPairName: name,
-      publicKeyBody: key.line,
-      tag: tags as never,
-    });
-    return { name, imported: true };
-  } catch (err) {
-    // Another run imported the same key meanwhile: the name says it is the same key.
-    if (err instanceof CloudError && err.code === 'KeyPair.AlreadyExist') return { name, imported: false };
-    throw err;
-  }
-}
-
 export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<DeployResult> {
   const alibaba = ctx.alibaba;
   const region = ctx.region;
@@ -257,43 +98,7 @@ export async function deploy(ctx: Workspace, opts: DeployOptions): Promise<Deplo
   if (imageId !== opts.imageId)
     progress(`${opts.family ? `family ${opts.family}` : `channel ${opts.channel}`}: ${imageId}`);
 
-  const images = await clients.call('ecs', 'DescribeImages', {
-    regionId: region,
-    imageId,
-    status: ALL_IMAGE_STATUSES,
-  });
-  const image = (images.images?.image ?? []).find((i) => i.imageId === imageId);
-  if (!image) {
-    throw new SindriError(`No image ${imageId} in ${region}.`, {
-      code: 'ImageNotFound',
-      actions: ['check the ID and region with `sindri packer list --all-regions`'],
-    });
-  }
-  // A deprecated image still launches instances (deprecation only stops sharing, copying and families).
-  if (image.status !== 'Available' && image.status !== 'Deprecated') {
-    throw new SindriError(
-      `Image ${imageId} is ${image.status}; only Available and Deprecated images can be deployed.`,
-      {
-        code: 'ImageNotAvailable',
-        actions: [
-          image.status === 'Creating' || image.status === 'Waiting'
-            ? 'wait until the image is Available (`sindri packer list`) and deploy again'
-            : 'deploy another image (`sindri packer list`)',
-        ],
-      },
-    );
-  }
-  const revoked = revocationOf(tagRecord(image.tags));
-  if (revoked && !opts.force)
-    throw new SindriError(
-      `Image ${imageId} was revoked at ${revoked.at}: ${revoked.reason || 'no reason given'}.`,
-      {
-        code: 'ImageRevoked',
-        actions: ['deploy another image (`sindri packer channels`), or pass --force to deploy it anyway'],
-      },
-    );
-  if (revoked) progress(`image ${imageId} was revoked; deploying it anyway (--force)`);
-  if (image.status === 'Deprecated') progress(`image ${imageId} is Deprecated; deploying it anyway`);
+  const image = await deployableImage(clients, region, imageId, opts.force, progress);
 
   const clientToken = newClientToken();
   const baseTags = [

@@ -6,12 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import {
-  needsPackerInit,
-  renderWorkflow,
-  shellQuote,
-  type WorkflowOptions,
-} from '../../src/ci/github-workflow.ts';
+import { renderWorkflow } from '../../src/ci/github-workflow.ts';
+import { needsPackerInit, shellQuote, type WorkflowOptions } from '../../src/ci/github-workflow-steps.ts';
 import { isolatedEnv, jsonResult, repoRoot, runSindri } from '../helpers/cli.ts';
 import { parseOutputFile } from './helpers.ts';
 
@@ -523,7 +519,7 @@ describe('a fleet of images, rebuilt on a schedule when outdated', () => {
 describe('docs/github-actions.md', () => {
   it('documents every generator flag, every build output and the variables and secrets', async () => {
     const { buildOutputs } = await import('../../src/ci/build-report.ts');
-    const { KEY_SECRETS, OIDC_VARIABLES } = await import('../../src/ci/github-workflow.ts');
+    const { KEY_SECRETS, OIDC_VARIABLES } = await import('../../src/ci/github-workflow-steps.ts');
     const doc = readFileSync(join(repoRoot, 'docs', 'github-actions.md'), 'utf8');
     const own = Object.keys(manifest.commands['packer:ci:github']?.flags ?? {}).filter(
       (f) => !['cloud', 'debug', 'color', 'force'].includes(f),

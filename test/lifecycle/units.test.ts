@@ -7,7 +7,12 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { UsageError } from '../../src/errors.ts';
-import { keyPairNameFor, parsePublicKey, privateKeyPath, sshCommand } from '../../src/lifecycle/deploy.ts';
+import {
+  keyPairNameFor,
+  parsePublicKey,
+  privateKeyPath,
+  sshCommand,
+} from '../../src/lifecycle/deploy-ssh-key.ts';
 import { DeleteJournal, journalPath } from '../../src/lifecycle/journal.ts';
 import { confirm, isYes } from '../../src/lifecycle/prompt.ts';
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { partPaths } from '../../src/transfer/download.ts';
+import { partPaths } from '../../src/transfer/download-part-file.ts';
 import { type Emulator, EXPORT_ROLE, ROOT_ACCOUNT_ID, startEmulator } from '../emulator/index.ts';
 import { jsonResult, sindriBin } from '../helpers/cli.ts';
 import { type CliSandbox, cliSandbox, seedImage } from '../lifecycle/helpers.ts';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OSS from 'ali-oss';
-import { downloadObject, partPaths } from '../../src/transfer/download.ts';
+import { downloadObject } from '../../src/transfer/download.ts';
+import { partPaths } from '../../src/transfer/download-part-file.ts';
 import { createOssClient, type OssClient } from '../../src/transfer/oss-client.ts';
 import {
   type Emulator,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { checkRangeReply, parseContentRange, retryDelay } from '../../src/transfer/download.ts';
+import { checkRangeReply, parseContentRange } from '../../src/transfer/download-range.ts';
+import { retryDelay } from '../../src/transfer/download-retry.ts';
 import { resolveOssEndpoint } from '../../src/transfer/oss-client.ts';
 import { answerRange } from '../emulator/oss/range.ts';
 
