@@ -275,6 +275,7 @@ describe('the minimal policy', () => {
   // The emulator's refusals name no action, as the real API's messages do not: sindri names it.
   const samples: Array<{ removed: string; code: string; variant: number }> = [
     { removed: 'ecs:DescribeInstances', code: 'Forbidden.RAM', variant: 0 },
+    { removed: 'ecs:DescribeAvailableResource', code: 'Forbidden.RAM', variant: 0 },
     { removed: 'ecs:CreateImage', code: 'Forbidden.RAM', variant: 0 },
     { removed: 'ecs:AuthorizeSecurityGroupEgress', code: 'Forbidden.RAM', variant: 0 },
     { removed: 'ecs:CopyImage', code: 'DistributionFailed', variant: 0 },

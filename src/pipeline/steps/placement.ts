@@ -5,7 +5,6 @@
  * existing VSwitch of a configured VPC; and the pay-as-you-go vCPU quota for them. packer-build
  * launches the first candidate and moves on to the next when the launch finds no capacity.
  */
-import { CloudError, isPermissionDenied } from '../../cloud/errors.ts';
 import { instanceTypes } from '../../config/types.ts';
 import { SindriError } from '../../errors.ts';
 import { type Candidate, findPlacements } from '../../images/placement.ts';
@@ -59,27 +58,16 @@ export const placement: Step<BuildContext> = {
     const types = instanceTypes(a);
     const zoneId = a.zone_id ?? (a.vswitch_id ? await vswitchZone(ctx, a.vswitch_id) : undefined);
     const clients = await ctx.session.clients(ctx.record.region);
-    let found: Awaited<ReturnType<typeof findPlacements>>;
-    try {
-      found = await findPlacements(clients, {
-        region: ctx.record.region,
-        instanceTypes: types,
-        systemDiskCategory: a.system_disk_category,
-        zoneId,
-        vpcId: a.vswitch_id ? undefined : a.vpc_id,
-      });
-    } catch (err) {
-      if (!(err instanceof CloudError && isPermissionDenied(err.code))) throw err;
-      // Without the look-up, packer picks the zone; the candidates are still tried in order.
-      ctx.warn(
-        `cannot check stock (RAM refused ecs:DescribeAvailableResource): packer picks the zone, the instance types are tried in order`,
-      );
-      ctx.record.placement = {
-        candidates: types.map((t) => ({ instanceType: t, zoneId: zoneId ?? '', stock: 'WithStock' })),
-        attempts: [],
-      };
-      return;
-    }
+    // A refused look-up fails the build here, naming ecs:DescribeAvailableResource (it is in the
+    // printed policy), like every refused call: going on without it would leave packer to pick the
+    // zone with ecs:DescribeZones, which that policy does not need otherwise.
+    const found = await findPlacements(clients, {
+      region: ctx.record.region,
+      instanceTypes: types,
+      systemDiskCategory: a.system_disk_category,
+      zoneId,
+      vpcId: a.vswitch_id ? undefined : a.vpc_id,
+    });
     if (found.candidates.length === 0)
       throw new SindriError(
         `no candidate instance type can start in ${ctx.record.region}: ${found.rejected.join('; ')}.`,
