@@ -130,6 +130,9 @@ describe('the live display under a terminal', () => {
         '',
       ].join('\n'),
     );
+    // packer's clean-up holds on deleting the instance, so the second Ctrl-C always finds it waiting
+    // (on the fast emulator packer could otherwise be done before the second signal arrives).
+    emu.admin.injectFault({ action: 'DeleteInstance', latencyMs: 3000, count: 1 });
     let pid = 0;
     let sent = 0;
     const run = underTerminal(
