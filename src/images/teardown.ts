@@ -2,7 +2,9 @@
  * Deletes a sweep's leftovers region by region, in the order packer's own clean-up uses
  * (packer-plugin-alicloud's steps unwind in reverse): the EIP comes off the instance and is released,
  * the instance is deleted (and waited for), then its security group, VSwitch, VPC and key pair. What
- * is already gone counts as deleted; a refusal is reported and the rest goes on.
+ * is already gone counts as deleted; a refusal is reported and the rest goes on. Once something in a
+ * region could not be deleted (an instance RAM will not let go), what depends on it is tried once
+ * instead of being waited for: it will not come free.
  */
 import { type CloudClients, CloudError } from '../cloud/index.ts';
 import { waitFor } from '../cloud/waiter.ts';
@@ -78,9 +80,17 @@ async function deleteOne(clients: CloudClients, l: Leftover, tuning: DeleteTunin
   }
 }
 
-/** Deletes with a few retries while a dependency (an instance on its way out) still holds it. */
-async function deleteWhenFree(clients: CloudClients, l: Leftover, tuning: DeleteTuning): Promise<void> {
-  const deadline = Date.now() + (tuning.deadlineMs ?? 600_000);
+/**
+ * Deletes with a few retries while a dependency (an instance on its way out) still holds it; once with
+ * `waitForDependencies` false.
+ */
+async function deleteWhenFree(
+  clients: CloudClients,
+  l: Leftover,
+  tuning: DeleteTuning,
+  waitForDependencies = true,
+): Promise<void> {
+  const deadline = waitForDependencies ? Date.now() + (tuning.deadlineMs ?? 600_000) : 0;
   for (let delay = tuning.initialDelayMs ?? 1000; ; delay = Math.min(delay * 2, 15_000)) {
     try {
       return await deleteOne(clients, l, tuning);
@@ -103,14 +113,16 @@ export async function deleteLeftovers(
     [...byRegion].map(async ([region, list]) => {
       const clients = await clientsFor(region);
       const done: SweepOutcome[] = [];
+      const tuning = opts.tuning ?? {};
       for (const kind of ORDER) {
+        const stuck = done.some((o) => o.result === 'failed');
         // Resources of one kind go together; the next kind waits for them (a VSwitch for its instance).
         const results = await Promise.all(
           list
             .filter((l) => l.kind === kind)
             .map(async (l): Promise<SweepOutcome> => {
               try {
-                await deleteWhenFree(clients, l, opts.tuning ?? {});
+                await deleteWhenFree(clients, l, tuning, !stuck);
                 opts.onProgress?.(`${region}: deleted ${l.kind} ${l.id}`);
                 return { ...l, result: 'deleted' };
               } catch (err) {

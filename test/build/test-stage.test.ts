@@ -181,4 +181,33 @@ describe('the test stage', () => {
       void rule;
     }
   });
+
+  it('a refused DeleteInstance of the test instance is a warning naming sweep; what depends on the instance is tried once, not waited for', async () => {
+    const dir = config('tested-undeletable');
+    // Only sindri's own call (the SDK's signature) is refused; packer deletes its build instance.
+    const fault = emu.admin.injectFault({
+      action: 'DeleteInstance',
+      code: 'Forbidden.RAM',
+      signatureMethod: 'ACS3-HMAC-SHA256',
+    });
+    const groupDeletes = () =>
+      emu.admin.requestLog({ action: 'DeleteSecurityGroup' }).filter((e) => !e.proxied).length;
+    const before = groupDeletes();
+    try {
+      const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr);
+      const warnings = JSON.stringify((JSON.parse(r.stdout) as { warnings: unknown }).warnings);
+      assert.match(warnings, /test instance's resources could not all be removed \(sindri packer sweep/);
+      assert.match(warnings, /Forbidden\.RAM/);
+      // The security group still holds the instance: one attempt, not ten minutes of retries.
+      assert.equal(groupDeletes() - before, 1);
+      assert.equal(warnings.match(/could not all be removed/g)?.length, 1, 'said once');
+    } finally {
+      emu.admin.clearFaults(fault);
+    }
+    // What stayed is the test instance and its network, which sweep finds by the build's name.
+    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
+    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    assert.deepEqual(temporary(), [], 'sweep removed what the refusal left');
+  });
 });
