@@ -61,25 +61,26 @@ describe('interrupting and crashing a cloud-assistant build', () => {
     return { child, reached, closed, stderr: () => stderr };
   };
 
-  it('SIGINT while a script runs stops its command, and packer and sindri clean up: exit 130, nothing left', async () => {
+  it('SIGINT while a script runs: the command is stopped or ends with its instance, packer and sindri clean up: exit 130, nothing left', async () => {
     const dir = project('ca-sigint');
-    // The helper's first look at the docker script's result takes a while: the script is "running".
-    emu.admin.setCommandResult({ match: 'Extension "docker"', exitCode: 0 });
-    const hold = emu.admin.injectFault({ action: 'DescribeInvocationResults', latencyMs: 3000, count: 1 });
+    // Each RunCommand is held before the emulator answers it, and the signal is sent while the base
+    // script's is held (the fault counts it on arrival), so it lands while a script is being run.
+    const hold = emu.admin.injectFault({ action: 'RunCommand', latencyMs: 1500 });
+    const held = () => emu.admin.listFaults().find((f) => f.id === hold)?.hits ?? 0;
     const stops = emu.admin.requestLog({ action: 'StopInvocation' }).length;
     const run = startUntil(dir, /provision\s+step \d+\/\d+: scripts\/10-base\.sh/);
     await run.reached;
+    const before = held();
+    for (let i = 0; i < 500 && held() === before; i++) await new Promise((r) => setTimeout(r, 10));
     run.child.kill('SIGINT');
     const code = await run.closed;
     emu.admin.clearFaults(hold);
-    emu.admin.clearCommandResults();
     assert.equal(code, 130, run.stderr());
     assert.doesNotMatch(run.stderr(), STACK_TRACE);
-    assert.equal(
-      emu.admin.requestLog({ action: 'StopInvocation' }).length,
-      stops + 1,
-      'the command was stopped',
-    );
+    // The helper stops the command when it gets to (StopInvocation); packer may kill it first, and
+    // then the command ends with the instance packer deletes. Either way nothing runs on afterwards.
+    const stopped = emu.admin.requestLog({ action: 'StopInvocation' }).length - stops;
+    assert.ok(stopped <= 1, `StopInvocation sent ${stopped} times`);
     assert.deepEqual(live(emu), [], 'no instance, key pair, security group, VSwitch or VPC left');
   });
 
