@@ -140,7 +140,16 @@ try {
       const left = TEMPORARY.filter((k) => (after[k] ?? 0) > (before[k] ?? 0)).map(
         (k) => `${(after[k] ?? 0) - (before[k] ?? 0)} ${k}`,
       );
-      if (left.length > 0) console.log(`       left behind: ${left.join(', ')}`);
+      if (left.length > 0) {
+        console.log(`       left behind: ${left.join(', ')}`);
+        // What a refused clean-up left would fill the account's quotas (VPCs, EIPs) for the builds
+        // after it: sweep removes it as the root account, as a user would.
+        const swept = await runSindri(['packer', 'sweep', '--yes', '--json'], {
+          env: emulatorEnv(emu.url),
+          cwd: dir,
+        });
+        if (swept.code !== 0) console.log(`       sweep: exit ${swept.code} ${errorOf(swept.stdout).text}`);
+      }
       if (args.show || !ok) console.log(`${(err.message ?? err.text).replace(/^/gm, '       | ')}`);
     }
   }
