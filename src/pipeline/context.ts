@@ -188,6 +188,8 @@ export interface BuildWork {
   cleanupErrors: string[];
   /** Where the test instance is reached, while it runs. */
   test?: { host: string; privateKey: string };
+  /** remove-test-instance ran: the safety net does not try (and warn) again. */
+  testRemovalTried?: boolean;
 }
 
 export interface BuildContext extends NamingContext, TestingContext {
@@ -247,7 +249,7 @@ export interface TestSettings {
 
 export interface TestingContext extends PipelineContext {
   readonly testing: TestSettings;
-  readonly work: { test?: { host: string; privateKey: string } };
+  readonly work: { test?: { host: string; privateKey: string }; testRemovalTried?: boolean };
 }
 
 /** Whether the test stage has anything to do. */

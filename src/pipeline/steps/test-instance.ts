@@ -12,11 +12,8 @@ import type { Step } from '../run.ts';
 
 const nameOf = (ctx: TestingContext) => `sindri-${ctx.record.buildId}-test`;
 
-/** Runs whose remove-test-instance step ran: the safety net does not try (and warn) a second time. */
-const removalTried = new WeakSet<TestingContext>();
-
 async function removeAll(ctx: TestingContext): Promise<void> {
-  removalTried.add(ctx);
+  ctx.work.testRemovalTried = true;
   const made = ctx.record.test?.resources;
   if (!made || Object.keys(made).length === 0) return;
   const left = await removeResources(
@@ -81,7 +78,7 @@ export const startTestInstance: Step<TestingContext> = {
   },
   // The safety net: a failure or an interrupt before remove-test-instance still removes it.
   cleanup: async (ctx) => {
-    if (!removalTried.has(ctx)) await removeAll(ctx);
+    if (!ctx.work.testRemovalTried) await removeAll(ctx);
   },
 };
 
