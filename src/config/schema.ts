@@ -28,6 +28,9 @@ export interface SchemaIssue {
 
 export type JsonSchema = Record<string, unknown>;
 
+// ajv is CommonJS: required on first use, so that importing this module stays cheap.
+const require = createRequire(import.meta.url);
+
 let cachedText: string | undefined;
 let cachedSchema: JsonSchema | undefined;
 let cachedValidate: ValidateFunction | undefined;
@@ -54,7 +57,6 @@ const AJV_OPTIONS: Options = {
 
 /** An ajv instance with sindri's options and annotation keywords (`code` for standalone output). */
 export function newAjv(extra: Options = {}): Ajv2020 {
-  const require = createRequire(import.meta.url);
   const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
   const ajv = new Ajv({ ...AJV_OPTIONS, ...extra });
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword });
@@ -76,7 +78,7 @@ export function schemaDigest(text: string): string {
 export function validator(): ValidateFunction {
   if (!cachedValidate) {
     if (existsSync(PRECOMPILED_VALIDATOR)) {
-      const ahead = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ValidateFunction & {
+      const ahead = require(PRECOMPILED_VALIDATOR) as ValidateFunction & {
         digest: string;
       };
       if (ahead.digest === schemaDigest(schemaText())) cachedValidate = ahead;
