@@ -247,4 +247,6 @@ async function workerMain(): Promise<void> {
   process.disconnect?.();
 }
 
-if (process.argv.includes('--sindri-download-worker')) await workerMain();
+// Not awaited at the top level, so that the module can also be bundled (scripts/build-cli.ts); a
+// rejection still ends the child with an error, as an uncaught one does.
+if (process.argv.includes('--sindri-download-worker')) void workerMain();
