@@ -247,7 +247,7 @@ function lazyIndex(file: string): string {
 
 /**
  * Modules whose top-level `require` of a part sindri never uses becomes a require on first use: each
- * `const|var X = __importStar(require(M))` turns into a proxy that forwards to the module, each
+ * `const|var X = require(M)` or `= __importStar(require(M))` turns into a proxy that forwards to the module, each
  * `exports.X = __importStar(require(M))` into a getter. Only functions read them, never the module's
  * top level (checked: the statements must be exactly these, so many of them).
  * - openapi-core's WebSocket helpers (and through them `ws`, the proxy agents and `socks`): only its
@@ -261,6 +261,8 @@ const LAZY_REQUIRES: Array<{ file: RegExp; module: string; statements: number }>
     statements: 4,
   },
   { file: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]func\.js$/, module: 'lodash', statements: 1 },
+  // - zlib in httpx: only a compressed response reads it (Node.js takes ~7 ms to load zlib).
+  { file: /[\\/]httpx[\\/]lib[\\/]index\.js$/, module: 'zlib', statements: 1 },
 ];
 
 function lazyRequires(file: string, module: string, statements: number): string {
@@ -271,11 +273,13 @@ function lazyRequires(file: string, module: string, statements: number): string 
   const out = sf.statements.map((st) => {
     const src = text.slice(st.getFullStart(), st.end);
     const code = st.getText();
-    if (!code.includes(`require(${str(module)})`)) return src;
+    const requires = [`require(${str(module)})`, `require('${module}')`];
+    if (!requires.some((r) => code.includes(r))) return src;
     changed++;
     const decl = /^(?:const|var) (\w+) = (.*);$/.exec(code);
-    if (decl?.[2] === call) {
-      return `\nconst ${decl[1]} = new Proxy({}, { get: (_, k) => ${call}[k], has: (_, k) => k in ${call} });`;
+    const load = decl?.[2];
+    if (decl && load && (load === call || requires.includes(load))) {
+      return `\nconst ${decl[1]} = new Proxy({}, { get: (_, k) => ${load}[k], has: (_, k) => k in ${load} });`;
     }
     const assign = /^exports\.(\$?\w+) = (.*);$/.exec(code);
     if (assign?.[2] === call) {
