@@ -12,6 +12,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { requireWithCodeCache } from '../util/code-cache.ts';
 import { packageRoot } from '../util/paths.ts';
 import { SDK_PACKAGES } from './actions.ts';
 import type { Product } from './endpoints.ts';
@@ -52,7 +53,7 @@ const bundleBuilt = () => {
 
 function loadBundle(): Bundle | null {
   if (bundle === undefined) {
-    bundle = bundleBuilt() ? (require(BUNDLE_PATH) as Bundle) : null;
+    bundle = bundleBuilt() ? ((requireWithCodeCache(BUNDLE_PATH) ?? require(BUNDLE_PATH)) as Bundle) : null;
     if (bundle) {
       attachHttpLayer(bundle.httpx() as never);
       bundledActions = Object.fromEntries(

@@ -1,0 +1,89 @@
+/**
+ * Loads one of sindri's bundles (dist/cli.cjs, dist/sdk.cjs) as a CommonJS module with a V8 code cache
+ * made after the code has run.
+ *
+ * Node's compile cache (module.enableCompileCache) stores what V8 compiled before a file ran, which for
+ * a bundle is little more than its top level: every function a command then calls is compiled again
+ * on every start. V8 can also serialise the code after it ran (`Script.createCachedData`), with every
+ * function compiled so far; with that cache a bundle's start costs about half (bench/cli-floor.ts).
+ *
+ * The cache lives beside Node's own, in the directory of the compile cache, so it is on, off or moved
+ * by the same settings (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). It is written once, at the exit
+ * of a run that had none or had one V8 refused (another Node.js, another bundle). A run that cannot
+ * read or write it loads the bundle without it; V8 checks the cache against the source and the engine
+ * and refuses one that does not match, which only costs that run the compilation.
+ */
+import { isAscii } from 'node:buffer';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire, getCompileCacheDir } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+interface CommonJsModule {
+  exports: unknown;
+  filename: string;
+  loaded: boolean;
+}
+type ModuleConstructor = {
+  new (id: string): CommonJsModule;
+  wrap(source: string): string;
+  _cache: Record<string, CommonJsModule>;
+};
+
+const IMPORT = Symbol.for('sindri.import');
+
+/** The bundle's exports, or undefined when there is no compile cache directory (the caller requires it). */
+export function requireWithCodeCache(file: string): unknown {
+  const dir = getCompileCacheDir?.();
+  const CjsModule = Module as unknown as ModuleConstructor;
+  if (!dir) return undefined;
+  const loaded = CjsModule._cache[file];
+  if (loaded) return loaded.exports;
+  const bytes = readFileSync(file);
+  // Keyed by the Node.js that compiles it and by the file: npm gives every file it installs the same
+  // modification time, but the change time and the inode are the system's, new whenever it is written.
+  const { dev, ino, size, mtimeMs, ctimeMs } = statSync(file);
+  const key = [process.version, process.arch, dev, ino, size, mtimeMs, ctimeMs].join('-');
+  const cacheFile = join(dir, 'sindri', `${basename(file)}-${key}.v8`);
+  // The bundles are ASCII but for a few characters in regular expressions; latin1 reads ASCII faster.
+  const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  // A vm script's own `import()` needs an experimental option; the bundles import through this instead
+  // (scripts/build-cli.ts). The packages they import are this package's, found from here as from there.
+  (globalThis as Record<symbol, unknown>)[IMPORT] ??= (specifier: string) => import(specifier);
+  const script = new Script(CjsModule.wrap(source), {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  const mod = new CjsModule(file);
+  mod.filename = file;
+  // Registered before it runs, as require does, so that `import()` of the same file (oclif loading the
+  // commands) gets this instance.
+  CjsModule._cache[file] = mod;
+  try {
+    const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+    wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  } catch (err) {
+    delete CjsModule._cache[file];
+    throw err;
+  }
+  mod.loaded = true;
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        const partial = `${cacheFile}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile);
+      } catch {
+        // A cache that cannot be written is only a slower next start.
+      }
+    });
+  }
+  return mod.exports;
+}
