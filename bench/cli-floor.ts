@@ -1,15 +1,17 @@
 /**
- * What the start-up of a cloud command is made of, and what bundling the whole CLI would save: copies of
- * the built package in which `packer list` is a command that does nothing (a bare oclif command, then one
- * on sindri's base command), and a copy with the whole CLI (oclif, commands, sindri's modules) bundled by
- * esbuild; each against `sindri packer list --region cn-hangzhou` as built, all alternated in one run.
+ * What the start-up of a cloud command is made of, and what the bundle and its code cache save
+ * (scripts/build-cli.ts, src/util/code-cache.ts): copies of the built package in which `packer list` is
+ * a command that does nothing (a bare oclif command, then one on sindri's base command), each bundled as
+ * the build bundles the real one; against `sindri packer list --region cn-hangzhou` as built, through
+ * the files in dist/src (SINDRI_CLI=files, the layout before the bundle) and with no compile cache at
+ * all (NODE_DISABLE_COMPILE_CACHE=1); all alternated in one run.
  * Run: ./node_modules/.bin/node bench/cli-floor.ts (after npm run build).
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { startEmulator } from '../test/emulator/index.ts';
 import { emulatorEnv } from '../test/helpers/cloud-env.ts';
 import { seedImage, sindriTags } from '../test/lifecycle/helpers.ts';
@@ -19,20 +21,20 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const work = mkdtempSync(join(tmpdir(), 'sindri-bench-floor-'));
 
-/** A copy of the built package (node_modules linked) under `work`. */
-function copy(name: string): string {
+/** A copy of the built package (node_modules linked) whose `packer list` is `source`, bundled. */
+function copyWithList(name: string, source: string): string {
   const dir = join(work, name);
   for (const f of ['package.json', 'oclif.manifest.json', 'bin', 'dist', 'schemas', 'templates']) {
     cpSync(join(root, f), join(dir, f), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'dist/src/commands/packer/list.js'), source);
+  execFileSync(process.execPath, [join(root, 'scripts/build-cli.ts'), '--root', dir], { stdio: 'ignore' });
   return dir;
 }
-const list = (dir: string) => join(dir, 'dist/src/commands/packer/list.js');
 
-const bareOclif = copy('bare-oclif');
-writeFileSync(
-  list(bareOclif),
+const bareOclif = copyWithList(
+  'bare-oclif',
   `import { Command, Flags } from '@oclif/core';
 export default class List extends Command {
   static flags = { region: Flags.string({}) };
@@ -40,9 +42,8 @@ export default class List extends Command {
 }
 `,
 );
-const bareSindri = copy('bare-sindri');
-writeFileSync(
-  list(bareSindri),
+const bareSindri = copyWithList(
+  'bare-sindri',
   `import { Flags } from '@oclif/core';
 import { SindriCommand } from '../../cli/base-command.js';
 export default class List extends SindriCommand {
@@ -50,41 +51,6 @@ export default class List extends SindriCommand {
   async run() { await this.parse(List); return {}; }
 }
 `,
-);
-
-// The whole CLI bundled: every command an entry, oclif and sindri's modules in shared chunks. For
-// measuring only (workers and files found through import.meta.url would need more than this).
-const bundled = copy('bundled');
-const files = (d: string): string[] =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(d, e.name)) : e.name.endsWith('.js') ? [join(d, e.name)] : [],
-  );
-writeFileSync(join(bundled, 'dist/src/oclif-entry.js'), "export { execute } from '@oclif/core';\n");
-const entries = [join(bundled, 'dist/src/oclif-entry.js'), ...files(join(bundled, 'dist/src/commands'))];
-await esbuild.build({
-  entryPoints: entries,
-  outdir: join(bundled, 'dist/src'),
-  outbase: join(bundled, 'dist/src'),
-  allowOverwrite: true,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  minify: true,
-  keepNames: true,
-  // ssh2 loads native add-ons (cpu-features, its crypto binding) by path; like the SDKs, it stays outside.
-  external: ['@alicloud/*', 'ali-oss', 'typescript', 'ssh2', 'cpu-features', '*.node'],
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  chunkNames: 'chunks/[name]-[hash]',
-  logLevel: 'error',
-});
-const run = join(bundled, 'bin/run.js');
-writeFileSync(
-  run,
-  readFileSync(run, 'utf8').replace("import('@oclif/core')", "import('../dist/src/oclif-entry.js')"),
 );
 
 const emu = await startEmulator();
@@ -114,19 +80,28 @@ try {
         cmd: node,
         args: [join(root, 'bin/run.js'), ...args],
       },
-      { label: 'the same, whole CLI bundled', cmd: node, args: [run, ...args] },
+      {
+        label: 'the same, SINDRI_CLI=files (no bundle)',
+        cmd: 'env',
+        args: ['SINDRI_CLI=files', node, join(root, 'bin/run.js'), ...args],
+      },
+      {
+        label: 'the same, NODE_DISABLE_COMPILE_CACHE=1',
+        cmd: 'env',
+        args: ['NODE_DISABLE_COMPILE_CACHE=1', node, join(root, 'bin/run.js'), ...args],
+      },
     ],
     { runs, env, cwd: env.HOME },
   );
-  const [, version, , , built, whole] = rows;
-  if (!version || !built || !whole) throw new Error('missing timings');
+  const [, version, , , built, files] = rows;
+  if (!version || !built || !files) throw new Error('missing timings');
   printTable(`Cloud command start-up, part by part (${runs} runs each, alternated)`, rows, version);
   summary({
     bench: 'cli-floor',
-    measure: 'packer list --region, whole CLI bundled',
-    value: whole.medianMs,
-    baseline: built.medianMs,
-    baselineLabel: 'as built',
+    measure: 'packer list --region, bundled with its code cache',
+    value: built.medianMs,
+    baseline: files.medianMs,
+    baselineLabel: 'the files in dist/src',
     unit: 'ms',
   });
 } finally {

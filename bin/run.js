@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import module from 'node:module';
-import { fileURLToPath } from 'node:url';
-
 // Before anything else loads: the CLI framework and its dependencies need Node.js >= 22.13, and on an
 // older one would fail with an unrelated error deep inside them.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -13,6 +9,11 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.exit(2);
 }
 
+// process.getBuiltinModule rather than `import`: the ES module namespace of node:fs loads fs/promises
+// as well, which costs --version a tenth of its time.
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
 const args = process.argv.slice(2);
 const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
@@ -33,9 +34,27 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
     args.includes('--help') ||
     args.includes('-h');
   if (!lists) pjson.oclif = { ...pjson.oclif, plugins: [] };
-  // Before anything writes: a reader that goes away (`sindri help | head -1`) ends nothing midway, and
-  // oclif's help and hooks write outside sindri's commands.
-  (await import('../dist/src/cli/streams.js')).dropWritesToClosedPipes();
-  const { execute } = await import('@oclif/core');
-  await execute({ loadOptions: { root: fileURLToPath(new URL('..', import.meta.url)), pjson } });
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const bundle = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
+  // A command runs from dist/cli.cjs: the framework and sindri's modules in one file (scripts/build-cli.ts),
+  // loaded with a code cache of what earlier runs compiled (src/util/code-cache.ts). Help and the
+  // plugins' commands, and SINDRI_CLI=files (to compare the two), use the files in dist/src.
+  if (!lists && process.env.SINDRI_CLI !== 'files' && existsSync(bundle)) {
+    const { requireWithCodeCache } = await import('../dist/src/util/code-cache.js');
+    const cli = requireWithCodeCache(bundle) ?? (await import('../dist/cli.cjs'));
+    // Before anything writes: a reader that goes away (`sindri … | head -1`) ends nothing midway.
+    cli.dropWritesToClosedPipes();
+    const target = './dist/cli.cjs';
+    pjson.oclif = {
+      ...pjson.oclif,
+      commands: { strategy: 'explicit', target, identifier: 'COMMANDS' },
+      hooks: { command_not_found: { target, identifier: 'commandNotFound' } },
+    };
+    await cli.execute({ loadOptions: { root, pjson } });
+  } else {
+    // Before anything writes, as above; oclif's help and hooks also write outside sindri's commands.
+    (await import('../dist/src/cli/streams.js')).dropWritesToClosedPipes();
+    const { execute } = await import('@oclif/core');
+    await execute({ loadOptions: { root, pjson } });
+  }
 }

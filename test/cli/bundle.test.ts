@@ -1,0 +1,162 @@
+/**
+ * dist/cli.cjs (scripts/build-cli.ts) and its code cache (src/util/code-cache.ts): every command is in
+ * the bundle, a command runs from it (and from the files in dist/src with SINDRI_CLI=files, with the same
+ * output), the code cache is written once and survives being corrupted, and nothing in the bundle
+ * imports through a vm script's own `import()`. Needs `npm run build`.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { isolatedEnv, repoRoot, runSindri } from '../helpers/cli.ts';
+import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { seedImage, sindriTags } from '../lifecycle/helpers.ts';
+
+const bundle = join(repoRoot, 'dist', 'cli.cjs');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, { flags: Record<string, unknown> }>;
+};
+const work = mkdtempSync(join(tmpdir(), 'sindri-bundle-'));
+const config = join(repoRoot, 'test/fixtures/config/guide-basic.yaml');
+let emu: Emulator;
+const homes: string[] = [];
+function cloudEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...emulatorEnv(emu.url), ...extra };
+  homes.push(env.HOME as string);
+  return env;
+}
+before(async () => {
+  emu = await startEmulator();
+  for (let i = 0; i < 3; i++)
+    seedImage(emu, { region: 'cn-hangzhou', name: `bundle-${i}`, tags: sindriTags(`u${i}`) });
+});
+after(async () => {
+  await emu.stop();
+  rmSync(work, { recursive: true, force: true });
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+});
+
+/** The code-cache files under a compile cache directory. */
+function cacheFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.v8'))
+    .map((f) => join(dir, f));
+}
+
+describe('the CLI bundle', () => {
+  it('has every command of the manifest, with the manifest flags', () => {
+    type Flags = Record<string, unknown> | undefined;
+    const { COMMANDS } = createRequire(import.meta.url)(bundle) as {
+      COMMANDS: Record<string, { flags?: Flags; baseFlags?: Flags; enableJsonFlag?: boolean }>;
+    };
+    assert.deepEqual(Object.keys(COMMANDS).sort(), Object.keys(manifest.commands).sort());
+    for (const [id, entry] of Object.entries(manifest.commands)) {
+      const c = COMMANDS[id];
+      const flags = { ...c?.baseFlags, ...(c?.enableJsonFlag ? { json: true } : {}), ...c?.flags };
+      assert.deepEqual(Object.keys(flags).sort(), Object.keys(entry.flags).sort(), `flags of ${id}`);
+    }
+  });
+
+  it('routes every import() through __sindriImport (a vm script has no import() of its own)', () => {
+    const text = readFileSync(bundle, 'utf8');
+    const sf = ts.createSourceFile('cli.cjs', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+    let bare = 0;
+    let routed = 0;
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        if (node.expression.kind === ts.SyntaxKind.ImportKeyword) bare++;
+        if (ts.isIdentifier(node.expression) && node.expression.text === '__sindriImport') routed++;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+    // The banner's own fallback, for a bundle loaded by require, is the one import() left.
+    assert.equal(bare, 1);
+    assert.ok(routed > 5, `only ${routed} routed imports`);
+  });
+
+  it('the code-cache loader and import() give the same instance', async () => {
+    const code = `
+      import module from 'node:module';
+      module.enableCompileCache(${JSON.stringify(join(work, 'same'))});
+      const { requireWithCodeCache } = await import('./dist/src/util/code-cache.js');
+      const a = requireWithCodeCache(${JSON.stringify(bundle)});
+      const b = await import(${JSON.stringify(bundle)});
+      console.log(JSON.stringify({ same: a.COMMANDS === b.COMMANDS, again: requireWithCodeCache(${JSON.stringify(bundle)}) === a }));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: repoRoot,
+    });
+    assert.deepEqual(JSON.parse(stdout), { same: true, again: true });
+  });
+});
+
+describe('commands from the bundle and from the files', () => {
+  const cases: Array<{ args: string[]; cloud?: boolean }> = [
+    { args: ['packer', 'list', '--region', 'cn-hangzhou', '--json'], cloud: true },
+    { args: ['packer', 'list', '--region', 'cn-hangzhou', '--output', 'csv'], cloud: true },
+    { args: ['packer', 'validate', '--syntax-only', '--config', config, '--json'] },
+    { args: ['packer', 'validate', '--syntax-only', '--config', join(work, 'missing.yaml')] },
+    { args: ['packer', 'template', '--config', config, '--out', '-'] },
+    { args: ['packer', 'list', '--bogus'] },
+    { args: ['packer', 'lsit', '--json'] },
+  ];
+  for (const { args, cloud } of cases) {
+    it(`sindri ${args.join(' ')}: the same exit code and output either way`, async () => {
+      const env = cloud ? cloudEnv() : isolatedEnv();
+      const bundled = await runSindri(args, { env });
+      const files = await runSindri(args, { env: { ...env, SINDRI_CLI: 'files' } });
+      assert.equal(bundled.code, files.code, bundled.stderr + files.stderr);
+      assert.equal(bundled.stdout, files.stdout);
+      assert.equal(bundled.stderr, files.stderr);
+      assert.doesNotMatch(bundled.stderr, /Warning/);
+    });
+  }
+});
+
+describe('the code cache', () => {
+  it('is written once, read on the next run, and rewritten when corrupt', async () => {
+    const cache = join(work, 'cache');
+    const env = cloudEnv({ NODE_COMPILE_CACHE: cache });
+    const args = ['packer', 'list', '--region', 'cn-hangzhou', '--json'];
+    const first = await runSindri(args, { env });
+    assert.equal(first.code, 0, first.stderr);
+    const files = cacheFiles(cache);
+    assert.deepEqual(
+      files.map((f) => /(cli|sdk)\.cjs-/.exec(f)?.[1]).sort(),
+      ['cli', 'sdk'],
+      'one cache for each bundle',
+    );
+    const written = files.map((f) => readFileSync(f));
+
+    const second = await runSindri(args, { env });
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout, first.stdout);
+    assert.deepEqual(
+      cacheFiles(cache).map((f) => readFileSync(f)),
+      written,
+      'a cache that V8 took is not written again',
+    );
+
+    for (const f of files) writeFileSync(f, 'not a V8 code cache');
+    const third = await runSindri(args, { env });
+    assert.equal(third.code, 0, third.stderr);
+    assert.equal(third.stdout, first.stdout);
+    for (const f of files) assert.ok(readFileSync(f).length > 10_000, `${f} was not rewritten`);
+  });
+
+  it('is not written when the compile cache is off', async () => {
+    const cache = join(work, 'off');
+    const r = await runSindri(['packer', 'list', '--region', 'cn-hangzhou'], {
+      env: cloudEnv({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.throws(() => readdirSync(cache), /ENOENT/);
+  });
+});
