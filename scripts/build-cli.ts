@@ -149,10 +149,11 @@ try {
   const [output] = result.outputFiles;
   if (!output) throw new Error('build-cli: esbuild wrote nothing');
   const routed = routeDynamicImports(output.text);
-  // The banner goes after the "use strict" directive, which must stay first to keep the code strict.
+  // The ES modules in it are strict mode code, so the whole bundle is, with the banner after the
+  // directive (esbuild writes one itself only when a tsconfig.json asks for it).
   const strict = '"use strict";';
-  if (!routed.text.startsWith(strict)) throw new Error('build-cli: the bundle is not strict mode code');
-  writeFileSync(join(dist, 'cli.cjs'), `${strict}\n${BANNER}${routed.text.slice(strict.length)}`);
+  const body = routed.text.startsWith(strict) ? routed.text.slice(strict.length) : routed.text;
+  writeFileSync(join(dist, 'cli.cjs'), `${strict}\n${BANNER}${body}`);
   console.error(
     `dist/cli.cjs: ${Math.round(output.contents.length / 1024)} KiB, ${commands.length} commands, ${routed.count} dynamic imports`,
   );
