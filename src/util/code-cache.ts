@@ -14,6 +14,7 @@
  * and refuses one that does not match, which only costs that run the compilation.
  */
 import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire, getCompileCacheDir } from 'node:module';
 import { basename, dirname, join } from 'node:path';
@@ -40,10 +41,15 @@ export function requireWithCodeCache(file: string): unknown {
   const loaded = CjsModule._cache[file];
   if (loaded) return loaded.exports;
   const bytes = readFileSync(file);
-  // Keyed by the Node.js that compiles it and by the file: npm gives every file it installs the same
-  // modification time, but the change time and the inode are the system's, new whenever it is written.
+  // Keyed by the Node.js that compiles it, its options (V8 refuses a cache made under other flags, and
+  // two ways of running would rewrite one file in turn), and the file: npm gives every file it installs
+  // the same modification time, but the change time and the inode are the system's, new when written.
   const { dev, ino, size, mtimeMs, ctimeMs } = statSync(file);
-  const key = [process.version, process.arch, dev, ino, size, mtimeMs, ctimeMs].join('-');
+  const flags = createHash('sha1')
+    .update(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`)
+    .digest('hex')
+    .slice(0, 12);
+  const key = [process.version, process.arch, flags, dev, ino, size, mtimeMs, ctimeMs].join('-');
   const cacheFile = join(dir, 'sindri', `${basename(file)}-${key}.v8`);
   // The bundles are ASCII but for a few characters in regular expressions; latin1 reads ASCII faster.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
