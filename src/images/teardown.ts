@@ -14,6 +14,8 @@ import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 export interface SweepOutcome extends Leftover {
   result: 'deleted' | 'already-gone' | 'failed';
   error?: string;
+  /** The action RAM refused, when that is why it failed. */
+  deniedAction?: string;
 }
 
 const GONE = /^Invalid[A-Za-z]*\.NotFound$|NotFound|NotExist/;
@@ -128,7 +130,13 @@ export async function deleteLeftovers(
               } catch (err) {
                 if (err instanceof CloudError && GONE.test(err.code)) return { ...l, result: 'already-gone' };
                 opts.onProgress?.(`${region}: could not delete ${l.kind} ${l.id}: ${errorText(err)}`);
-                return { ...l, result: 'failed', error: errorText(err) };
+                const deniedAction = err instanceof CloudError ? err.deniedAction : undefined;
+                return {
+                  ...l,
+                  result: 'failed',
+                  error: errorText(err),
+                  ...(deniedAction ? { deniedAction } : {}),
+                };
               }
             }),
         );

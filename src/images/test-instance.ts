@@ -11,7 +11,7 @@ import type { Communicator } from '../config/types.ts';
 import { SindriError } from '../errors.ts';
 import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 import { describeInstance } from './instances.ts';
-import { deleteLeftovers } from './teardown.ts';
+import { deleteLeftovers, type SweepOutcome } from './teardown.ts';
 import {
   ensureVpc,
   makeSecurityGroup,
@@ -228,7 +228,7 @@ export async function removeTestInstance(
   clients: CloudClients,
   spec: { region: string; name: string },
   made: TestResources,
-): Promise<string[]> {
+): Promise<SweepOutcome[]> {
   const list: Leftover[] = [];
   if (made.instanceId) list.push(leftover('instance', made.instanceId, spec));
   if (made.securityGroupId) list.push(leftover('security-group', made.securityGroupId, spec));
@@ -236,5 +236,5 @@ export async function removeTestInstance(
   if (made.vpcId) list.push(leftover('vpc', made.vpcId, spec));
   if (made.keyPairName) list.push(leftover('key-pair', made.keyPairName, spec));
   const outcomes = await deleteLeftovers(async () => clients, list);
-  return outcomes.filter((o) => o.result === 'failed').map((o) => `${o.kind} ${o.id}: ${o.error}`);
+  return outcomes.filter((o) => o.result === 'failed');
 }

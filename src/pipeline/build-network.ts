@@ -8,7 +8,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
-import { deleteLeftovers } from '../images/teardown.ts';
+import { deleteLeftovers, type SweepOutcome } from '../images/teardown.ts';
 import {
   ensureVpc,
   makeSecurityGroup,
@@ -96,10 +96,10 @@ export async function networkFor(ctx: BuildContext, zoneId: string): Promise<Rec
   return vars;
 }
 
-/** Deletes the build's own network (packer has deleted its instance by now); true when all of it went. */
-export async function removeNetwork(ctx: BuildContext): Promise<boolean> {
+/** Deletes the build's own network (packer has deleted its instance by now); returns what is left. */
+export async function removeNetwork(ctx: BuildContext): Promise<SweepOutcome[]> {
   const net: BuildNetwork | undefined = ctx.record.network;
-  if (!net || net.removed) return true;
+  if (!net || net.removed) return [];
   const region = ctx.record.region;
   const leftover = (kind: LeftoverKind, id: string): Leftover => ({
     kind,
@@ -121,16 +121,9 @@ export async function removeNetwork(ctx: BuildContext): Promise<boolean> {
   const outcomes = await deleteLeftovers(async () => clients, list);
   for (const o of outcomes) if (o.result !== 'failed') await journal(ctx, 'deleted', o.kind, o.id);
   const failed = outcomes.filter((o) => o.result === 'failed');
-  if (failed.length > 0) {
-    ctx.warn(
-      `the build's network could not all be removed (sindri packer sweep finds it): ${failed
-        .map((o) => `${o.kind} ${o.id}: ${o.error}`)
-        .join('; ')}`,
-    );
-    return false;
-  }
+  if (failed.length > 0) return failed;
   net.removed = true;
   await saveState(ctx);
   ctx.progress.detail(`removed the build's network (${list.map((l) => l.id).join(', ')})`);
-  return true;
+  return [];
 }

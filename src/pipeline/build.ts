@@ -119,7 +119,7 @@ export function buildContext(opts: RunBuildOptions): BuildContext {
       ...testSettingsFrom(config, { sindriVersion: opts.options.sindriVersion, ...opts.testFiles }),
       ...(opts.testPollMs !== undefined ? { pollMs: opts.testPollMs } : {}),
     },
-    work: { sameName: [], refusals: [], cleanupErrors: [] },
+    work: { sameName: [], refusals: [], cleanupErrors: [], leftovers: [] },
   };
 }
 
@@ -140,7 +140,8 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     workDir: dirname(summary.record),
   };
   const failure =
-    cleanupError(ctx.work.refusals, ctx.work.cleanupErrors) ?? distributionFailure(summary, result);
+    cleanupError(ctx.work.refusals, ctx.work.cleanupErrors, ctx.work.leftovers) ??
+    distributionFailure(summary, result);
   if (failure) throw failure.withResult(result);
   return result;
 }

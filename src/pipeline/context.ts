@@ -16,6 +16,7 @@ import {
 } from '../config/types.ts';
 import { createLimiter, type Limiter } from '../images/limit.ts';
 import type { RetentionPolicy } from '../images/retention.ts';
+import type { SweepOutcome } from '../images/teardown.ts';
 import type { PackerBinary } from '../packer/binary.ts';
 import type { RenderedTemplate } from '../render/render.ts';
 import type { Refusal } from './packer-failure.ts';
@@ -190,6 +191,8 @@ export interface BuildWork {
   test?: { host: string; privateKey: string };
   /** remove-test-instance ran: the safety net does not try (and warn) again. */
   testRemovalTried?: boolean;
+  /** What sindri made for the build and could not remove: the build fails at its end (CleanupFailed). */
+  leftovers: SweepOutcome[];
 }
 
 export interface BuildContext extends NamingContext, TestingContext {
@@ -249,7 +252,11 @@ export interface TestSettings {
 
 export interface TestingContext extends PipelineContext {
   readonly testing: TestSettings;
-  readonly work: { test?: { host: string; privateKey: string }; testRemovalTried?: boolean };
+  readonly work: {
+    test?: { host: string; privateKey: string };
+    testRemovalTried?: boolean;
+    leftovers: SweepOutcome[];
+  };
 }
 
 /** Whether the test stage has anything to do. */

@@ -4,7 +4,9 @@
  */
 import { deniedActionHint } from '../cloud/errors.ts';
 import { SindriError } from '../errors.ts';
+import type { SweepOutcome } from '../images/teardown.ts';
 import type { ApiRefusal } from '../packer/api-watch.ts';
+import { leftoverActions, leftoverLines } from './leftovers.ts';
 
 export interface Refusal extends ApiRefusal {
   /** Refused while packer was cleaning up: the resource it meant to delete is still there. */
@@ -68,19 +70,38 @@ export function refusedError(refusals: Refusal[], cleanupErrors: string[]): Sind
   });
 }
 
-/** The image was built, but packer left temporary resources behind. */
-export function cleanupError(refusals: Refusal[], cleanupErrors: string[]): SindriError | undefined {
+/**
+ * The image was built, but packer, or sindri (its own network, the test instance: leftovers.ts), left
+ * temporary resources behind.
+ */
+export function cleanupError(
+  refusals: Refusal[],
+  cleanupErrors: string[],
+  leftovers: readonly SweepOutcome[] = [],
+): SindriError | undefined {
   const cleanupRefusals = refusals.filter((r) => r.inCleanup);
-  if (cleanupErrors.length === 0 && cleanupRefusals.length === 0) return undefined;
-  const refused = refusalSummary(cleanupRefusals);
-  const actions = refused ? refused.actions : cleanupActions(cleanupErrors);
-  return new SindriError(
-    `the image was built, but packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}${refused ? `\n  ${refused.sentence}` : ''}`,
-    {
-      actions: [
-        `delete them by hand; they cost money while they exist. ${refused ? deniedActionHint(actions).fix : `Check that the credentials may call ${actions.join(', ')} (sindri packer doctor checks the policy)`}`,
-      ],
-      code: 'CleanupFailed',
-    },
-  );
+  const byPacker = cleanupErrors.length > 0 || cleanupRefusals.length > 0;
+  if (!byPacker && leftovers.length === 0) return undefined;
+  const parts: string[] = [];
+  const fixes: string[] = [];
+  if (byPacker) {
+    const refused = refusalSummary(cleanupRefusals);
+    const actions = refused ? refused.actions : cleanupActions(cleanupErrors);
+    parts.push(
+      `packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}${refused ? `\n  ${refused.sentence}` : ''}`,
+    );
+    fixes.push(
+      `delete them by hand; they cost money while they exist. ${refused ? deniedActionHint(actions).fix : `Check that the credentials may call ${actions.join(', ')} (sindri packer doctor checks the policy)`}`,
+    );
+  }
+  if (leftovers.length > 0) {
+    parts.push(
+      `sindri could not delete what it made for the build, which costs money or quota while it exists:\n    ${leftoverLines(leftovers).join('\n    ')}`,
+    );
+    fixes.push(...leftoverActions(leftovers));
+  }
+  return new SindriError(`the image was built, but ${parts.join('\n  and ')}`, {
+    actions: fixes,
+    code: 'CleanupFailed',
+  });
 }

@@ -19,6 +19,7 @@ import {
   type WorkspaceRunOptions,
 } from './context.ts';
 import { closeRecord } from './outcome.ts';
+import { cleanupError } from './packer-failure.ts';
 import { newBuildId, newRecord } from './record.ts';
 import type { TestSummary } from './record-summary.ts';
 import { runSteps, type Step } from './run.ts';
@@ -140,7 +141,7 @@ export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTest
       }),
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     },
-    work: {},
+    work: { leftovers: [] },
   };
   const outcome = async (): Promise<ImageTestResult> => {
     const summary = await closeRecord(ctx);
@@ -163,5 +164,8 @@ export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTest
     throw err.withResult(result);
   }
   ctx.record.status = 'done';
-  return outcome();
+  const result = await outcome();
+  const left = cleanupError([], [], ctx.work.leftovers);
+  if (left) throw left.withResult(result);
+  return result;
 }

@@ -179,6 +179,45 @@ describe('a cloud-assistant build with the real packer', () => {
     emu.admin.clearCommandResults();
   });
 
+  it("a refused delete of the build's own network fails the build at its end (CleanupFailed) naming it; sweep removes it", async () => {
+    const dir = workdir();
+    writeConfig(dir, 'ca-undeletable');
+    // sindri's own calls only (the SDK's signature): packer deletes its instance as usual.
+    const fault = emu.admin.injectFault({
+      action: 'DeleteVSwitch',
+      code: 'Forbidden.RAM',
+      signatureMethod: 'ACS3-HMAC-SHA256',
+    });
+    let r: Awaited<ReturnType<typeof runSindri>>;
+    try {
+      r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    } finally {
+      emu.admin.clearFaults(fault);
+    }
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      error: { code: string; message: string; actions: string[] };
+      result: BuildJson;
+      warnings: Array<{ message: string }>;
+    };
+    assert.equal(out.error.code, 'CleanupFailed');
+    assert.match(out.error.message, /^the image was built, but sindri could not delete what it made/);
+    assert.match(out.error.message, /vswitch vsw-\S+: .*Forbidden\.RAM/);
+    assert.match(out.error.actions.join('\n'), /Allow \S*:DeleteVSwitch/);
+    assert.match(out.error.actions.join('\n'), /sindri packer sweep/);
+    // The build did everything else: the image, tested, is its result.
+    assert.match(out.result.imageId, /^m-/);
+    assert.equal(out.result.test?.passed, true);
+    assert.match(JSON.stringify(out.warnings), /network could not all be removed/);
+    assert.ok(
+      leaked().some((x) => x.startsWith('vswitch ')),
+      'the VSwitch really was left',
+    );
+    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
+    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    assert.deepEqual(leaked(), [], 'sweep removed what the refusal left');
+  });
+
   it('an image without the agent fails the build saying why', async () => {
     const dir = workdir();
     writeConfig(dir, 'ca-agentless', {

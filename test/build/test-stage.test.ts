@@ -182,7 +182,7 @@ describe('the test stage', () => {
     }
   });
 
-  it('a refused DeleteInstance of the test instance is a warning naming sweep; what depends on the instance is tried once, not waited for', async () => {
+  it('a refused DeleteInstance of the test instance fails the build at its end (CleanupFailed) naming sweep; what depends on the instance is tried once, not waited for', async () => {
     const dir = config('tested-undeletable');
     // Only sindri's own call (the SDK's signature) is refused; packer deletes its build instance.
     const fault = emu.admin.injectFault({
@@ -195,8 +195,17 @@ describe('the test stage', () => {
     const before = groupDeletes();
     try {
       const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
-      assert.equal(r.code, 0, r.stderr);
-      const warnings = JSON.stringify((JSON.parse(r.stdout) as { warnings: unknown }).warnings);
+      assert.equal(r.code, 1, r.stderr);
+      const out = JSON.parse(r.stdout) as {
+        error: { code: string; message: string; actions: string[] };
+        result: { imageId: string };
+        warnings: unknown;
+      };
+      assert.equal(out.error.code, 'CleanupFailed');
+      assert.match(out.error.message, /instance i-\S+: .*Forbidden\.RAM/);
+      assert.match(out.error.actions.join('\n'), /Allow ecs:DeleteInstance/);
+      assert.match(out.result.imageId, /^m-/, 'the image is the result');
+      const warnings = JSON.stringify(out.warnings);
       assert.match(warnings, /test instance's resources could not all be removed \(sindri packer sweep/);
       assert.match(warnings, /Forbidden\.RAM/);
       // The security group still holds the instance: one attempt, not ten minutes of retries.

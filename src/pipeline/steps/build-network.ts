@@ -5,6 +5,7 @@
  */
 import { makesNetwork, networkFor, removeNetwork } from '../build-network.ts';
 import type { BuildContext } from '../context.ts';
+import { leftoverLines } from '../leftovers.ts';
 import type { Step } from '../run.ts';
 
 export const buildNetwork: Step<BuildContext> = {
@@ -13,15 +14,25 @@ export const buildNetwork: Step<BuildContext> = {
   async run(ctx) {
     await networkFor(ctx, ctx.record.placement?.candidates[0]?.zoneId ?? '');
   },
+  // After a failure or an interrupt, which stays the command's error: what is left is a warning.
   cleanup: async (ctx) => {
-    await removeNetwork(ctx);
+    const left = await removeNetwork(ctx);
+    if (left.length > 0)
+      ctx.warn(
+        `the build's network could not all be removed (sindri packer sweep finds it): ${leftoverLines(left).join('; ')}`,
+      );
   },
 };
 
 export const removeBuildNetwork: Step<BuildContext> = {
   name: 'remove-build-network',
   skip: (ctx) => (!ctx.record.network || ctx.record.network.removed) && 'no network of its own',
+  // What is left fails the build at its end (build.ts), after everything else is done.
   async run(ctx) {
-    await removeNetwork(ctx);
+    const left = await removeNetwork(ctx);
+    if (left.length > 0) {
+      ctx.warn(`the build's network could not all be removed: ${leftoverLines(left).join('; ')}`);
+      ctx.work.leftovers.push(...left);
+    }
   },
 };

@@ -6,16 +6,19 @@
 
 import { SindriError } from '../../errors.ts';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../../images/tags.ts';
+import type { SweepOutcome } from '../../images/teardown.ts';
 import { launchTestInstance, removeTestInstance as removeResources } from '../../images/test-instance.ts';
 import { saveState, type TestingContext, testsToRun } from '../context.ts';
+import { leftoverLines } from '../leftovers.ts';
 import type { Step } from '../run.ts';
 
 const nameOf = (ctx: TestingContext) => `sindri-${ctx.record.buildId}-test`;
 
-async function removeAll(ctx: TestingContext): Promise<void> {
+/** Removes the test instance and what was made for it; returns what is left. */
+async function removeAll(ctx: TestingContext): Promise<SweepOutcome[]> {
   ctx.work.testRemovalTried = true;
   const made = ctx.record.test?.resources;
-  if (!made || Object.keys(made).length === 0) return;
+  if (!made || Object.keys(made).length === 0) return [];
   const left = await removeResources(
     await ctx.session.clients(ctx.record.region),
     { region: ctx.record.region, name: nameOf(ctx) },
@@ -23,12 +26,13 @@ async function removeAll(ctx: TestingContext): Promise<void> {
   );
   if (left.length > 0) {
     ctx.warn(
-      `the test instance's resources could not all be removed (sindri packer sweep finds them): ${left.join('; ')}`,
+      `the test instance's resources could not all be removed (sindri packer sweep finds them): ${leftoverLines(left).join('; ')}`,
     );
-    return;
+    return left;
   }
   (ctx.record.test as NonNullable<typeof ctx.record.test>).resources = {};
   ctx.progress.detail(`removed the test instance ${made.instanceId ?? ''} and what was made for it`);
+  return [];
 }
 
 export const startTestInstance: Step<TestingContext> = {
@@ -82,8 +86,11 @@ export const startTestInstance: Step<TestingContext> = {
   },
 };
 
+// What is left fails the command at its end (CleanupFailed), once the verdict and the rest are done.
 export const removeTestInstance: Step<TestingContext> = {
   name: 'remove-test-instance',
   skip: (ctx) => Object.keys(ctx.record.test?.resources ?? {}).length === 0 && 'no test instance',
-  run: removeAll,
+  async run(ctx) {
+    ctx.work.leftovers.push(...(await removeAll(ctx)));
+  },
 };
