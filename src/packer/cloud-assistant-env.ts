@@ -6,12 +6,40 @@
 import { fileURLToPath } from 'node:url';
 import type { EndpointOverrides } from '../cloud/endpoints.ts';
 import type { SindriConfig } from '../config/types.ts';
+import type { ApiRefusal } from './api-watch.ts';
 
 export const CLOUD_ASSISTANT_FLAG = '--sindri-cloud-assistant';
 /** The variable that carries the helper's settings (JSON of `AssistantSettings`). */
 export const SETTINGS_VAR = 'SINDRI_CLOUD_ASSISTANT';
 /** How long one provisioning script may run (RunCommand `Timeout`). */
 export const SCRIPT_TIMEOUT_SECONDS = 3 * 60 * 60;
+
+/**
+ * The helper's own calls do not pass the API watch (it is not packer), so a call RAM refuses is told on
+ * one line of its stderr, which packer passes on and the build reads (pipeline/packer-output.ts).
+ */
+const REFUSAL_LINE = 'sindri-refused: ';
+
+export function refusalLine(refusal: ApiRefusal): string {
+  return `${REFUSAL_LINE}${JSON.stringify(refusal)}\n`;
+}
+
+/** The refusal a line of packer's output tells of, if it is one (packer puts its prefix before it). */
+export function refusalIn(line: string): ApiRefusal | undefined {
+  const at = line.indexOf(REFUSAL_LINE);
+  if (at < 0) return undefined;
+  try {
+    const r = JSON.parse(line.slice(at + REFUSAL_LINE.length)) as Partial<ApiRefusal>;
+    if (typeof r.action !== 'string' || typeof r.code !== 'string') return undefined;
+    return {
+      action: r.action,
+      code: r.code,
+      requestId: typeof r.requestId === 'string' ? r.requestId : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface AssistantSettings {
   region: string;

@@ -13,6 +13,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { CloudClients } from '../cloud/clients.ts';
+import { CloudError, isPermissionDenied } from '../cloud/errors.ts';
 import { SindriError } from '../errors.ts';
 import {
   type AssistantTarget,
@@ -22,7 +23,12 @@ import {
   sendFile,
   waitForAgent,
 } from '../images/cloud-assistant.ts';
-import { type AssistantSettings, CLOUD_ASSISTANT_FLAG, SETTINGS_VAR } from './cloud-assistant-env.ts';
+import {
+  type AssistantSettings,
+  CLOUD_ASSISTANT_FLAG,
+  refusalLine,
+  SETTINGS_VAR,
+} from './cloud-assistant-env.ts';
 
 /** Where scripts and their logs wait on the instance (a tmpfs: never part of the image). */
 export const REMOTE_DIR = '/run/sindri-ca';
@@ -227,6 +233,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, signal: Abort
     await runCommand(t, `rm -rf ${q(REMOTE_DIR)}`, { timeoutSeconds: 60 }).catch(() => undefined);
     return code;
   } catch (err) {
+    if (err instanceof CloudError && err.action && isPermissionDenied(err.code))
+      process.stderr.write(refusalLine({ action: err.action, code: err.code, requestId: err.requestId }));
     process.stderr.write(`sindri: ${err instanceof Error ? err.message : String(err)}\n`);
     if (err instanceof SindriError && err.actions.length > 0)
       process.stderr.write(`  fix: ${err.actions.join('; ')}\n`);

@@ -2,6 +2,8 @@
  * Reads packer's `-machine-readable` ui events as the build goes: the phase it is in, the
  * provisioning script it runs (step n of m), and the resources its clean-up failed to delete.
  */
+import type { ApiRefusal } from '../packer/api-watch.ts';
+import { refusalIn } from '../packer/cloud-assistant-env.ts';
 import type { MachineReadableEvent } from '../packer/machine-readable.ts';
 import { type ProgressSink, phaseOf } from './progress.ts';
 
@@ -46,6 +48,8 @@ export function readPackerOutput(opts: {
   verbose: boolean;
   /** packer reports a failed deletion and carries on: the resource stays and costs money. */
   onCleanupError: (text: string) => void;
+  /** A call RAM refused sindri's Cloud Assistant helper (which the API watch does not see). */
+  onRefusal?: (refusal: ApiRefusal) => void;
 }): PackerOutput {
   let phase = '';
   let lastScript = '';
@@ -81,6 +85,11 @@ export function readPackerOutput(opts: {
       for (const line of text.split('\n')) {
         const clean = line.replace(/^==> [^:]+: /, '').trim();
         if (!clean) continue;
+        const refusal = refusalIn(clean);
+        if (refusal) {
+          opts.onRefusal?.(refusal);
+          continue;
+        }
         // A cloud-assistant build streams its scripts' output into the progress display.
         const printed = SCRIPT_OUTPUT.exec(clean);
         if (printed) {

@@ -70,6 +70,7 @@ async function runOnce(
     redact: (text) => clients.redact(text),
     verbose: ctx.options.debug,
     onCleanupError: (text) => work.cleanupErrors.push(text),
+    onRefusal: (r) => recordRefusal(ctx, () => output.phase)(r),
   });
   const built = await runPackerBuild({
     packerPath: ctx.packer.path,
