@@ -90,10 +90,10 @@ const oclifParts: esbuild.Plugin = {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
 };
-// The CLI framework and what the listing commands print with (yaml, cli-table3). Every other dependency
-// is imported from node_modules where it was, on first use: the SDK packages (dist/sdk.cjs has their
-// code), the oclif plugins (oclif loads them by path), ssh2's add-ons, and what only a build uses.
-const bundled = new Set(['@oclif/core', 'yaml', 'cli-table3']);
+// The CLI framework and what the listing commands print with (yaml, string-width). Every other
+// dependency is imported from node_modules where it was, on first use: the SDK packages (dist/sdk.cjs has
+// their code), the oclif plugins (oclif loads them by path), ssh2's add-ons, and what only a build uses.
+const bundled = new Set(['@oclif/core', 'yaml', 'string-width']);
 const external = Object.keys(pkg.dependencies)
   .filter((name) => !bundled.has(name))
   .flatMap((name) => [name, `${name}/*`]);

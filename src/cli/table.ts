@@ -1,10 +1,10 @@
 /**
  * Tables of results on stdout, one helper for every command: on a terminal fitted to its width (long
  * cells cut with …), plain aligned text when piped (nothing cut, no colour), or CSV, JSON or YAML with
- * `--output`; `--columns`, `--sort` and `--no-header` choose what is shown. The table library
- * (cli-table3) is imported only when a table is drawn.
+ * `--output`; `--columns`, `--sort` and `--no-header` choose what is shown.
  */
 import { Flags } from '@oclif/core';
+import stringWidth from 'string-width';
 import { UsageError } from '../errors.ts';
 import { bold } from './color.ts';
 
@@ -145,44 +145,46 @@ export async function renderTable<T>(
   if (cells.length === 0 && !header) return '';
   const heads = columns.map((c) => c.header);
   const natural = columns.map((_, i) =>
-    Math.max(header ? (heads[i] ?? '').length : 0, ...cells.map((row) => [...(row[i] ?? '')].length)),
+    Math.max(header ? stringWidth(heads[i] ?? '') : 0, ...cells.map((row) => stringWidth(row[i] ?? ''))),
   );
   const widths = opts.width === undefined ? natural : fitWidths(natural, opts.width);
-  const { default: Table } = await import('cli-table3');
-  const none = '';
-  const table = new Table({
-    ...(header ? { head: heads.map((h) => (opts.color ? bold(h) : h)) } : {}),
-    // Cell widths include the two spaces between columns.
-    colWidths: widths.map((w) => w + 2),
-    truncate: '…',
-    wordWrap: false,
-    chars: {
-      top: none,
-      'top-mid': none,
-      'top-left': none,
-      'top-right': none,
-      bottom: none,
-      'bottom-mid': none,
-      'bottom-left': none,
-      'bottom-right': none,
-      left: none,
-      'left-mid': none,
-      mid: none,
-      'mid-mid': none,
-      right: none,
-      'right-mid': none,
-      middle: none,
-    },
-    style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
-  });
-  table.push(...cells);
-  const text = table
-    .toString()
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line, i) => i > 0 || line !== '' || !header)
-    .join('\n');
-  return text === '' ? '' : `${text}\n`;
+  const lines = cells.map((row) => alignedLine(row, widths));
+  if (header) lines.unshift(alignedLine(heads, widths, opts.color ? bold : undefined));
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * One row: each cell padded to its column's width and two spaces, a cell wider than its column cut
+ * to fit with "…", widths measured as a terminal shows them (a CJK character or an emoji takes two).
+ * The line ends without spaces.
+ */
+export function alignedLine(
+  row: readonly string[],
+  widths: readonly number[],
+  style?: (s: string) => string,
+): string {
+  return widths
+    .map((w, i) => {
+      const text = fitted(row[i] ?? '', w);
+      const shown = style ? style(text) : text;
+      return shown + ' '.repeat(Math.max(0, w - stringWidth(text)));
+    })
+    .join('  ')
+    .trimEnd();
+}
+
+/** `text` if it is at most `width` wide, else its start and "…", at most `width` wide. */
+export function fitted(text: string, width: number): string {
+  if (stringWidth(text) <= width) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = stringWidth(ch);
+    if (used + w > width - 1) break;
+    out += ch;
+    used += w;
+  }
+  return `${out}…`;
 }
 
 /** Table options from a command's parsed flags, for stdout. */
