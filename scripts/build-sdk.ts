@@ -247,12 +247,16 @@ function lazyIndex(file: string): string {
 
 /**
  * Modules whose top-level `require` of a part sindri never uses becomes a require on first use: each
- * `const|var X = require(M)` or `= __importStar(require(M))` turns into a proxy that forwards to the module, each
- * `exports.X = __importStar(require(M))` into a getter. Only functions read them, never the module's
- * top level (checked: the statements must be exactly these, so many of them).
+ * `const|var X = require(M)` (or `__importStar(require(M))`, `__importDefault(require(M))`) turns into a
+ * proxy that forwards to the module, each `exports.X = __importStar(require(M))` into a getter. Only
+ * functions read them, never the module's top level (checked: the statements must be exactly these, so
+ * many of them).
  * - openapi-core's WebSocket helpers (and through them `ws`, the proxy agents and `socks`): only its
  *   WebSocket methods read them;
- * - lodash in @darabonba/typescript's func.js: only `merge` reads it.
+ * - lodash in @darabonba/typescript's func.js: only `merge` reads it;
+ * - zlib in httpx: only a compressed response reads it (Node.js takes ~7 ms to load zlib);
+ * - the credentials' external-process provider (and through it node:child_process), in the CLI-profile
+ *   provider: only a profile of mode External reads it, and sindri gives the SDK its credentials.
  */
 const LAZY_REQUIRES: Array<{ file: RegExp; module: string; statements: number }> = [
   {
@@ -261,8 +265,12 @@ const LAZY_REQUIRES: Array<{ file: RegExp; module: string; statements: number }>
     statements: 4,
   },
   { file: /[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]func\.js$/, module: 'lodash', statements: 1 },
-  // - zlib in httpx: only a compressed response reads it (Node.js takes ~7 ms to load zlib).
   { file: /[\\/]httpx[\\/]lib[\\/]index\.js$/, module: 'zlib', statements: 1 },
+  {
+    file: /[\\/]@alicloud[\\/]credentials[\\/]dist[\\/]src[\\/]providers[\\/]cli_profile\.js$/,
+    module: './external',
+    statements: 1,
+  },
 ];
 
 function lazyRequires(file: string, module: string, statements: number): string {
@@ -278,7 +286,8 @@ function lazyRequires(file: string, module: string, statements: number): string 
     changed++;
     const decl = /^(?:const|var) (\w+) = (.*);$/.exec(code);
     const load = decl?.[2];
-    if (decl && load && (load === call || requires.includes(load))) {
+    const wrapped = requires.flatMap((r) => [`__importStar(${r})`, `__importDefault(${r})`]);
+    if (decl && load && (requires.includes(load) || wrapped.includes(load))) {
       return `\nconst ${decl[1]} = new Proxy({}, { get: (_, k) => ${load}[k], has: (_, k) => k in ${load} });`;
     }
     const assign = /^exports\.(\$?\w+) = (.*);$/.exec(code);
