@@ -14,6 +14,8 @@
  *   imported where they were, on first use.
  * Run by `npm run build`, after the oclif manifest; `node scripts/build-cli.ts [--root DIR] [--no-minify] [--metafile FILE]`.
  */
+
+import { isAscii } from 'node:buffer';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -98,27 +100,48 @@ const external = Object.keys(pkg.dependencies)
   .filter((name) => !bundled.has(name))
   .flatMap((name) => [name, `${name}/*`]);
 
+/** A regular expression literal's text with its non-ASCII characters as escapes (the same pattern). */
+function asciiRegex(literal: string): string {
+  const flags = literal.slice(literal.lastIndexOf('/') + 1);
+  const unicode = /[uv]/.test(flags);
+  return literal.replace(/[^\x00-\x7f]/gu, (ch, offset: number) => {
+    // An identity escape of the character (\µ) would escape the backslash that replaces it.
+    if (literal[offset - 1] === '\\')
+      throw new Error(`build-cli: an escaped non-ASCII character in ${literal}`);
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp <= 0xffff) return `\\u${cp.toString(16).padStart(4, '0')}`;
+    if (unicode) return `\\u{${cp.toString(16)}}`;
+    return [...ch.split('')].map((u) => `\\u${u.charCodeAt(0).toString(16)}`).join('');
+  });
+}
+
 /**
- * Every `import(…)` of the bundle (of the packages left outside, and oclif's own) goes through
- * `__sindriImport`: the code-cache loader runs the bundle as a vm script, whose `import()` would need
- * an experimental Node.js option, and gives it a function of its own module that imports instead.
- * Found with the TypeScript parser, so that the words "import(" in a string are left alone.
+ * Two rewrites, found with the TypeScript parser (so that the same words in a string are left alone):
+ * - every `import(…)` goes through `__sindriImport`: the code-cache loader runs the bundle as a vm
+ *   script, whose own `import()` would need an experimental Node.js option, and gives it a function of
+ *   its own module that imports instead;
+ * - the non-ASCII characters of regular expression literals become escapes (esbuild escapes them
+ *   everywhere else), so the bundle is ASCII and the loader reads it as latin1, which is faster.
  */
-function routeDynamicImports(text: string): { text: string; count: number } {
+function rewriteBundle(text: string): { text: string; imports: number } {
   const sf = ts.createSourceFile('cli.cjs', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
-  const starts: number[] = [];
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  let imports = 0;
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      starts.push(node.expression.getStart(sf));
+      const start = node.expression.getStart(sf);
+      edits.push({ start, end: start + 'import'.length, text: '__sindriImport' });
+      imports++;
+    } else if (ts.isRegularExpressionLiteral(node) && /[^\x00-\x7f]/.test(node.text)) {
+      edits.push({ start: node.getStart(sf), end: node.getEnd(), text: asciiRegex(node.text) });
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
   let out = text;
-  for (const at of starts.sort((a, b) => b - a)) {
-    out = `${out.slice(0, at)}__sindriImport${out.slice(at + 'import'.length)}`;
-  }
-  return { text: out, count: starts.length };
+  for (const e of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return { text: out, imports };
 }
 
 const BANNER = `const __sindriBundleUrl = require('node:url').pathToFileURL(__filename).href;
@@ -148,14 +171,14 @@ try {
   if (values.metafile) writeFileSync(values.metafile, JSON.stringify(result.metafile));
   const [output] = result.outputFiles;
   if (!output) throw new Error('build-cli: esbuild wrote nothing');
-  const routed = routeDynamicImports(output.text);
+  const routed = rewriteBundle(output.text);
   // The ES modules in it are strict mode code, so the whole bundle is, with the banner after the
   // directive (esbuild writes one itself only when a tsconfig.json asks for it).
   const strict = '"use strict";';
   const body = routed.text.startsWith(strict) ? routed.text.slice(strict.length) : routed.text;
   writeFileSync(join(dist, 'cli.cjs'), `${strict}\n${BANNER}${body}`);
   console.error(
-    `dist/cli.cjs: ${Math.round(output.contents.length / 1024)} KiB, ${commands.length} commands, ${routed.count} dynamic imports`,
+    `dist/cli.cjs: ${Math.round(output.contents.length / 1024)} KiB, ${commands.length} commands, ${routed.imports} dynamic imports${isAscii(Buffer.from(routed.text)) ? '' : ', not ASCII'}`,
   );
 } finally {
   rmSync(entryFile, { force: true });

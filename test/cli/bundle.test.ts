@@ -5,6 +5,7 @@
  * imports through a vm script's own `import()`. Needs `npm run build`.
  */
 import assert from 'node:assert/strict';
+import { isAscii } from 'node:buffer';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -79,6 +80,15 @@ describe('the CLI bundle', () => {
     // The banner's own fallback, for a bundle loaded by require, is the one import() left.
     assert.equal(bare, 1);
     assert.ok(routed > 5, `only ${routed} routed imports`);
+  });
+
+  it('is ASCII (the loader reads it as latin1), with the regular expressions that had other characters escaped', () => {
+    const bytes = readFileSync(bundle);
+    assert.ok(isAscii(bytes));
+    // packer-output.ts's pattern for a script's line (U+2502) and the µs of Go durations.
+    const text = bytes.toString('latin1');
+    assert.ok(text.includes('\\u2502'));
+    assert.ok(text.includes('\\u00b5s'));
   });
 
   it('the code-cache loader and import() give the same instance', async () => {
