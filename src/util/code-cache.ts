@@ -9,13 +9,14 @@
  *
  * The cache lives beside Node's own, in the directory of the compile cache, so it is on, off or moved
  * by the same settings (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). It is written once, at the exit
- * of a run that had none or had one V8 refused (another Node.js, another bundle). A run that cannot
+ * of a run that had none or had one V8 refused (another Node.js, another bundle), which also removes the
+ * caches of that bundle's name not written for a week (earlier builds, other installs). A run that cannot
  * read or write it loads the bundle without it; V8 checks the cache against the source and the engine
  * and refuses one that does not match, which only costs that run the compilation.
  */
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire, getCompileCacheDir } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -32,6 +33,16 @@ type ModuleConstructor = {
 };
 
 const IMPORT = Symbol.for('sindri.import');
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/** Caches of earlier builds of a bundle (or of other installs) not written for a week. */
+function pruneOld(dir: string, prefix: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const path = join(dir, name);
+    if (statSync(path).mtimeMs < Date.now() - WEEK_MS) rmSync(path, { force: true });
+  }
+}
 
 /** The bundle's exports, or undefined when there is no compile cache directory (the caller requires it). */
 export function requireWithCodeCache(file: string): unknown {
@@ -86,6 +97,7 @@ export function requireWithCodeCache(file: string): unknown {
         const partial = `${cacheFile}.${process.pid}`;
         writeFileSync(partial, script.createCachedData());
         renameSync(partial, cacheFile);
+        pruneOld(dirname(cacheFile), `${basename(file)}-`);
       } catch {
         // A cache that cannot be written is only a slower next start.
       }

@@ -7,10 +7,18 @@
 import assert from 'node:assert/strict';
 import { isAscii } from 'node:buffer';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import ts from 'typescript';
@@ -155,10 +163,21 @@ describe('the code cache', () => {
     );
 
     for (const f of files) writeFileSync(f, 'not a V8 code cache');
+    // Caches of other builds of the bundle: one written eight days ago goes with the next write, one
+    // written today stays.
+    const dir = dirname(files[0] as string);
+    const old = join(dir, 'cli.cjs-an-earlier-build.v8');
+    const recent = join(dir, 'cli.cjs-another-install.v8');
+    writeFileSync(old, 'x');
+    writeFileSync(recent, 'x');
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    utimesSync(old, eightDaysAgo, eightDaysAgo);
     const third = await runSindri(args, { env });
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout, first.stdout);
     for (const f of files) assert.ok(readFileSync(f).length > 10_000, `${f} was not rewritten`);
+    assert.ok(!existsSync(old), 'the week-old cache was removed');
+    assert.ok(existsSync(recent), "another install's recent cache was kept");
   });
 
   it('is not written when the compile cache is off', async () => {
