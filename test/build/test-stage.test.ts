@@ -4,6 +4,7 @@
  * distributed and nothing left running; the results come as JSON, JUnit XML and an SBOM.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { catalogueNames } from '../../src/config/catalogue.ts';
 import { shellQuote } from '../../src/images/checks.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
-import { jsonResult, runSindri } from '../helpers/cli.ts';
+import { jsonResult, runSindri, sindriBin } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 /** The docker extension's own check, from the catalogue. */
@@ -176,6 +177,38 @@ describe('the test stage', () => {
         [`docker: ${DOCKER_CHECK}`],
       );
       assert.deepEqual(temporary(), [], 'no instance left after the re-test');
+    } finally {
+      emu.admin.clearCommandResults();
+      void rule;
+    }
+  });
+
+  it('Ctrl-C while a check runs removes the test instance and all made for it (the safety net), exit 130', async () => {
+    const dir = config('tested-interrupted');
+    // The docker check takes a while to answer, so the signal lands while the checks run.
+    const rule = emu.admin.setCommandResult({
+      match: `^sh -c ${escapeRegExp(shellQuote(DOCKER_CHECK))}$`,
+      regex: true,
+      exitCode: 0,
+      delayMs: 3000,
+    });
+    try {
+      const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
+      let stderr = '';
+      let sent = false;
+      child.stdout.resume();
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (!sent && /\] test +test instance i-\w+ is running/.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      assert.ok(sent, `never reached the checks:\n${stderr}`);
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /removed the test instance i-\w+ and what was made for it/);
+      assert.deepEqual(temporary(), [], 'no test instance, network or key pair left');
     } finally {
       emu.admin.clearCommandResults();
       void rule;

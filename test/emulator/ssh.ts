@@ -48,6 +48,8 @@ export interface CommandRule {
   times?: number;
   /** How long the command runs (nominal seconds, times the time scale): a Cloud Assistant invocation times out past its Timeout. */
   seconds?: number;
+  /** Over SSH, how long the command takes to answer (real milliseconds, whatever the time scale). */
+  delayMs?: number;
 }
 
 const SEED_DIRS = [
@@ -256,10 +258,18 @@ export class SshFleet {
       return;
     }
     const result = this.recordedRun(id, command);
-    if (result.stdout) stream.write(result.stdout);
-    if (result.stderr) stream.stderr.write(result.stderr);
-    stream.exit(result.exitCode);
-    stream.end();
+    const answer = () => {
+      if (result.stdout) stream.write(result.stdout);
+      if (result.stderr) stream.stderr.write(result.stderr);
+      stream.exit(result.exitCode);
+      stream.end();
+    };
+    if (!result.delayMs) {
+      answer();
+      return;
+    }
+    const timer = setTimeout(answer, result.delayMs);
+    stream.once('close', () => clearTimeout(timer));
   }
 
   /**
@@ -269,7 +279,7 @@ export class SshFleet {
   recordedRun(
     id: string,
     command: string,
-  ): { exitCode: number; stdout: string; stderr: string; seconds: number } {
+  ): { exitCode: number; stdout: string; stderr: string; seconds: number; delayMs?: number } {
     const rec = this.records(id);
     const fs = this.fs(id);
     // Scripts the command runs: uploaded files whose path appears in it.
@@ -277,7 +287,12 @@ export class SshFleet {
       .filter(([p]) => command.includes(p))
       .map(([, f]) => f.data.toString('utf8'));
     const haystack = [command, ...scripts].join('\n');
-    let result = { exitCode: 0, stdout: '', stderr: '', seconds: 0 };
+    let result: { exitCode: number; stdout: string; stderr: string; seconds: number; delayMs?: number } = {
+      exitCode: 0,
+      stdout: '',
+      stderr: '',
+      seconds: 0,
+    };
     for (let k = this.rules.length - 1; k >= 0; k--) {
       const rule = this.rules[k];
       if (!rule || (rule.instanceId !== undefined && rule.instanceId !== id)) continue;
@@ -288,6 +303,7 @@ export class SshFleet {
         stdout: rule.stdout ?? '',
         stderr: rule.stderr ?? '',
         seconds: rule.seconds ?? 0,
+        ...(rule.delayMs ? { delayMs: rule.delayMs } : {}),
       };
       if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(k, 1);
       break;

@@ -16,7 +16,6 @@ const nameOf = (ctx: TestingContext) => `sindri-${ctx.record.buildId}-test`;
 
 /** Removes the test instance and what was made for it; returns what is left. */
 async function removeAll(ctx: TestingContext): Promise<SweepOutcome[]> {
-  ctx.work.testRemovalTried = true;
   const made = ctx.record.test?.resources;
   if (!made || Object.keys(made).length === 0) return [];
   const left = await removeResources(
@@ -80,9 +79,12 @@ export const startTestInstance: Step<TestingContext> = {
         : `test instance ${made.instanceId} is running at ${reached.host}`,
     );
   },
-  // The safety net: a failure or an interrupt before remove-test-instance still removes it.
+  // The safety net: a failure or an interrupt before remove-test-instance still removes it (what is
+  // left is a warning: the failure stays the command's error).
   cleanup: async (ctx) => {
-    if (!ctx.work.testRemovalTried) await removeAll(ctx);
+    if (ctx.work.testRemovalTried) return;
+    ctx.work.testRemovalTried = true;
+    await removeAll(ctx);
   },
 };
 
@@ -91,6 +93,7 @@ export const removeTestInstance: Step<TestingContext> = {
   name: 'remove-test-instance',
   skip: (ctx) => Object.keys(ctx.record.test?.resources ?? {}).length === 0 && 'no test instance',
   async run(ctx) {
+    ctx.work.testRemovalTried = true;
     ctx.work.leftovers.push(...(await removeAll(ctx)));
   },
 };
