@@ -191,6 +191,8 @@ export interface BuildWork {
   test?: { host: string; privateKey: string };
   /** remove-test-instance ran: the safety net does not try (and warn) again. */
   testRemovalTried?: boolean;
+  /** remove-build-network ran: the same for the build's own network. */
+  networkRemovalTried?: boolean;
   /** What sindri made for the build and could not remove: the build fails at its end (CleanupFailed). */
   leftovers: SweepOutcome[];
 }

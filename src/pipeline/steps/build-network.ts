@@ -16,6 +16,7 @@ export const buildNetwork: Step<BuildContext> = {
   },
   // After a failure or an interrupt, which stays the command's error: what is left is a warning.
   cleanup: async (ctx) => {
+    if (ctx.work.networkRemovalTried) return;
     const left = await removeNetwork(ctx);
     if (left.length > 0)
       ctx.warn(
@@ -29,6 +30,7 @@ export const removeBuildNetwork: Step<BuildContext> = {
   skip: (ctx) => (!ctx.record.network || ctx.record.network.removed) && 'no network of its own',
   // What is left fails the build at its end (build.ts), after everything else is done.
   async run(ctx) {
+    ctx.work.networkRemovalTried = true;
     const left = await removeNetwork(ctx);
     if (left.length > 0) {
       ctx.warn(`the build's network could not all be removed: ${leftoverLines(left).join('; ')}`);
