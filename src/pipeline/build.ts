@@ -15,7 +15,7 @@ import {
   testSettingsFrom,
 } from './context.ts';
 import { DISTRIBUTION } from './distribution.ts';
-import { closeRecord, distributionFailure } from './outcome.ts';
+import { buildFailure, closeRecord, distributionFailure } from './outcome.ts';
 import { cleanupError } from './packer-failure.ts';
 import type { ProgressSink } from './progress.ts';
 import { newBuildId, newRecord } from './record.ts';
@@ -139,9 +139,10 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     durationSeconds: Math.round((Date.now() - started) / 100) / 10,
     workDir: dirname(summary.record),
   };
-  const failure =
-    cleanupError(ctx.work.refusals, ctx.work.cleanupErrors, ctx.work.leftovers) ??
-    distributionFailure(summary, result);
+  const failure = buildFailure(
+    distributionFailure(summary, result),
+    cleanupError(ctx.work.refusals, ctx.work.cleanupErrors, ctx.work.leftovers),
+  );
   if (failure) throw failure.withResult(result);
   return result;
 }

@@ -43,3 +43,18 @@ export function distributionFailure(summary: RecordSummary, result: unknown): Si
     result,
   });
 }
+
+/**
+ * How a build that made its image ends: the distribution's error when it failed (the same command
+ * resumes it), naming too what was left behind; else the clean-up's (CleanupFailed); else none.
+ */
+export function buildFailure(
+  distribution: SindriError | undefined,
+  cleanup: SindriError | undefined,
+): SindriError | undefined {
+  if (!distribution || !cleanup) return distribution ?? cleanup;
+  return new SindriError(`${distribution.message}\n  and ${cleanup.message}`, {
+    code: distribution.code,
+    actions: [...distribution.actions, ...cleanup.actions],
+  });
+}

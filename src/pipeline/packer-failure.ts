@@ -78,6 +78,7 @@ export function cleanupError(
   refusals: Refusal[],
   cleanupErrors: string[],
   leftovers: readonly SweepOutcome[] = [],
+  words: { done: string; made: string } = { done: 'the image was built', made: 'for the build' },
 ): SindriError | undefined {
   const cleanupRefusals = refusals.filter((r) => r.inCleanup);
   const byPacker = cleanupErrors.length > 0 || cleanupRefusals.length > 0;
@@ -96,11 +97,11 @@ export function cleanupError(
   }
   if (leftovers.length > 0) {
     parts.push(
-      `sindri could not delete what it made for the build, which costs money or quota while it exists:\n    ${leftoverLines(leftovers).join('\n    ')}`,
+      `sindri could not delete what it made ${words.made}, which costs money or quota while it exists:\n    ${leftoverLines(leftovers).join('\n    ')}`,
     );
     fixes.push(...leftoverActions(leftovers));
   }
-  return new SindriError(`the image was built, but ${parts.join('\n  and ')}`, {
+  return new SindriError(`${words.done}, but ${parts.join('\n  and ')}`, {
     actions: fixes,
     code: 'CleanupFailed',
   });

@@ -165,7 +165,7 @@ export async function runImageTest(opts: RunImageTestOptions): Promise<ImageTest
   }
   ctx.record.status = 'done';
   const result = await outcome();
-  const left = cleanupError([], [], ctx.work.leftovers);
+  const left = cleanupError([], [], ctx.work.leftovers, { done: 'the checks ran', made: 'to run them' });
   if (left) throw left.withResult(result);
   return result;
 }
