@@ -3,6 +3,7 @@
  * Node.js binary and the helper's file, so the template names neither, and the helper's settings
  * (JSON, no secrets: the credentials are packer's own ALICLOUD_* variables).
  */
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { EndpointOverrides } from '../cloud/endpoints.ts';
 import type { SindriConfig } from '../config/types.ts';
@@ -16,20 +17,25 @@ export const SCRIPT_TIMEOUT_SECONDS = 3 * 60 * 60;
 
 /**
  * The helper's own calls do not pass the API watch (it is not packer), so a call RAM refuses is told on
- * one line of its stderr, which packer passes on and the build reads (pipeline/packer-output.ts).
+ * one line of its stderr, which packer passes on and the build reads (pipeline/packer-output.ts). The
+ * line carries a tag made for the build, known to the helper through its settings (which stay on this
+ * machine), so that no provisioning script's output can pass for one.
  */
-const REFUSAL_LINE = 'sindri-refused: ';
-
-export function refusalLine(refusal: ApiRefusal): string {
-  return `${REFUSAL_LINE}${JSON.stringify(refusal)}\n`;
+export function refusalLine(tag: string, refusal: ApiRefusal): string {
+  return `sindri-refused-${tag}: ${JSON.stringify(refusal)}\n`;
 }
 
-/** The refusal a line of packer's output tells of, if it is one (packer puts its prefix before it). */
-export function refusalIn(line: string): ApiRefusal | undefined {
-  const at = line.indexOf(REFUSAL_LINE);
-  if (at < 0) return undefined;
+/** A new tag for refusal lines. */
+export function newRefusalTag(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** The refusal a line of packer's output tells of, if it is one (after packer's own prefix only). */
+export function refusalIn(line: string, tag: string): ApiRefusal | undefined {
+  const m = new RegExp(`^(?:[\\w.-]+: )?sindri-refused-${tag}: (\\{.*\\})$`).exec(line);
+  if (!m?.[1]) return undefined;
   try {
-    const r = JSON.parse(line.slice(at + REFUSAL_LINE.length)) as Partial<ApiRefusal>;
+    const r = JSON.parse(m[1]) as Partial<ApiRefusal>;
     if (typeof r.action !== 'string' || typeof r.code !== 'string') return undefined;
     return {
       action: r.action,
@@ -52,6 +58,8 @@ export interface AssistantSettings {
   agentTimeoutMs: number;
   scriptTimeoutSeconds: number;
   pollMs?: number | undefined;
+  /** What the helper's refusal lines carry (refusalLine). */
+  refusalTag: string;
 }
 
 /** The helper's entry file (`dist/src/packer/cloud-assistant.js` when installed). */
@@ -89,6 +97,7 @@ export function assistantEnv(
   config: SindriConfig,
   env: NodeJS.ProcessEnv,
   instanceName: string,
+  refusalTag: string,
   pollMs?: number,
 ): Record<string, string> {
   const p = config.providers.packer;
@@ -105,6 +114,7 @@ export function assistantEnv(
     agentTimeoutMs: goDurationMs(p.build.ssh_timeout) || 20 * 60_000,
     scriptTimeoutSeconds: SCRIPT_TIMEOUT_SECONDS,
     pollMs,
+    refusalTag,
   };
   return {
     SINDRI_NODE: process.execPath,

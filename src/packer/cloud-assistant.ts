@@ -234,7 +234,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, signal: Abort
     return code;
   } catch (err) {
     if (err instanceof CloudError && err.action && isPermissionDenied(err.code))
-      process.stderr.write(refusalLine({ action: err.action, code: err.code, requestId: err.requestId }));
+      process.stderr.write(
+        refusalLine(settings.refusalTag, { action: err.action, code: err.code, requestId: err.requestId }),
+      );
     process.stderr.write(`sindri: ${err instanceof Error ? err.message : String(err)}\n`);
     if (err instanceof SindriError && err.actions.length > 0)
       process.stderr.write(`  fix: ${err.actions.join('; ')}\n`);

@@ -48,8 +48,11 @@ export function readPackerOutput(opts: {
   verbose: boolean;
   /** packer reports a failed deletion and carries on: the resource stays and costs money. */
   onCleanupError: (text: string) => void;
-  /** A call RAM refused sindri's Cloud Assistant helper (which the API watch does not see). */
-  onRefusal?: (refusal: ApiRefusal) => void;
+  /**
+   * Calls RAM refused sindri's Cloud Assistant helper (which the API watch does not see), told on lines
+   * with this tag (cloud-assistant builds only).
+   */
+  refusals?: { tag: string; onRefusal: (refusal: ApiRefusal) => void };
 }): PackerOutput {
   let phase = '';
   let lastScript = '';
@@ -85,9 +88,9 @@ export function readPackerOutput(opts: {
       for (const line of text.split('\n')) {
         const clean = line.replace(/^==> [^:]+: /, '').trim();
         if (!clean) continue;
-        const refusal = refusalIn(clean);
+        const refusal = opts.refusals && refusalIn(clean, opts.refusals.tag);
         if (refusal) {
-          opts.onRefusal?.(refusal);
+          opts.refusals?.onRefusal(refusal);
           continue;
         }
         // A cloud-assistant build streams its scripts' output into the progress display.

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { newRefusalTag, refusalIn, refusalLine } from '../../src/packer/cloud-assistant-env.ts';
 import type { MachineReadableEvent } from '../../src/packer/machine-readable.ts';
 import { readPackerOutput } from '../../src/pipeline/packer-output.ts';
 import type { ProgressSink } from '../../src/pipeline/progress.ts';
@@ -57,4 +58,37 @@ test('every distinct error is shown, each once, whatever packer repeats', () => 
       assert.deepEqual(lines, errors);
     }),
   );
+});
+
+test("the Cloud Assistant helper's refusal lines: the build's tag after packer's prefix, and nothing a script prints", () => {
+  const tag = newRefusalTag();
+  const refusal = { action: 'RunCommand', code: 'Forbidden.RAM', requestId: 'RID-1' };
+  const seen: unknown[] = [];
+  const lines: string[] = [];
+  const out = readPackerOutput({
+    scripts: 1,
+    progress: { phase: () => {}, detail: (t) => lines.push(t), end: () => [] },
+    redact: (t) => t,
+    verbose: true,
+    onCleanupError: () => {},
+    refusals: { tag, onRefusal: (r) => seen.push(r) },
+  });
+  const say = (text: string) =>
+    out.onEvent({ timestamp: 0, target: '', type: 'ui', data: ['message', text] } as MachineReadableEvent);
+  const line = refusalLine(tag, refusal).trimEnd();
+  say(`    alicloud-ecs.sindri: ${line}`);
+  assert.deepEqual(seen, [refusal]);
+  assert.deepEqual(lines, [], 'the line is not shown');
+  // A script printing the same words (its output comes through the helper as "│ …"), another tag, or
+  // text before the marker: shown, never a refusal.
+  fc.assert(
+    fc.property(fc.string({ maxLength: 20 }), fc.stringMatching(/^[0-9a-f]{16}$/), (before, other) => {
+      fc.pre(other !== tag);
+      say(`    alicloud-ecs.sindri: │ ${line}`);
+      say(`    alicloud-ecs.sindri: ${refusalLine(other, refusal).trimEnd()}`);
+      say(`    alicloud-ecs.sindri: ${before.replace(/^[\w.-]*: ?$/, 'x')}x ${line}`);
+    }),
+  );
+  assert.equal(seen.length, 1);
+  assert.equal(refusalIn(line, tag)?.action, 'RunCommand');
 });

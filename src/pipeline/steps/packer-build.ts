@@ -17,7 +17,7 @@ import { findInstanceByName } from '../../images/cloud-assistant.ts';
 import { type Candidate, capacityCode } from '../../images/placement.ts';
 import type { ApiRefusal } from '../../packer/api-watch.ts';
 import { packerSupportsRequiredPlugins } from '../../packer/binary.ts';
-import { assistantEnv } from '../../packer/cloud-assistant-env.ts';
+import { assistantEnv, newRefusalTag } from '../../packer/cloud-assistant-env.ts';
 import { type PackerBuildResult, runPackerBuild } from '../../packer/run.ts';
 import { networkFor } from '../build-network.ts';
 import { type BuildContext, saveState } from '../context.ts';
@@ -62,15 +62,22 @@ async function runOnce(
   const env = packerEnv(credentials, record.region, ctx.env);
   const watched = !packerSupportsRequiredPlugins(ctx.packer.version);
   if (ctx.options.debug) env.PACKER_LOG = '1';
-  if (ctx.config.providers.packer.build.communicator === 'cloud-assistant')
-    Object.assign(env, assistantEnv(ctx.config, ctx.env, `sindri-${record.buildId}`, ctx.testing.pollMs));
+  const assisted = ctx.config.providers.packer.build.communicator === 'cloud-assistant';
+  const refusalTag = newRefusalTag();
+  if (assisted)
+    Object.assign(
+      env,
+      assistantEnv(ctx.config, ctx.env, `sindri-${record.buildId}`, refusalTag, ctx.testing.pollMs),
+    );
   const output = readPackerOutput({
     scripts: [...rendered.files.keys()].filter((f) => f.startsWith('scripts/') && f.endsWith('.sh')).length,
     progress: ctx.progress,
     redact: (text) => clients.redact(text),
     verbose: ctx.options.debug,
     onCleanupError: (text) => work.cleanupErrors.push(text),
-    onRefusal: (r) => recordRefusal(ctx, () => output.phase)(r),
+    ...(assisted
+      ? { refusals: { tag: refusalTag, onRefusal: (r) => recordRefusal(ctx, () => output.phase)(r) } }
+      : {}),
   });
   const built = await runPackerBuild({
     packerPath: ctx.packer.path,
