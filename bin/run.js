@@ -38,8 +38,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   const bundle = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
   // A command runs from dist/cli.cjs: the framework and sindri's modules in one file (scripts/build-cli.ts),
   // loaded with a code cache of what earlier runs compiled (src/util/code-cache.ts). Help and the
-  // plugins' commands, and SINDRI_CLI=files (to compare the two), use the files in dist/src.
-  if (!lists && process.env.SINDRI_CLI !== 'files' && existsSync(bundle)) {
+  // plugins' commands, --debug, and SINDRI_CLI=files (to compare the two) use the files in dist/src.
+  // --debug shows stack traces, which name the files in dist/src rather than the minified bundle.
+  const debug = args.includes('--debug') || process.env.SINDRI_DEBUG === '1';
+  if (!lists && !debug && process.env.SINDRI_CLI !== 'files' && existsSync(bundle)) {
     const { requireWithCodeCache } = await import('../dist/src/util/code-cache.js');
     const cli = requireWithCodeCache(bundle) ?? (await import('../dist/cli.cjs'));
     // Before anything writes: a reader that goes away (`sindri … | head -1`) ends nothing midway.

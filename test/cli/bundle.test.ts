@@ -138,6 +138,20 @@ describe('commands from the bundle and from the files', () => {
   }
 });
 
+describe('--debug', () => {
+  it('runs the files in dist/src, so that its stack traces name them, not the minified bundle', async () => {
+    const missing = join(work, 'missing.yaml');
+    for (const debug of [{ args: ['--debug'] }, { args: [], env: { SINDRI_DEBUG: '1' } }]) {
+      const r = await runSindri(['packer', 'validate', '--syntax-only', '--config', missing, ...debug.args], {
+        env: isolatedEnv(debug.env),
+      });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /at .*[\\/]dist[\\/]src[\\/]commands[\\/]packer[\\/]validate\.js:\d+:\d+/);
+      assert.doesNotMatch(r.stderr, /cli\.cjs/);
+    }
+  });
+});
+
 describe('the code cache', () => {
   it('is written once, read on the next run, and rewritten when corrupt', async () => {
     const cache = join(work, 'cache');
