@@ -16,7 +16,20 @@
  */
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import Module, { createRequire, getCompileCacheDir } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -51,11 +64,21 @@ export function requireWithCodeCache(file: string): unknown {
   if (!dir) return undefined;
   const loaded = CjsModule._cache[file];
   if (loaded) return loaded.exports;
-  const bytes = readFileSync(file);
+  // The file's content and its identity from one open file, so that a file replaced meanwhile cannot
+  // get the other's cache.
+  const fd = openSync(file, 'r');
+  let bytes: Buffer;
+  let stat: ReturnType<typeof fstatSync>;
+  try {
+    bytes = readFileSync(fd);
+    stat = fstatSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   // Keyed by the Node.js that compiles it, its options (V8 refuses a cache made under other flags, and
   // two ways of running would rewrite one file in turn), and the file: npm gives every file it installs
   // the same modification time, but the change time and the inode are the system's, new when written.
-  const { dev, ino, size, mtimeMs, ctimeMs } = statSync(file);
+  const { dev, ino, size, mtimeMs, ctimeMs } = stat;
   const flags = createHash('sha1')
     .update(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`)
     .digest('hex')
@@ -93,9 +116,11 @@ export function requireWithCodeCache(file: string): unknown {
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', () => {
       try {
-        mkdirSync(dirname(cacheFile), { recursive: true });
+        // Owner only, as Node's own cache (whose directory is per user).
+        mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+        accessSync(dirname(cacheFile), constants.W_OK);
         const partial = `${cacheFile}.${process.pid}`;
-        writeFileSync(partial, script.createCachedData());
+        writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, cacheFile);
         pruneOld(dirname(cacheFile), `${basename(file)}-`);
       } catch {
