@@ -104,7 +104,7 @@ const external = Object.keys(pkg.dependencies)
 function asciiRegex(literal: string): string {
   const flags = literal.slice(literal.lastIndexOf('/') + 1);
   const unicode = /[uv]/.test(flags);
-  return literal.replace(/[^\x00-\x7f]/gu, (ch, offset: number) => {
+  return literal.replace(/[\u0080-\u{10ffff}]/gu, (ch, offset: number) => {
     // An identity escape of the character (\µ) would escape the backslash that replaces it.
     if (literal[offset - 1] === '\\')
       throw new Error(`build-cli: an escaped non-ASCII character in ${literal}`);
@@ -132,7 +132,7 @@ function rewriteBundle(text: string): { text: string; imports: number } {
       const start = node.expression.getStart(sf);
       edits.push({ start, end: start + 'import'.length, text: '__sindriImport' });
       imports++;
-    } else if (ts.isRegularExpressionLiteral(node) && /[^\x00-\x7f]/.test(node.text)) {
+    } else if (ts.isRegularExpressionLiteral(node) && /[\u0080-\u{10ffff}]/u.test(node.text)) {
       edits.push({ start: node.getStart(sf), end: node.getEnd(), text: asciiRegex(node.text) });
     }
     ts.forEachChild(node, visit);
