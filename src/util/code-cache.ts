@@ -10,9 +10,10 @@
  * The cache lives beside Node's own, in the directory of the compile cache, so it is on, off or moved
  * by the same settings (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). It is written once, at the exit
  * of a run that had none or had one V8 refused (another Node.js, another bundle), which also removes the
- * caches of that bundle's name not written for a week (earlier builds, other installs). A run that cannot
- * read or write it loads the bundle without it; V8 checks the cache against the source and the engine
- * and refuses one that does not match, which only costs that run the compilation.
+ * caches of earlier builds of the file, and those of the bundle's name not written for a week (other
+ * installs). A run that cannot read or write it loads the bundle without it; V8 checks the cache
+ * against the source and the engine and refuses one that does not match, which only costs that run
+ * the compilation.
  */
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -48,12 +49,15 @@ type ModuleConstructor = {
 const IMPORT = Symbol.for('sindri.import');
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
-/** Caches of earlier builds of a bundle (or of other installs) not written for a week. */
-function pruneOld(dir: string, prefix: string): void {
+/**
+ * After a cache is written: the caches of earlier builds of the same file run the same way (same
+ * prefix), and any cache of this bundle's name not written for a week (other installs, other ways).
+ */
+function prune(dir: string, bundle: string, same: string, written: string): void {
   for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
+    if (name === written || !name.startsWith(`${bundle}-`)) continue;
     const path = join(dir, name);
-    if (statSync(path).mtimeMs < Date.now() - WEEK_MS) rmSync(path, { force: true });
+    if (name.startsWith(same) || statSync(path).mtimeMs < Date.now() - WEEK_MS) rmSync(path, { force: true });
   }
 }
 
@@ -79,12 +83,15 @@ export function requireWithCodeCache(file: string): unknown {
   // two ways of running would rewrite one file in turn), and the file: npm gives every file it installs
   // the same modification time, but the change time and the inode are the system's, new when written.
   const { dev, ino, size, mtimeMs, ctimeMs } = stat;
-  const flags = createHash('sha1')
-    .update(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`)
-    .digest('hex')
-    .slice(0, 12);
-  const key = [process.version, process.arch, flags, dev, ino, size, mtimeMs, ctimeMs].join('-');
-  const cacheFile = join(dir, 'sindri', `${basename(file)}-${key}.v8`);
+  const short = (text: string) => createHash('sha1').update(text).digest('hex').slice(0, 12);
+  const flags = short(`${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`);
+  // One cache per file and way of running: a new build of the file replaces the earlier one's.
+  const same = `${basename(file)}-${short(file)}-${flags}-`;
+  const cacheFile = join(
+    dir,
+    'sindri',
+    `${same}${[process.version, process.arch, dev, ino, size, mtimeMs, ctimeMs].join('-')}.v8`,
+  );
   // The bundles are ASCII but for a few characters in regular expressions; latin1 reads ASCII faster.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   let cachedData: Buffer | undefined;
@@ -122,7 +129,7 @@ export function requireWithCodeCache(file: string): unknown {
         const partial = `${cacheFile}.${process.pid}`;
         writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
         renameSync(partial, cacheFile);
-        pruneOld(dirname(cacheFile), `${basename(file)}-`);
+        prune(dirname(cacheFile), basename(file), same, basename(cacheFile));
       } catch {
         // A cache that cannot be written is only a slower next start.
       }

@@ -177,19 +177,21 @@ describe('the code cache', () => {
     );
 
     for (const f of files) writeFileSync(f, 'not a V8 code cache');
-    // Caches of other builds of the bundle: one written eight days ago goes with the next write, one
-    // written today stays.
-    const dir = dirname(files[0] as string);
-    const old = join(dir, 'cli.cjs-an-earlier-build.v8');
+    // Other caches of the bundle's name: an earlier build of the same file run the same way goes with
+    // the next write; of another install, one written eight days ago goes, one written today stays.
+    const cli = files.find((f) => /[\\/]cli\.cjs-/.test(f)) as string;
+    const dir = dirname(cli);
+    const earlier = cli.replace(/-v\d+\.\d+\.\d+-.*$/, '-an-earlier-build.v8');
+    const old = join(dir, 'cli.cjs-another-install-old.v8');
     const recent = join(dir, 'cli.cjs-another-install.v8');
-    writeFileSync(old, 'x');
-    writeFileSync(recent, 'x');
+    for (const f of [earlier, old, recent]) writeFileSync(f, 'x');
     const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
     utimesSync(old, eightDaysAgo, eightDaysAgo);
     const third = await runSindri(args, { env });
     assert.equal(third.code, 0, third.stderr);
     assert.equal(third.stdout, first.stdout);
     for (const f of files) assert.ok(readFileSync(f).length > 10_000, `${f} was not rewritten`);
+    assert.ok(!existsSync(earlier), "the earlier build's cache was removed");
     assert.ok(!existsSync(old), 'the week-old cache was removed');
     assert.ok(existsSync(recent), "another install's recent cache was kept");
   });
