@@ -107,7 +107,12 @@ async function deleteWhenFree(
 export async function deleteLeftovers(
   clientsFor: (region: string) => Promise<CloudClients>,
   leftovers: Leftover[],
-  opts: { onProgress?: (line: string) => void; tuning?: DeleteTuning } = {},
+  opts: {
+    onProgress?: (line: string) => void;
+    tuning?: DeleteTuning;
+    /** false: what something else holds (an instance that stays) is tried once, not waited for. */
+    waitForDependencies?: boolean;
+  } = {},
 ): Promise<SweepOutcome[]> {
   const byRegion = new Map<string, Leftover[]>();
   for (const l of leftovers) byRegion.set(l.region, [...(byRegion.get(l.region) ?? []), l]);
@@ -117,7 +122,7 @@ export async function deleteLeftovers(
       const done: SweepOutcome[] = [];
       const tuning = opts.tuning ?? {};
       for (const kind of ORDER) {
-        const stuck = done.some((o) => o.result === 'failed');
+        const stuck = opts.waitForDependencies === false || done.some((o) => o.result === 'failed');
         // Resources of one kind go together; the next kind waits for them (a VSwitch for its instance).
         const results = await Promise.all(
           list

@@ -118,7 +118,9 @@ export async function removeNetwork(ctx: BuildContext): Promise<SweepOutcome[]> 
     ...(net.vpcId ? [leftover('vpc', net.vpcId)] : []),
   ];
   const clients = await ctx.session.clients(region);
-  const outcomes = await deleteLeftovers(async () => clients, list);
+  // When packer could not delete its instance, the network it is in stays held: try it once.
+  const packerLeft = ctx.work.cleanupErrors.length > 0 || ctx.work.refusals.some((r) => r.inCleanup);
+  const outcomes = await deleteLeftovers(async () => clients, list, { waitForDependencies: !packerLeft });
   for (const o of outcomes) if (o.result !== 'failed') await journal(ctx, 'deleted', o.kind, o.id);
   const failed = outcomes.filter((o) => o.result === 'failed');
   if (failed.length > 0) return failed;

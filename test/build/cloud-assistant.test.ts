@@ -218,6 +218,40 @@ describe('a cloud-assistant build with the real packer', () => {
     assert.deepEqual(leaked(), [], 'sweep removed what the refusal left');
   });
 
+  it("when packer cannot delete its instance, the build's network it holds is tried once, not waited on", async () => {
+    const dir = workdir();
+    writeConfig(dir, 'ca-instance-kept');
+    // packer's own calls only (its Go SDK's signature): sindri's test instance goes as usual.
+    const fault = emu.admin.injectFault({
+      action: 'DeleteInstance',
+      code: 'Forbidden.RAM',
+      signatureMethod: 'HMAC-SHA1',
+    });
+    const sindriDeletes = () =>
+      emu.admin.requestLog({ action: 'DeleteSecurityGroup' }).filter((e) => !e.proxied).length;
+    const before = sindriDeletes();
+    let r: Awaited<ReturnType<typeof runSindri>>;
+    try {
+      r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
+    } finally {
+      emu.admin.clearFaults(fault);
+    }
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    assert.equal(out.error.code, 'CleanupFailed');
+    assert.match(out.error.message, /packer could not delete/);
+    assert.match(
+      out.error.message,
+      /security-group sg-\S+: /,
+      "and sindri's network, which the instance holds",
+    );
+    // The build's security group once (the test instance's own network went before it).
+    assert.equal(sindriDeletes() - before, 2, 'the held security group was tried once');
+    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
+    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    assert.deepEqual(leaked(), [], 'sweep removed the instance and the network');
+  });
+
   it('an image without the agent fails the build saying why', async () => {
     const dir = workdir();
     writeConfig(dir, 'ca-agentless', {
