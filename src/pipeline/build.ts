@@ -5,6 +5,7 @@
 import { dirname } from 'node:path';
 import { openSession } from '../cloud/session.ts';
 import type { LoadedConfig } from '../config/load.ts';
+import { SindriError } from '../errors.ts';
 import type { PackerBinary } from '../packer/binary.ts';
 import {
   type BuildContext,
@@ -131,14 +132,25 @@ export async function runBuild(opts: RunBuildOptions): Promise<BuildResult> {
     `rendering ${p.image_name} for ${p.alibaba.region} (packer ${opts.packer.version})`,
   );
   const ctx = buildContext(opts);
-  await runSteps(ctx, BUILD);
-  const summary = await closeRecord(ctx);
-  const result: BuildResult = {
-    ...summary,
-    configHash: ctx.record.configHash,
-    durationSeconds: Math.round((Date.now() - started) / 100) / 10,
-    workDir: dirname(summary.record),
+  const outcome = async (): Promise<{ summary: RecordSummary; result: BuildResult }> => {
+    const summary = await closeRecord(ctx);
+    const result: BuildResult = {
+      ...summary,
+      configHash: ctx.record.configHash,
+      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+      workDir: dirname(summary.record),
+    };
+    return { summary, result };
   };
+  try {
+    await runSteps(ctx, BUILD);
+  } catch (err) {
+    // Once the image exists, a failure says which it is (and what else was done), as success does.
+    if (err instanceof SindriError && err.result === undefined && ctx.record.imageId)
+      throw err.withResult((await outcome()).result);
+    throw err;
+  }
+  const { summary, result } = await outcome();
   const failure = buildFailure(
     distributionFailure(summary, result),
     cleanupError(ctx.work.refusals, ctx.work.cleanupErrors, ctx.work.leftovers),

@@ -153,7 +153,10 @@ describe('the test stage', () => {
     try {
       const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
       assert.equal(r.code, 1, r.stderr);
-      const envelope = JSON.parse(r.stdout) as { error: { code: string; message: string }; result?: unknown };
+      const envelope = JSON.parse(r.stdout) as {
+        error: { code: string; message: string };
+        result?: { imageId: string; images: Record<string, string>; test: TestJson };
+      };
       assert.equal(envelope.error.code, 'TestsFailed');
       assert.match(envelope.error.message, /1 of 3 check\(s\) failed/);
       assert.ok(
@@ -165,6 +168,10 @@ describe('the test stage', () => {
       assert.equal(sindriShares(), shares, 'no share by sindri');
       const built = emu.admin.requestLog({ action: 'RunInstances' }).at(-1)?.params.ImageId as string;
       assert.equal(imageTags(built)['sindri:test'], 'failed');
+      // The error names the image it kept, and the checks, as a successful build's result would.
+      assert.equal(envelope.result?.imageId, built);
+      assert.deepEqual(envelope.result?.images, { 'cn-hangzhou': built });
+      assert.equal(envelope.result?.test.passed, false);
       assert.deepEqual(temporary(), [], 'no instance left');
 
       // Re-tested with the check still failing: exit 1, and the result says which check.
