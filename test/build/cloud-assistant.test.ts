@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { Emulator } from '../emulator/index.ts';
+import type { Emulator, FaultSpec } from '../emulator/index.ts';
 import { jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
 import { emulatorProjects, liveTemporary, writeProject } from '../helpers/emulator-projects.ts';
 
@@ -179,21 +179,31 @@ describe('a cloud-assistant build with the real packer', () => {
     emu.admin.clearCommandResults();
   });
 
-  it("a refused delete of the build's own network fails the build at its end (CleanupFailed) naming it; sweep removes it", async () => {
+  /** A build of a new project with one fault on (cleared after). */
+  async function buildWith(name: string, fault: FaultSpec) {
     const dir = workdir();
-    writeConfig(dir, 'ca-undeletable');
+    writeConfig(dir, name);
+    const on = emu.admin.injectFault(fault);
+    try {
+      return { dir, r: await runSindri(['packer', 'build', '--json'], { cwd: dir, env }) };
+    } finally {
+      emu.admin.clearFaults(on);
+    }
+  }
+  /** `sindri packer sweep` removes all a build left. */
+  async function sweptClean(dir: string) {
+    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
+    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
+    assert.deepEqual(leaked(), [], 'sweep removed what the refusal left');
+  }
+
+  it("a refused delete of the build's own network fails the build at its end (CleanupFailed) naming it; sweep removes it", async () => {
     // sindri's own calls only (the SDK's signature): packer deletes its instance as usual.
-    const fault = emu.admin.injectFault({
+    const { dir, r } = await buildWith('ca-undeletable', {
       action: 'DeleteVSwitch',
       code: 'Forbidden.RAM',
       signatureMethod: 'ACS3-HMAC-SHA256',
     });
-    let r: Awaited<ReturnType<typeof runSindri>>;
-    try {
-      r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
-    } finally {
-      emu.admin.clearFaults(fault);
-    }
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as {
       error: { code: string; message: string; actions: string[] };
@@ -213,29 +223,19 @@ describe('a cloud-assistant build with the real packer', () => {
       leaked().some((x) => x.startsWith('vswitch ')),
       'the VSwitch really was left',
     );
-    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
-    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
-    assert.deepEqual(leaked(), [], 'sweep removed what the refusal left');
+    await sweptClean(dir);
   });
 
   it("when packer cannot delete its instance, the build's network it holds is tried once, not waited on", async () => {
-    const dir = workdir();
-    writeConfig(dir, 'ca-instance-kept');
+    const sindriDeletes = () =>
+      emu.admin.requestLog({ action: 'DeleteSecurityGroup' }).filter((e) => !e.proxied).length;
+    const before = sindriDeletes();
     // packer's own calls only (its Go SDK's signature): sindri's test instance goes as usual.
-    const fault = emu.admin.injectFault({
+    const { dir, r } = await buildWith('ca-instance-kept', {
       action: 'DeleteInstance',
       code: 'Forbidden.RAM',
       signatureMethod: 'HMAC-SHA1',
     });
-    const sindriDeletes = () =>
-      emu.admin.requestLog({ action: 'DeleteSecurityGroup' }).filter((e) => !e.proxied).length;
-    const before = sindriDeletes();
-    let r: Awaited<ReturnType<typeof runSindri>>;
-    try {
-      r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
-    } finally {
-      emu.admin.clearFaults(fault);
-    }
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as { error: { code: string; message: string } };
     assert.equal(out.error.code, 'CleanupFailed');
@@ -247,9 +247,7 @@ describe('a cloud-assistant build with the real packer', () => {
     );
     // The build's security group once (the test instance's own network went before it).
     assert.equal(sindriDeletes() - before, 2, 'the held security group was tried once');
-    const sweep = await runSindri(['packer', 'sweep', '--yes', '--json'], { cwd: dir, env });
-    assert.equal(sweep.code, 0, sweep.stdout + sweep.stderr);
-    assert.deepEqual(leaked(), [], 'sweep removed the instance and the network');
+    await sweptClean(dir);
   });
 
   it('an image without the agent fails the build saying why', async () => {
