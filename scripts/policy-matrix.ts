@@ -12,8 +12,14 @@
 //   --show               print each build's error message
 import { parseArgs } from 'node:util';
 import { policyDocument, requiredActions } from '../src/doctor/index.ts';
-import { config, configText, seedNetwork, startEmulator, writeConfig } from '../test/doctor/helpers.ts';
-import { SECOND_ACCOUNT_ID } from '../test/emulator/index.ts';
+import {
+  config,
+  configText,
+  policyVariants,
+  seedNetwork,
+  startEmulator,
+  writeConfig,
+} from '../test/doctor/helpers.ts';
 import { runSindri } from '../test/helpers/cli.ts';
 import { emulatorEnv } from '../test/helpers/cloud-env.ts';
 
@@ -30,35 +36,9 @@ const timeoutMs = Number(args.timeout) * 1000;
 
 const emu = await startEmulator();
 const net = await seedNetwork(emu);
-interface Variant {
-  name: string;
-  alibaba: Record<string, unknown>;
-  family?: string;
-  communicator?: string;
-}
-const variants = (
-  [
-    {
-      name: 'temporary network, copy and share, an image family',
-      alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
-      family: 'policy-matrix',
-    },
-    {
-      name: 'existing VPC, VSwitch, security group',
-      alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
-    },
-    {
-      name: 'cloud-assistant, its own network, copy',
-      alibaba: { image_copy_regions: ['cn-shanghai'] },
-      communicator: 'cloud-assistant',
-    },
-    {
-      name: 'cloud-assistant in an existing VPC and VSwitch',
-      alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId },
-      communicator: 'cloud-assistant',
-    },
-  ] as Variant[]
-).filter((_, i) => args.variant === undefined || Number(args.variant) === i + 1);
+const variants = policyVariants(net, 'policy-matrix').filter(
+  (_, i) => args.variant === undefined || Number(args.variant) === i + 1,
+);
 
 /** The error sindri printed with --json (`{ "error": { "code", "message", "hint", … } }`). */
 function errorOf(stdout: string): { code?: string; message?: string; text: string } {
@@ -93,13 +73,9 @@ let runs = 0;
 const started = Date.now();
 try {
   for (const v of variants) {
-    const shape = {
-      alibaba: v.alibaba,
-      ...(v.family ? { family: v.family } : {}),
-      ...(v.communicator ? { communicator: v.communicator } : {}),
-    };
+    const { shape } = v;
     const needed = requiredActions(config(shape)).map((a) => a.action);
-    console.log(`\n${v.name}: ${needed.length} actions`);
+    console.log(`\n${v.title}: ${needed.length} actions`);
     const alias = (a: string) => (a.startsWith('ecs:') ? `vpc:${a.slice(4)}` : `ecs:${a.slice(4)}`);
     const removals = needed
       .filter((a) => !(a.startsWith('vpc:') && needed.includes(alias(a))))

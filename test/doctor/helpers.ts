@@ -11,6 +11,7 @@ import {
   type Emulator,
   ROOT_ACCESS_KEY_ID,
   ROOT_ACCESS_KEY_SECRET,
+  SECOND_ACCOUNT_ID,
   startEmulator,
 } from '../emulator/index.ts';
 
@@ -94,6 +95,51 @@ export async function doctorWorld(
 ): Promise<{ emu: Emulator; net: Network; home: string }> {
   const emu = await startEmulator();
   return { emu, net: await seedNetwork(emu), home: await mkdtemp(join(tmpdir(), homePrefix)) };
+}
+
+/** What a configuration of the minimal-policy checks sets: configText's options but the name. */
+export interface PolicyShape {
+  alibaba: Record<string, unknown>;
+  /** providers.packer.image_family: the image and its copies join it. */
+  family?: string;
+  communicator?: string;
+}
+
+/**
+ * The configurations the minimal policy is checked in (test/doctor/minimal-policy.test.ts, and every
+ * action of it in `npm run policy-matrix`): a temporary network with a copy, a share and an image
+ * family; an existing VPC, VSwitch and security group; and the same two through Cloud Assistant (with
+ * a security group of the build's own in the existing VPC).
+ */
+export function policyVariants(
+  net: Network,
+  family: string,
+): Array<{ name: string; title: string; shape: PolicyShape }> {
+  return [
+    {
+      name: 'temporary-network',
+      title: 'temporary network, copy and share, an image family',
+      shape: {
+        alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
+        family,
+      },
+    },
+    {
+      name: 'existing-network',
+      title: 'existing VPC, VSwitch, security group',
+      shape: { alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg } },
+    },
+    {
+      name: 'assistant-own-network',
+      title: 'cloud-assistant, its own network, copy',
+      shape: { alibaba: { image_copy_regions: ['cn-shanghai'] }, communicator: 'cloud-assistant' },
+    },
+    {
+      name: 'assistant-existing-network',
+      title: 'cloud-assistant in an existing VPC and VSwitch',
+      shape: { alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId }, communicator: 'cloud-assistant' },
+    },
+  ];
 }
 
 /** sindri.yaml text: `alibaba` lines are indented under providers.packer.alibaba. */

@@ -8,7 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { failureCleanupActions, policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
-import { SECOND_ACCOUNT_ID } from '../emulator/index.ts';
 import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import {
@@ -18,6 +17,8 @@ import {
   type Emulator,
   type Keys,
   type Network,
+  type PolicyShape,
+  policyVariants,
   seedNetwork,
   startEmulator,
   writeConfig,
@@ -33,39 +34,8 @@ before(async () => {
 });
 after(() => emu.stop());
 
-interface Variant {
-  name: string;
-  alibaba: Record<string, unknown>;
-  /** providers.packer.image_family: the image and its copies join it. */
-  family?: string;
-  communicator?: string;
-}
-
-/**
- * Temporary network plus distribution; an existing VPC, VSwitch and security group; and the same two
- * through Cloud Assistant (with a security group of the build's own in the existing VPC).
- */
-const variants = (): Variant[] => [
-  {
-    name: 'temporary-network',
-    alibaba: { image_copy_regions: ['cn-shanghai'], image_share_accounts: [SECOND_ACCOUNT_ID] },
-    family: 'minimal-policy',
-  },
-  {
-    name: 'existing-network',
-    alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId, security_group_id: net.openSg },
-  },
-  {
-    name: 'assistant-own-network',
-    communicator: 'cloud-assistant',
-    alibaba: { image_copy_regions: ['cn-shanghai'] },
-  },
-  {
-    name: 'assistant-existing-network',
-    communicator: 'cloud-assistant',
-    alibaba: { vpc_id: net.vpcId, vswitch_id: net.vswitchId },
-  },
-];
+type Variant = ReturnType<typeof policyVariants>[number];
+const variants = (): Variant[] => policyVariants(net, 'minimal-policy');
 
 function userWith(policy: object, extra: string[] = []): Keys & { userName: string } {
   const userName = `build-${++seq}`;
@@ -77,15 +47,14 @@ function userWith(policy: object, extra: string[] = []): Keys & { userName: stri
 }
 
 /** A real `sindri packer build`; `suffix` is appended to the configuration (keys under `packer:`). */
-async function build(v: Variant, keys: Keys, name: string, opts: { suffix?: string; args?: string[] } = {}) {
+async function build(
+  shape: PolicyShape,
+  keys: Keys,
+  name: string,
+  opts: { suffix?: string; args?: string[] } = {},
+) {
   const { dir, file } = await writeConfig(
-    configText({
-      name,
-      sshPort: emu.sshPort,
-      alibaba: v.alibaba,
-      ...(v.family ? { family: v.family } : {}),
-      ...(v.communicator ? { communicator: v.communicator } : {}),
-    }) + (opts.suffix ?? ''),
+    configText({ name, sshPort: emu.sshPort, ...shape }) + (opts.suffix ?? ''),
   );
   const env = emulatorEnv(emu.url, keys);
   return {
@@ -107,12 +76,7 @@ function actionsCalledBy(keys: Keys): { called: Set<string>; forbidden: string[]
   };
 }
 
-const cfg = (v: Variant): SindriConfig =>
-  config({
-    alibaba: v.alibaba,
-    ...(v.family ? { family: v.family } : {}),
-    ...(v.communicator ? { communicator: v.communicator } : {}),
-  });
+const cfg = (v: Variant): SindriConfig => config(v.shape);
 
 /** The JSON error of a failed build, as one string to search. */
 const errorText = (stdout: string): string =>
@@ -124,7 +88,7 @@ describe('the minimal policy', () => {
       const v = variants()[i] as Variant;
       const needed = requiredActions(cfg(v)).map((a) => a.action);
       const keys = userWith(policyDocument(needed));
-      const r = await build(v, keys, `minimal-${v.name}`);
+      const r = await build(v.shape, keys, `minimal-${v.name}`);
       assert.equal(r.code, 0, r.stderr);
       const result = jsonResult(r.stdout) as { imageId: string; images: Record<string, string> };
       assert.match(result.imageId, /^m-/);
@@ -139,14 +103,14 @@ describe('the minimal policy', () => {
         assert.ok(result.images['cn-shanghai'], 'copied to cn-shanghai');
         // The image and its copy joined the family, each in its region.
         for (const [region, id] of Object.entries(result.images))
-          assert.equal(emu.admin.world.get('image', region, id)?.imageFamily, v.family, region);
+          assert.equal(emu.admin.world.get('image', region, id)?.imageFamily, v.shape.family, region);
       }
     });
   }
 
   test('the CLI prints the same policy, and doctor --json passes for a RAM user holding it (plus RAM read)', async () => {
     const v = variants()[1] as Variant;
-    const { dir, file } = await writeConfig(configText({ name: 'doctor-cli', alibaba: v.alibaba }));
+    const { dir, file } = await writeConfig(configText({ name: 'doctor-cli', alibaba: v.shape.alibaba }));
     const printed = await runSindri(['packer', 'doctor', '--print-policy', '--config', file], {
       env: isolatedEnv({ HOME: dir }),
       cwd: dir,
@@ -225,7 +189,7 @@ describe('the minimal policy', () => {
     const removed = 'ecs:ModifyImageSharePermission';
     const keys = userWith(policyDocument([...needed.filter((a) => a !== removed), ...onFailure]));
     const before = emu.admin.liveResources();
-    const r = await build(v, keys, 'fails-after-image');
+    const r = await build(v.shape, keys, 'fails-after-image');
     assert.equal(r.code, 1, r.stderr);
     assert.ok(errorText(r.stdout).includes(removed));
     assert.deepEqual(
@@ -257,7 +221,7 @@ describe('the minimal policy', () => {
       ['lifecycle-v2', []],
       ['lifecycle-v2', ['--force']],
     ] as const) {
-      const r = await build({ name: 'lifecycle', alibaba }, keys, name, {
+      const r = await build({ alibaba }, keys, name, {
         suffix: retention,
         args: [...args],
       });
@@ -291,7 +255,7 @@ describe('the minimal policy', () => {
       const needed = requiredActions(cfg(v)).map((a) => a.action);
       const keys = userWith(policyDocument(needed.filter((a) => a !== removed)));
       const before = emu.admin.liveResources();
-      const r = await build(v, keys, `without-${removed.slice(4).toLowerCase()}`);
+      const r = await build(v.shape, keys, `without-${removed.slice(4).toLowerCase()}`);
       assert.deepEqual([...new Set(actionsCalledBy(keys).forbidden)], [removed]);
       assert.equal(r.code, 1, r.stderr);
       const error = JSON.parse(r.stdout).error as { code: string };
