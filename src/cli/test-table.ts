@@ -1,4 +1,6 @@
+import stringWidth from 'string-width';
 import type { TestSummary } from '../pipeline/record-summary.ts';
+import { alignedLine } from './table.ts';
 
 /**
  * The test stage's checks as an aligned table: result, check, where it comes from, seconds; then the
@@ -12,12 +14,8 @@ export function testTable(test: TestSummary): string {
     `${c.seconds}s`,
   ]);
   const all = [['', 'check', 'source', 'time'], ...rows];
-  const widths = [0, 1, 2].map((i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) =>
-    `  ${r
-      .slice(0, 3)
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')}  ${r[3]}`.trimEnd();
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => stringWidth(r[i] ?? ''))));
+  const line = (r: string[]) => `  ${alignedLine(r, widths)}`;
   const sbom = test.sbom
     ? `\n  SBOM: ${test.sbom.packages} packages, ${test.sbom.digest} (${test.sbom.file})`
     : '';
