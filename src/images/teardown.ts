@@ -104,6 +104,25 @@ async function deleteWhenFree(
   }
 }
 
+/** A resource sindri made and knows from its record, to delete: the journal found it, not a search. */
+export function madeResource(
+  kind: LeftoverKind,
+  id: string,
+  of: { region: string; name: string; buildId?: string | undefined },
+): Leftover {
+  return {
+    kind,
+    id,
+    region: of.region,
+    buildId: of.buildId,
+    name: of.name,
+    createdAt: '',
+    ageSeconds: undefined,
+    cost: '',
+    foundBy: 'journal',
+  };
+}
+
 export async function deleteLeftovers(
   clientsFor: (region: string) => Promise<CloudClients>,
   leftovers: Leftover[],

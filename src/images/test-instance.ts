@@ -11,7 +11,7 @@ import type { Communicator } from '../config/types.ts';
 import { SindriError } from '../errors.ts';
 import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 import { describeInstance } from './instances.ts';
-import { deleteLeftovers, type SweepOutcome } from './teardown.ts';
+import { deleteLeftovers, madeResource, type SweepOutcome } from './teardown.ts';
 import {
   ensureVpc,
   makeSecurityGroup,
@@ -106,7 +106,7 @@ export async function launchTestInstance(
   // ClientToken, and a second call could not return the first one's private key). Cloud Assistant
   // needs none.
   if (made.keyPairName)
-    await deleteLeftovers(async () => clients, [leftover('key-pair', made.keyPairName, spec)]);
+    await deleteLeftovers(async () => clients, [madeResource('key-pair', made.keyPairName, spec)]);
   let privateKey = '';
   if (ssh) {
     made.keyPairName = spec.name;
@@ -209,20 +209,6 @@ function newSshKey(): { privateKey: string; publicKey: string } {
   };
 }
 
-function leftover(kind: LeftoverKind, id: string, spec: { region: string; name: string }): Leftover {
-  return {
-    kind,
-    id,
-    region: spec.region,
-    buildId: undefined,
-    name: spec.name,
-    createdAt: '',
-    ageSeconds: undefined,
-    cost: '',
-    foundBy: 'journal',
-  };
-}
-
 /** Removes everything the test stage made; returns what could not be removed. */
 export async function removeTestInstance(
   clients: CloudClients,
@@ -230,11 +216,11 @@ export async function removeTestInstance(
   made: TestResources,
 ): Promise<SweepOutcome[]> {
   const list: Leftover[] = [];
-  if (made.instanceId) list.push(leftover('instance', made.instanceId, spec));
-  if (made.securityGroupId) list.push(leftover('security-group', made.securityGroupId, spec));
-  if (made.vswitchId) list.push(leftover('vswitch', made.vswitchId, spec));
-  if (made.vpcId) list.push(leftover('vpc', made.vpcId, spec));
-  if (made.keyPairName) list.push(leftover('key-pair', made.keyPairName, spec));
+  if (made.instanceId) list.push(madeResource('instance', made.instanceId, spec));
+  if (made.securityGroupId) list.push(madeResource('security-group', made.securityGroupId, spec));
+  if (made.vswitchId) list.push(madeResource('vswitch', made.vswitchId, spec));
+  if (made.vpcId) list.push(madeResource('vpc', made.vpcId, spec));
+  if (made.keyPairName) list.push(madeResource('key-pair', made.keyPairName, spec));
   const outcomes = await deleteLeftovers(async () => clients, list);
   return outcomes.filter((o) => o.result === 'failed');
 }

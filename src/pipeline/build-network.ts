@@ -8,7 +8,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
-import { deleteLeftovers, type SweepOutcome } from '../images/teardown.ts';
+import { deleteLeftovers, madeResource, type SweepOutcome } from '../images/teardown.ts';
 import {
   ensureVpc,
   makeSecurityGroup,
@@ -19,6 +19,7 @@ import {
 import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 import { PACKER_FILES } from '../packer/supervisor.ts';
 import { type BuildContext, recordDir, saveState } from './context.ts';
+import { leftoverLines } from './leftovers.ts';
 import type { BuildNetwork } from './record.ts';
 
 /** Whether the build makes a network of its own (cloud-assistant without a security group of the user's). */
@@ -101,17 +102,8 @@ export async function removeNetwork(ctx: BuildContext): Promise<SweepOutcome[]> 
   const net: BuildNetwork | undefined = ctx.record.network;
   if (!net || net.removed) return [];
   const region = ctx.record.region;
-  const leftover = (kind: LeftoverKind, id: string): Leftover => ({
-    kind,
-    id,
-    region,
-    buildId: ctx.record.buildId,
-    name: `sindri-${ctx.record.buildId}`,
-    createdAt: '',
-    ageSeconds: undefined,
-    cost: '',
-    foundBy: 'journal',
-  });
+  const of = { region, buildId: ctx.record.buildId, name: `sindri-${ctx.record.buildId}` };
+  const leftover = (kind: LeftoverKind, id: string) => madeResource(kind, id, of);
   const list: Leftover[] = [
     ...(net.securityGroupId ? [leftover('security-group', net.securityGroupId)] : []),
     ...Object.values(net.vswitches).map((id) => leftover('vswitch', id)),
@@ -123,7 +115,12 @@ export async function removeNetwork(ctx: BuildContext): Promise<SweepOutcome[]> 
   const outcomes = await deleteLeftovers(async () => clients, list, { waitForDependencies: !packerLeft });
   for (const o of outcomes) if (o.result !== 'failed') await journal(ctx, 'deleted', o.kind, o.id);
   const failed = outcomes.filter((o) => o.result === 'failed');
-  if (failed.length > 0) return failed;
+  if (failed.length > 0) {
+    ctx.warn(
+      `the build's network could not all be removed (sindri packer sweep finds it): ${leftoverLines(failed).join('; ')}`,
+    );
+    return failed;
+  }
   net.removed = true;
   await saveState(ctx);
   ctx.progress.detail(`removed the build's network (${list.map((l) => l.id).join(', ')})`);

@@ -5,7 +5,6 @@
  */
 import { makesNetwork, networkFor, removeNetwork } from '../build-network.ts';
 import type { BuildContext } from '../context.ts';
-import { leftoverLines } from '../leftovers.ts';
 import type { Step } from '../run.ts';
 
 export const buildNetwork: Step<BuildContext> = {
@@ -16,12 +15,7 @@ export const buildNetwork: Step<BuildContext> = {
   },
   // After a failure or an interrupt, which stays the command's error: what is left is a warning.
   cleanup: async (ctx) => {
-    if (ctx.work.networkRemovalTried) return;
-    const left = await removeNetwork(ctx);
-    if (left.length > 0)
-      ctx.warn(
-        `the build's network could not all be removed (sindri packer sweep finds it): ${leftoverLines(left).join('; ')}`,
-      );
+    if (!ctx.work.networkRemovalTried) await removeNetwork(ctx);
   },
 };
 
@@ -31,10 +25,6 @@ export const removeBuildNetwork: Step<BuildContext> = {
   // What is left fails the build at its end (build.ts), after everything else is done.
   async run(ctx) {
     ctx.work.networkRemovalTried = true;
-    const left = await removeNetwork(ctx);
-    if (left.length > 0) {
-      ctx.warn(`the build's network could not all be removed: ${leftoverLines(left).join('; ')}`);
-      ctx.work.leftovers.push(...left);
-    }
+    ctx.work.leftovers.push(...(await removeNetwork(ctx)));
   },
 };
