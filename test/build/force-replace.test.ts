@@ -4,7 +4,6 @@
  * finishes the replacement, leaving exactly the new image under the name.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Emulator, FaultSpec } from '../emulator/index.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
-import { jsonResult, runSindri, sindriBin } from '../helpers/cli.ts';
+import { interruptWhen, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 import { PACKER_SIGNATURE, SDK_SIGNATURE } from '../soak/soak.ts';
 
@@ -89,27 +88,8 @@ describe('build --force builds first and swaps last', () => {
       ]),
     );
 
-  function interrupt(trigger: RegExp): Promise<{ code: number | null; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [sindriBin, 'packer', 'build', '--force'], {
-        cwd: dir,
-        env,
-        stdio: 'pipe',
-      });
-      let stderr = '';
-      let sent = false;
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-        if (!sent && trigger.test(stderr)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
-      });
-      child.stdout.resume();
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
-  }
+  const interrupt = (trigger: RegExp) =>
+    interruptWhen(['packer', 'build', '--force'], { cwd: dir, env, when: trigger });
 
   it('a first build holds the name in both regions', async () => {
     const r = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_DELAYS, type Emulator, startEmulator } from '../emulator/index.ts';
-import { jsonResult, runSindri, STACK_TRACE, sindriBin } from '../helpers/cli.ts';
+import { interruptWhen, jsonResult, runSindri, STACK_TRACE } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 describe('interrupting sindri packer build', () => {
@@ -41,17 +40,11 @@ describe('interrupting sindri packer build', () => {
   });
 
   it('SIGINT during provisioning exits 130, lets packer clean up and leaks nothing', async () => {
-    const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
-    let stderr = '';
-    let sent = false;
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (!sent && /provision\s+step \d+\//.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
+    const { code, stderr, sent } = await interruptWhen(['packer', 'build'], {
+      cwd: dir,
+      env,
+      when: /provision\s+step \d+\//,
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.ok(sent, `never reached provisioning:\n${stderr}`);
     assert.equal(code, 130, stderr);
     assert.match(stderr, /interrupted; packer cleaned up/);
@@ -88,17 +81,11 @@ describe('interrupting sindri packer build', () => {
         .replace('sindri-interrupted', 'sindri-interrupted-copy')
         .concat('    alibaba:\n      image_copy_regions: [cn-shanghai, cn-beijing]\n'),
     );
-    const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
-    let stderr = '';
-    let sent = false;
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      if (!sent && /distribute\s+\S+: copying/.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
+    const { code, stderr, sent } = await interruptWhen(['packer', 'build'], {
+      cwd: dir,
+      env,
+      when: /distribute\s+\S+: copying/,
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     assert.ok(sent, `never reached distribution:\n${stderr}`);
     assert.equal(code, 130, stderr);
     assert.match(stderr, /interrupted during distribution/);

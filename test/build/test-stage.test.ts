@@ -4,7 +4,6 @@
  * distributed and nothing left running; the results come as JSON, JUnit XML and an SBOM.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { catalogueNames } from '../../src/config/catalogue.ts';
 import { shellQuote } from '../../src/images/checks.ts';
 import { type Emulator, startEmulator } from '../emulator/index.ts';
 import type { Image } from '../emulator/state.ts';
-import { jsonResult, runSindri, sindriBin } from '../helpers/cli.ts';
+import { interruptWhen, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
 
 /** The docker extension's own check, from the catalogue. */
@@ -200,18 +199,11 @@ describe('the test stage', () => {
       delayMs: 3000,
     });
     try {
-      const child = spawn(process.execPath, [sindriBin, 'packer', 'build'], { cwd: dir, env, stdio: 'pipe' });
-      let stderr = '';
-      let sent = false;
-      child.stdout.resume();
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-        if (!sent && /\] test +test instance i-\w+ is running/.test(stderr)) {
-          sent = true;
-          child.kill('SIGINT');
-        }
+      const { code, stderr, sent } = await interruptWhen(['packer', 'build'], {
+        cwd: dir,
+        env,
+        when: /\] test +test instance i-\w+ is running/,
       });
-      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       assert.ok(sent, `never reached the checks:\n${stderr}`);
       assert.equal(code, 130, stderr);
       assert.match(stderr, /removed the test instance i-\w+ and what was made for it/);

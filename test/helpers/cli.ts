@@ -95,6 +95,35 @@ export function runSindri(
   });
 }
 
+/**
+ * Runs `sindri ARGS` and presses Ctrl-C (SIGINT) once its stderr matches `when`, as a person watching
+ * the progress would. `sent` says whether the output got there.
+ */
+export function interruptWhen(
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; when: RegExp },
+): Promise<{ code: number | null; stderr: string; sent: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [sindriBin, ...args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: 'pipe',
+    });
+    let stderr = '';
+    let sent = false;
+    child.stdout.resume();
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (!sent && opts.when.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, sent }));
+  });
+}
+
 /** A Node.js or oclif stack trace in output: "    at fn (file:line:col)". */
 export const STACK_TRACE = /^\s+at .+[:(].*\d+:\d+\)?$/m;
 
