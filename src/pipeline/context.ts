@@ -176,8 +176,18 @@ export interface NamingContext extends PipelineContext {
   readonly work: { sameName: string[] };
 }
 
+/** What the test stage's steps hand on within one run. */
+export interface TestWork {
+  /** Where the test instance is reached, while it runs. */
+  test?: { host: string; privateKey: string };
+  /** remove-test-instance ran: the safety net does not try (and warn) again. */
+  testRemovalTried?: boolean;
+  /** What sindri made and could not remove: the command fails at its end (CleanupFailed). */
+  leftovers: SweepOutcome[];
+}
+
 /** What the build's steps hand on within one run (the record keeps what must survive it). */
-export interface BuildWork {
+export interface BuildWork extends TestWork {
   rendered?: RenderedTemplate;
   /** The private directory the template is written to. */
   workDir?: string;
@@ -187,14 +197,8 @@ export interface BuildWork {
   refusals: Refusal[];
   /** packer's reports of resources it failed to delete. */
   cleanupErrors: string[];
-  /** Where the test instance is reached, while it runs. */
-  test?: { host: string; privateKey: string };
-  /** remove-test-instance ran: the safety net does not try (and warn) again. */
-  testRemovalTried?: boolean;
-  /** remove-build-network ran: the same for the build's own network. */
+  /** remove-build-network ran: its clean-up does not try (and warn) again. */
   networkRemovalTried?: boolean;
-  /** What sindri made for the build and could not remove: the build fails at its end (CleanupFailed). */
-  leftovers: SweepOutcome[];
 }
 
 export interface BuildContext extends NamingContext, TestingContext {
@@ -254,11 +258,7 @@ export interface TestSettings {
 
 export interface TestingContext extends PipelineContext {
   readonly testing: TestSettings;
-  readonly work: {
-    test?: { host: string; privateKey: string };
-    testRemovalTried?: boolean;
-    leftovers: SweepOutcome[];
-  };
+  readonly work: TestWork;
 }
 
 /** Whether the test stage has anything to do. */
