@@ -32,7 +32,6 @@ export interface CheckResult extends CheckOutcome {
   reason?: string;
 }
 
-/** A shell word: single-quoted, quotes inside escaped. */
 /** The test stage's verdict when nothing failed, worded for zero checks too. */
 export function passedText(count: number): string {
   return count === 0
@@ -40,6 +39,7 @@ export function passedText(count: number): string {
     : `all ${count} check(s) passed`;
 }
 
+/** A shell word: single-quoted, quotes inside escaped. */
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
