@@ -7,6 +7,8 @@
  * `sindri:promoted`, which is never removed, so a channel's history is what the images say, listed.
  * Pure: the cloud calls are the registry's (src/registry/).
  */
+
+import { byCodeUnits } from '../util/order.ts';
 import type { ImageRow } from './images.ts';
 import { nameStem } from './retention.ts';
 import { CHANNEL_TAG_PREFIX, MAX_TAG_VALUE, PROMOTED_TAG, REVOKED_TAG, SOURCE_IMAGE_TAG } from './tags.ts';
@@ -47,13 +49,13 @@ export function parsePromotions(value: string | undefined): Promotion[] {
     const time = expandTime(entry.slice(at + 1));
     if (CHANNEL_NAME.test(channel) && time) out.push({ channel, at: time });
   }
-  return out.sort((a, b) => a.at.localeCompare(b.at));
+  return out.sort((a, b) => byCodeUnits(a.at, b.at));
 }
 
 /** A `sindri:promoted` value: the newest promotions that fit in one tag value, oldest first. */
 export function formatPromotions(promotions: readonly Promotion[]): string {
   const entries = [...promotions]
-    .sort((a, b) => a.at.localeCompare(b.at))
+    .sort((a, b) => byCodeUnits(a.at, b.at))
     .map((p) => `${p.channel}@${compactTime(p.at)}`);
   while (entries.join(' ').length > MAX_TAG_VALUE) entries.shift();
   return entries.join(' ');
@@ -152,7 +154,7 @@ export function channelIn(
   const key = channelKey(channel);
   const contenders = here.filter((r) => r.tags[key] === line && !isRevoked(r.tags));
   const current = [...contenders].sort((a, b) =>
-    lastPromotion(b, channel).localeCompare(lastPromotion(a, channel)),
+    byCodeUnits(lastPromotion(b, channel), lastPromotion(a, channel)),
   )[0];
   const history = here
     .flatMap((r) =>
@@ -168,7 +170,7 @@ export function channelIn(
           }),
         ),
     )
-    .sort((a, b) => b.at.localeCompare(a.at) || a.imageId.localeCompare(b.imageId));
+    .sort((a, b) => byCodeUnits(b.at, a.at) || byCodeUnits(a.imageId, b.imageId));
   return { region, line, current, contenders: contenders.length > 1 ? contenders : [], history };
 }
 
@@ -181,9 +183,7 @@ export function channelLines(rows: readonly ImageRow[]): Array<{ line: string; c
     for (const c of currentChannels(r.tags)) add(line, c);
     for (const p of parsePromotions(r.tags[PROMOTED_TAG])) add(line, p.channel);
   }
-  return [...pairs.values()].sort(
-    (a, b) => a.channel.localeCompare(b.channel) || a.line.localeCompare(b.line),
-  );
+  return [...pairs.values()].sort((a, b) => byCodeUnits(a.channel, b.channel) || byCodeUnits(a.line, b.line));
 }
 
 /** The images a channel points to in a region, one per line. */

@@ -3,6 +3,7 @@
  * family, or of the images whose names match the configured pattern, created after it.
  */
 import type { CloudClients } from '../cloud/index.ts';
+import { byCodeUnits } from '../util/order.ts';
 import type { BaseImage } from './ancestry.ts';
 import { MAX_PAGE_SIZE, nameMatcher, remainingPages, type SdkImage } from './images.ts';
 
@@ -82,5 +83,5 @@ export async function newerBase(
   const after = time(base.created);
   return found
     .filter((i) => i.imageId && i.imageId !== base.imageId && time(i.created) > after)
-    .sort((a, b) => time(b.created) - time(a.created) || a.imageId.localeCompare(b.imageId))[0];
+    .sort((a, b) => time(b.created) - time(a.created) || byCodeUnits(a.imageId, b.imageId))[0];
 }

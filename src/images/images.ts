@@ -1,6 +1,7 @@
 /** Finding sindri's images: every page of every region, with a bound on calls in flight. */
 import type { CloudClients } from '../cloud/index.ts';
 import { CloudError } from '../cloud/index.ts';
+import { byCodeUnits } from '../util/order.ts';
 import type { Limiter } from './limit.ts';
 import {
   BUILD_ID_TAG,
@@ -174,7 +175,7 @@ export function compareNewestFirst(a: ImageRow, b: ImageRow): number {
   const da = Number.isNaN(ta) ? Number.NEGATIVE_INFINITY : ta;
   const db = Number.isNaN(tb) ? Number.NEGATIVE_INFINITY : tb;
   if (da !== db) return db - da;
-  return a.region.localeCompare(b.region) || a.imageId.localeCompare(b.imageId);
+  return byCodeUnits(a.region, b.region) || byCodeUnits(a.imageId, b.imageId);
 }
 
 /**

@@ -3,6 +3,7 @@
  * image by the test stage (dpkg or rpm), with package URLs naming the distribution.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { byCodeUnits } from '../util/order.ts';
 
 /** Prints the distribution (os-release) and then one `name<TAB>version<TAB>arch` line per package. */
 export const SBOM_SCRIPT = [
@@ -39,7 +40,7 @@ export function cycloneDx(
       const purl = `pkg:${format}/${purlPart(os)}/${purlPart(name)}@${purlPart(version)}?arch=${purlPart(arch)}${osVersion ? `&distro=${purlPart(`${os}-${osVersion}`)}` : ''}`;
       return { type: 'library', 'bom-ref': purl, name, version, purl };
     })
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => byCodeUnits(a.name, b.name));
   const doc = {
     bomFormat: 'CycloneDX',
     specVersion: '1.5',

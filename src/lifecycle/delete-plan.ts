@@ -18,6 +18,7 @@ import {
 import { describeAllInstances } from '../images/instances.ts';
 import { createLimiter, type Limiter, mapLimited } from '../images/limit.ts';
 import { BUILD_ID_TAG, MANAGED_BY_KEY, MANAGED_BY_VALUE } from '../images/tags.ts';
+import { byCodeUnits } from '../util/order.ts';
 import type { DeleteJournal, JournalEntry } from './journal.ts';
 
 export interface DeleteTarget {
@@ -175,7 +176,7 @@ export async function planDelete(
   const targets = await Promise.all(
     [...found.values()].map((f) => toTarget(ctx, f.region, f.image, f.viaBuildId, limit)),
   );
-  targets.sort((a, b) => a.region.localeCompare(b.region) || a.imageId.localeCompare(b.imageId));
+  targets.sort((a, b) => byCodeUnits(a.region, b.region) || byCodeUnits(a.imageId, b.imageId));
 
   const blockers: string[] = [];
   for (const t of targets) {

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { openSession } from '../cloud/session.ts';
 import { UsageError } from '../errors.ts';
+import { byCodeUnits } from '../util/order.ts';
 
 export interface Region {
   id: string;
@@ -42,7 +43,7 @@ export async function accountChoices(opts: {
     regions = (body.regions?.region ?? [])
       .filter((r) => typeof r.regionId === 'string' && r.regionId !== '')
       .map((r) => ({ id: String(r.regionId), name: String(r.localName ?? r.regionId) }))
-      .sort((a, b) => a.id.localeCompare(b.id));
+      .sort((a, b) => byCodeUnits(a.id, b.id));
   } catch (err) {
     const code = (err as { code?: string }).code;
     return {
@@ -99,7 +100,7 @@ export function compareInstanceTypes(a: string, b: string): number {
     return n ? 3 + Number(n[1]) : Math.max(0, order.indexOf(s));
   };
   const family = (t: string) => t.split('.')[1] ?? '';
-  return family(a).localeCompare(family(b)) || size(a) - size(b) || a.localeCompare(b);
+  return byCodeUnits(family(a), family(b)) || size(a) - size(b) || byCodeUnits(a, b);
 }
 
 /** Writes a new file; an existing one is replaced only with `force` (else exit 2, nothing written). */

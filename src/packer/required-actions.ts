@@ -7,6 +7,7 @@
  * request log of real builds checks it (test/doctor/actions-emulator.test.ts).
  */
 import type { SindriConfig } from '../config/types.ts';
+import { byCodeUnits } from '../util/order.ts';
 import { packerSupportsRequiredPlugins } from './binary.ts';
 
 export interface RequiredAction {
@@ -237,7 +238,7 @@ export function requiredActions(config: SindriConfig, opts: RequiredActionsOptio
 
   return [...out.entries()]
     .map(([action, why]) => ({ action, why }))
-    .sort((x, y) => x.action.localeCompare(y.action));
+    .sort((x, y) => byCodeUnits(x.action, y.action));
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 import type { ImageRow } from '../images/images.ts';
 import { MAX_TAGS_PER_RESOURCE, PROMOTED_TAG } from '../images/tags.ts';
 import { imagesLine, type Notification } from '../notify/message.ts';
+import { byCodeUnits } from '../util/order.ts';
 import { type Notified, notifyWebhooks } from './notify.ts';
 import { findBuild, openScope, parseTarget, regionRows, type Scope, type ScopeOptions } from './scope.ts';
 
@@ -180,7 +181,7 @@ export async function promote(
     buildId: found.buildId,
     name: images[0]?.name ?? '',
     promotedAt: at,
-    regions: regions.sort((a, b) => a.region.localeCompare(b.region)),
+    regions: regions.sort((a, b) => byCodeUnits(a.region, b.region)),
     behind,
   };
 }

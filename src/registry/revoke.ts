@@ -14,6 +14,7 @@ import type { ImageRow } from '../images/images.ts';
 import { unshareAll } from '../images/share.ts';
 import { BASE_REVOKED_TAG, MAX_TAGS_PER_RESOURCE, REVOKED_TAG } from '../images/tags.ts';
 import type { Notification } from '../notify/message.ts';
+import { byCodeUnits } from '../util/order.ts';
 import { type Notified, notifyWebhooks } from './notify.ts';
 import { findBuild, openScope, parseTarget, type Scope, type ScopeOptions, scopeRows } from './scope.ts';
 
@@ -225,7 +226,7 @@ export async function revoke(scope: Scope, opts: RevokeOptions): Promise<Omit<Re
   return {
     ...base,
     cancelled: false,
-    images: images.sort((a, b) => a.region.localeCompare(b.region) || a.imageId.localeCompare(b.imageId)),
+    images: images.sort((a, b) => byCodeUnits(a.region, b.region) || byCodeUnits(a.imageId, b.imageId)),
     descendants,
   };
 }

@@ -3,6 +3,8 @@
  * prefix), the system disk (`…_system.<format>[.tar.gz]`, or the object the task reported as its
  * `OSSObject`) and the data disks (`…_data…`), in the format the names show.
  */
+
+import { byCodeUnits } from '../util/order.ts';
 import {
   describeExportedObject,
   type ExportedFile,
@@ -64,6 +66,6 @@ export async function findExportObjects(
     const device = f.file.device ?? f.key;
     if (!byDevice.has(device)) byDevice.set(device, f);
   }
-  const data = [...byDevice.values()].sort((a, b) => a.key.localeCompare(b.key));
+  const data = [...byDevice.values()].sort((a, b) => byCodeUnits(a.key, b.key));
   return { system, data, keys: listed.map((o) => o.key) };
 }

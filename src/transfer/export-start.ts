@@ -10,6 +10,7 @@
 import { abortReason, type Clock, realClock } from '../cloud/clock.ts';
 import { type CloudClients, CloudError } from '../cloud/index.ts';
 import { SindriError } from '../errors.ts';
+import { byCodeUnits } from '../util/order.ts';
 import { exportStem, type ImageFormat } from './export-format.ts';
 
 export interface ExportRequest {
@@ -111,7 +112,7 @@ async function exportTasks(
   });
   const tasks = (body.taskSet?.task ?? [])
     .filter((t) => t.taskId && (t.resourceId === undefined || t.resourceId === req.imageId))
-    .sort((a, b) => String(b.creationTime ?? '').localeCompare(String(a.creationTime ?? '')));
+    .sort((a, b) => byCodeUnits(String(b.creationTime ?? ''), String(a.creationTime ?? '')));
   const out: TaskSummary[] = [];
   for (const t of tasks) out.push(await describeTask(clients, req.region, t.taskId as string));
   return out;
