@@ -9,7 +9,7 @@ import { type CloudClients, CloudError, newClientToken } from '../cloud/index.ts
 import { waitFor } from '../cloud/waiter.ts';
 import type { Communicator } from '../config/types.ts';
 import { SindriError } from '../errors.ts';
-import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
+import type { Leftover } from '../packer/leftovers.ts';
 import { describeInstance } from './instances.ts';
 import { deleteLeftovers, madeResource, type SweepOutcome } from './teardown.ts';
 import {
