@@ -41,8 +41,10 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   // plugins' commands, --debug, and SINDRI_CLI=files (to compare the two) use the files in dist/src.
   // --debug shows stack traces, which name the files in dist/src rather than the minified bundle.
   const debug = args.includes('--debug') || process.env.SINDRI_DEBUG === '1';
-  if (!lists && !debug && process.env.SINDRI_CLI !== 'files' && existsSync(bundle)) {
-    const { requireWithCodeCache } = await import('../dist/src/util/code-cache.js');
+  const loader = fileURLToPath(new URL('../dist/code-cache.cjs', import.meta.url));
+  if (!lists && !debug && process.env.SINDRI_CLI !== 'files' && existsSync(bundle) && existsSync(loader)) {
+    // Required, not imported: the loader is CommonJS (scripts/build-cli.ts).
+    const { requireWithCodeCache } = module.createRequire(import.meta.url)(loader);
     const cli = requireWithCodeCache(bundle) ?? (await import('../dist/cli.cjs'));
     // Before anything writes: a reader that goes away (`sindri … | head -1`) ends nothing midway.
     cli.dropWritesToClosedPipes();

@@ -11,7 +11,14 @@
  *   beside itself (the packer supervisor, the Cloud Assistant helper, the download worker) are the
  *   files the package ships;
  * - the other packages (the SDKs, execa, yaml, handlebars, listr2, ...) stay in node_modules and are
- *   imported where they were, on first use.
+ *   imported where they were, on first use;
+ * - oclif sorts its list of commands by code units rather than with `localeCompare`, whose first call
+ *   in a process builds ICU's collator (5 ms); for sindri's command IDs the order is the same, which
+ *   test/cli/bundle.test.ts checks.
+ * Also writes dist/code-cache.cjs, the loader of the bundle (src/util/code-cache.ts) as a CommonJS file,
+ * which bin/run.js requires: an ES module import of it takes about 2 ms more (the ES loader, and
+ * namespaces of the Node.js modules it uses).
+ *
  * Run by `npm run build`, after the oclif manifest; `node scripts/build-cli.ts [--root DIR] [--no-minify] [--metafile FILE]`.
  */
 
@@ -86,6 +93,20 @@ const oclifParts: esbuild.Plugin = {
       resolveDir: root,
       loader: 'js',
     }));
+  },
+};
+
+const LOCALE_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
+const CODE_UNIT_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
+const commandOrder: esbuild.Plugin = {
+  name: 'oclif-command-order',
+  setup(build) {
+    build.onLoad({ filter: /[/\\]@oclif[/\\]core[/\\]lib[/\\]config[/\\]plugin\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (text.split(LOCALE_SORT).length !== 2)
+        throw new Error(`build-cli: ${args.path} no longer sorts its commands with ${LOCALE_SORT}`);
+      return { contents: text.replace(LOCALE_SORT, CODE_UNIT_SORT), loader: 'js' };
+    });
   },
 };
 
@@ -164,7 +185,7 @@ try {
     legalComments: 'eof',
     // oclif's TypeScript support (development only) and ssh2's native add-ons stay outside.
     external: [...external, 'typescript', 'ts-node', 'tsx', '*.node'],
-    plugins: [ownUrl, oclifParts],
+    plugins: [ownUrl, oclifParts, commandOrder],
     metafile: true,
     logLevel: 'error',
   });
@@ -177,6 +198,15 @@ try {
   const strict = '"use strict";';
   const body = routed.text.startsWith(strict) ? routed.text.slice(strict.length) : routed.text;
   writeFileSync(join(dist, 'cli.cjs'), `${strict}\n${BANNER}${body}`);
+  // Its own Node.js modules only, so nothing to bundle.
+  await esbuild.build({
+    entryPoints: [join(dist, 'src', 'util', 'code-cache.js')],
+    outfile: join(dist, 'code-cache.cjs'),
+    format: 'cjs',
+    platform: 'node',
+    target: 'node22',
+    logLevel: 'error',
+  });
   console.error(
     `dist/cli.cjs: ${Math.round(output.contents.length / 1024)} KiB, ${commands.length} commands, ${routed.imports} dynamic imports${isAscii(Buffer.from(routed.text)) ? '' : ', not ASCII'}`,
   );

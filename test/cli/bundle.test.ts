@@ -72,6 +72,13 @@ describe('the CLI bundle', () => {
     }
   });
 
+  it("lists the commands in oclif's order: by code units, as the bundle sorts them, and by localeCompare agree", () => {
+    // scripts/build-cli.ts sorts oclif's command list by code units, which avoids building ICU's collator.
+    const ids = Object.keys(manifest.commands);
+    const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+    assert.deepEqual([...ids].sort(), byLocale);
+  });
+
   it('routes every import() through __sindriImport (a vm script has no import() of its own)', () => {
     const text = readFileSync(bundle, 'utf8');
     const sf = ts.createSourceFile('cli.cjs', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
@@ -99,11 +106,11 @@ describe('the CLI bundle', () => {
     assert.ok(text.includes('\\u00b5s'));
   });
 
-  it('the code-cache loader and import() give the same instance', async () => {
+  it('the code-cache loader (as bin/run.js requires it) and import() give the same instance', async () => {
     const code = `
       import module from 'node:module';
       module.enableCompileCache(${JSON.stringify(join(work, 'same'))});
-      const { requireWithCodeCache } = await import('./dist/src/util/code-cache.js');
+      const { requireWithCodeCache } = module.createRequire(process.cwd() + '/')('./dist/code-cache.cjs');
       const a = requireWithCodeCache(${JSON.stringify(bundle)});
       const b = await import(${JSON.stringify(bundle)});
       console.log(JSON.stringify({ same: a.COMMANDS === b.COMMANDS, again: requireWithCodeCache(${JSON.stringify(bundle)}) === a }));

@@ -207,6 +207,7 @@ describe('the package', () => {
       'dist/src/cloud/actions.js',
       'dist/cli.cjs',
       'dist/src/util/code-cache.js',
+      'dist/code-cache.cjs',
     ]) {
       assert.ok(files?.includes(f), `${f} is not in the package`);
     }
