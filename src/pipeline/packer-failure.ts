@@ -53,8 +53,35 @@ export function leftBehind(refusals: Refusal[]): string | undefined {
   );
 }
 
+/** An image that a packer run which then failed had created, and did not delete. */
+export interface PackerImage {
+  imageId: string;
+  name: string;
+  region: string;
+  /** Tagged ManagedBy=sindri (packer tags an image after creating it). */
+  tagged: boolean;
+}
+
+/** What a failed packer run left of its image, as a sentence and how to delete it; undefined for none. */
+export function imagesLeft(images: readonly PackerImage[]): { sentence: string; fix: string } | undefined {
+  const [first] = images;
+  if (!first) return undefined;
+  const list = images.map((i) => `${i.imageId} (${i.name})`).join(', ');
+  const ids = images.map((i) => i.imageId).join(' ');
+  // `sindri packer delete` refuses an image without sindri's tags unless --force.
+  const force = images.some((i) => !i.tagged) ? ' --force' : '';
+  return {
+    sentence: `packer created the image ${list} in ${first.region} and did not delete it; its snapshots cost money while it exists.`,
+    fix: `delete the image: \`sindri packer delete ${ids} --region ${first.region}${force}\` (as a user allowed ecs:DeleteImage and ecs:DeleteSnapshot)`,
+  };
+}
+
 /** The build failed because RAM refused one of packer's calls. */
-export function refusedError(refusals: Refusal[], cleanupErrors: string[]): SindriError {
+export function refusedError(
+  refusals: Refusal[],
+  cleanupErrors: string[],
+  images: readonly PackerImage[] = [],
+): SindriError {
   const during = refusalSummary(refusals.filter((r) => !r.inCleanup));
   const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
   const left = leftBehind(refusals);
@@ -64,10 +91,14 @@ export function refusedError(refusals: Refusal[], cleanupErrors: string[]): Sind
       ? `packer could not delete some temporary resources; delete them by hand:\n    ${cleanupErrors.join('\n    ')}`
       : 'packer deleted the temporary resources it had created.';
   const actions = [...new Set([...(during?.actions ?? []), ...(cleanup?.actions ?? [])])];
-  return new SindriError(`packer build failed. ${during?.sentence} ${after}`, {
-    actions: [`${deniedActionHint(actions).fix} Then run the build again.`],
-    code: 'Forbidden.RAM',
-  });
+  const image = imagesLeft(images);
+  return new SindriError(
+    `packer build failed. ${during?.sentence} ${after}${image ? `\n  ${image.sentence}` : ''}`,
+    {
+      actions: [`${deniedActionHint(actions).fix} Then run the build again.`, ...(image ? [image.fix] : [])],
+      code: 'Forbidden.RAM',
+    },
+  );
 }
 
 /**

@@ -202,6 +202,39 @@ describe('the minimal policy', () => {
     assert.equal(after.snapshots.length, before.snapshots.length, 'and its snapshots');
   });
 
+  test('without them, a build failing after CreateImage names the image packer left, and its deletion works', async () => {
+    const v = variants()[1] as Variant;
+    const needed = requiredActions(cfg(v)).map((a) => a.action);
+    const removed = 'ecs:ModifyImageSharePermission';
+    const keys = userWith(policyDocument(needed.filter((a) => a !== removed)));
+    const before = new Set(emu.admin.liveResources().images.map((i) => i.id));
+    const r = await build(v.shape, keys, 'leaves-its-image');
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(
+      [...new Set(actionsCalledBy(keys).forbidden)].sort(),
+      [removed, 'ecs:DeleteImage'].sort(),
+      "the share, and packer's clean-up of the image",
+    );
+    const left = emu.admin.liveResources().images.filter((i) => !before.has(i.id));
+    assert.equal(left.length, 1, 'packer could not delete its image');
+    const image = left[0] as (typeof left)[number];
+    const error = (JSON.parse(r.stdout) as { error: { code: string; message: string; actions: string[] } })
+      .error;
+    assert.equal(error.code, 'Forbidden.RAM');
+    assert.ok(error.message.includes(`${image.id} (leaves-its-image)`), error.message);
+    const fix = error.actions.find((a) => a.includes('sindri packer delete')) ?? '';
+    const command = /`sindri (packer delete [^`]+)`/.exec(fix)?.[1];
+    assert.equal(command, `packer delete ${image.id} --region ${image.regionId}`, fix);
+    // The suggested command, run as a user who may delete (the root account), removes it.
+    const { dir } = await writeConfig(configText({ name: 'cleanup', alibaba: v.shape.alibaba }));
+    const deleted = await runSindri([...command.split(' '), '--yes', '--json'], {
+      env: emulatorEnv(emu.url),
+      cwd: dir,
+    });
+    assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
+    assert.ok(!emu.admin.liveResources().images.some((i) => i.id === image.id), 'the image is gone');
+  });
+
   test('with encryption, retention and --force the printed policy still suffices', async () => {
     const alibaba = { vpc_id: net.vpcId, vswitch_id: net.vswitchId, image_encrypted: true };
     const retention = '    retention:\n      keep: 1\n';

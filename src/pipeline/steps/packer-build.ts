@@ -14,14 +14,16 @@ import { credentialSecrets } from '../../cloud/redact.ts';
 import { instanceTypes } from '../../config/types.ts';
 import { InterruptedError, SindriError } from '../../errors.ts';
 import { findInstanceByName } from '../../images/cloud-assistant.ts';
+import { imagesNamed, isManagedBySindri } from '../../images/images.ts';
 import { type Candidate, capacityCode } from '../../images/placement.ts';
+import { BUILD_ID_TAG, tagRecord } from '../../images/tags.ts';
 import type { ApiRefusal } from '../../packer/api-watch.ts';
 import { packerSupportsRequiredPlugins } from '../../packer/binary.ts';
 import { assistantEnv, newRefusalTag } from '../../packer/cloud-assistant-env.ts';
 import { type PackerBuildResult, runPackerBuild } from '../../packer/run.ts';
 import { networkFor } from '../build-network.ts';
 import { type BuildContext, saveState } from '../context.ts';
-import { leftBehind, refusedError } from '../packer-failure.ts';
+import { imagesLeft, leftBehind, type PackerImage, refusedError } from '../packer-failure.ts';
 import { type PackerOutput, readPackerOutput } from '../packer-output.ts';
 import type { Step } from '../run.ts';
 
@@ -106,12 +108,37 @@ async function runOnce(
   return { built, output };
 }
 
+/**
+ * The images of this build's name that were not there before it (check-name), and carry no other
+ * build's ID: what a failed packer run created and did not delete (its clean-up was refused, or
+ * -on-error kept it). Packer tags an image after creating it, so an untagged one is found by its name.
+ */
+async function imagesPackerLeft(ctx: BuildContext): Promise<PackerImage[]> {
+  const { record, work } = ctx;
+  try {
+    const clients = await ctx.session.clients(record.region);
+    const found = await imagesNamed(clients, record.region, record.imageName);
+    return found.flatMap((i) => {
+      const tags = tagRecord(i.tags);
+      const buildId = tags[BUILD_ID_TAG];
+      if (!i.imageId || work.sameName.includes(i.imageId) || (buildId && buildId !== record.buildId))
+        return [];
+      const name = i.imageName ?? record.imageName;
+      return [{ imageId: i.imageId, name, region: record.region, tagged: isManagedBySindri(tags) }];
+    });
+  } catch {
+    // The failure itself is what the user must see; a lookup that fails only leaves the image unnamed.
+    return [];
+  }
+}
+
 async function failure(
   ctx: BuildContext,
   built: PackerBuildResult,
   output: PackerOutput,
   left?: string,
 ): Promise<SindriError> {
+  const image = imagesLeft(await imagesPackerLeft(ctx));
   const clients = await ctx.session.clients(ctx.record.region);
   const tail = built.uiTail
     .slice(-12)
@@ -119,10 +146,11 @@ async function failure(
     .join('\n');
   const where = output.lastScript ? ` while running ${output.lastScript}` : '';
   return new SindriError(
-    `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}${left ? `\n  While cleaning up, ${left}` : ''}`,
+    `packer build failed${where} (exit ${built.exitCode}).\n  last output:\n${tail}${left ? `\n  While cleaning up, ${left}` : ''}${image ? `\n  ${image.sentence}` : ''}`,
     {
       actions: [
         'fix the cause above and run the build again; --on-error abort keeps the instance for debugging',
+        ...(image ? [image.fix] : []),
       ],
       code: 'PackerBuildFailed',
     },
@@ -183,7 +211,8 @@ export const packerBuild: Step<BuildContext> = {
         plan.chosen = { instanceType: c.instanceType, zoneId: c.zoneId };
         return;
       }
-      if (work.refusals.some((r) => !r.inCleanup)) throw refusedError(work.refusals, work.cleanupErrors);
+      if (work.refusals.some((r) => !r.inCleanup))
+        throw refusedError(work.refusals, work.cleanupErrors, await imagesPackerLeft(ctx));
       const code = capacityCode(built.uiTail.join('\n'));
       if (!code) throw await failure(ctx, built, output, left);
       plan.attempts.push({ instanceType: c.instanceType, zoneId: c.zoneId, code });
