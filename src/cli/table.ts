@@ -141,7 +141,9 @@ export async function renderTable<T>(
     if (header) lines.unshift(columns.map((c) => csvField(c.key)).join(','));
     return lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
   }
-  const cells = ordered.map((r) => columns.map((c) => (c.cell ? c.cell(r) : String(c.value(r) ?? '-'))));
+  const cells = ordered.map((r) =>
+    columns.map((c) => cellText(c.cell ? c.cell(r) : String(c.value(r) ?? '-'))),
+  );
   if (cells.length === 0 && !header) return '';
   const heads = columns.map((c) => c.header);
   const natural = columns.map((_, i) =>
@@ -151,6 +153,16 @@ export async function renderTable<T>(
   const lines = cells.map((row) => alignedLine(row, widths));
   if (header) lines.unshift(alignedLine(heads, widths, opts.color ? bold : undefined));
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * A cell's text on one line: line breaks and tabs become spaces and every other control character
+ * U+FFFD, so that text from the cloud (tag values, descriptions, command output) can neither break a
+ * row nor move the cursor or restyle the terminal.
+ */
+export function cellText(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what it replaces
+  return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
 /**

@@ -1,18 +1,17 @@
 import stringWidth from 'string-width';
 import type { TestSummary } from '../pipeline/record-summary.ts';
-import { alignedLine } from './table.ts';
+import { alignedLine, cellText } from './table.ts';
 
 /**
  * The test stage's checks as an aligned table: result, check, where it comes from, seconds; then the
  * SBOM. With no checks there is no table, only the SBOM line (or nothing).
  */
 export function testTable(test: TestSummary): string {
-  const rows = test.checks.map((c) => [
-    c.passed ? '✓' : '✗',
-    c.reason ? `${c.name}: ${c.reason}` : c.name,
-    c.source,
-    `${c.seconds}s`,
-  ]);
+  const rows = test.checks.map((c) =>
+    [c.passed ? '✓' : '✗', c.reason ? `${c.name}: ${c.reason}` : c.name, c.source, `${c.seconds}s`].map(
+      cellText,
+    ),
+  );
   const all = [['', 'check', 'source', 'time'], ...rows];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => stringWidth(r[i] ?? ''))));
   const line = (r: string[]) => `  ${alignedLine(r, widths)}`;

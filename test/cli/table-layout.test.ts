@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import Table from 'cli-table3';
 import fc from 'fast-check';
 import stringWidth from 'string-width';
-import { alignedLine, type Column, fitted, renderTable } from '../../src/cli/table.ts';
+import { alignedLine, type Column, cellText, fitted, renderTable } from '../../src/cli/table.ts';
 
 /** cli-table3 with the options renderTable gave it, and its post-processing. */
 function cliTable3(head: string[] | undefined, rows: string[][], widths: number[]): string {
@@ -84,6 +84,30 @@ describe('the table layout', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps every row on one line, with no control character, whatever the cells hold', async () => {
+    const columns: Column<string[]>[] = [0, 1].map((i) => ({
+      key: `c${i}`,
+      header: `C${i}`,
+      value: (r) => r[i] ?? '',
+    }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.string({ unit: 'binary' }), { minLength: 2, maxLength: 2 }), { maxLength: 4 }),
+        fc.option(fc.integer({ min: 10, max: 60 }), { nil: undefined }),
+        async (rows, width) => {
+          const out = await renderTable(rows, columns, { width });
+          const lines = out.split('\n');
+          assert.equal(lines.pop(), '', 'ends with a newline');
+          assert.equal(lines.length, rows.length + 1, 'a line per row and the header');
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: what must not be there
+          for (const l of lines) assert.doesNotMatch(l, /[\u0000-\u001f\u007f-\u009f]/);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.equal(cellText('a\r\nb\tc\u001b[31md'), 'a b c\ufffd[31md');
   });
 
   it('cuts by the width a terminal shows: at most the column, its start, and "…"', () => {
