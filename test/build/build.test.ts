@@ -183,7 +183,9 @@ describe('sindri packer build against the emulator with the real packer', () => 
     // Same name, another instance type: not a cache hit, so the name is taken.
     writeConfig(dir, emulator.sshPort, { imageName: 'sindri-e2e-name' });
     const config = join(dir, 'sindri.yaml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('ecs.g6.large', 'ecs.g6.xlarge'));
+    // Nothing to copy or share: the swap is still shown as distribution, not as the phase before it.
+    const text = readFileSync(config, 'utf8').replace('ecs.g6.large', 'ecs.g6.xlarge');
+    writeFileSync(config, text.replace(/^ +image_share_accounts:.*\n/m, ''));
     const taken = await runSindri(['packer', 'build', '--json'], { cwd: dir, env });
     assert.equal(taken.code, 1, taken.stderr);
     const error = (JSON.parse(taken.stdout) as { error: { code: string; message: string } }).error;
@@ -191,6 +193,11 @@ describe('sindri packer build against the emulator with the real packer', () => 
     assert.ok(error.message.includes(old));
     const forced = await runSindri(['packer', 'build', '--force', '--json'], { cwd: dir, env });
     assert.equal(forced.code, 0, forced.stderr);
+    const swap = /gave the name up|is now sindri-e2e-name|deleted the earlier/;
+    const swapLines = forced.stderr.split('\n').filter((l) => swap.test(l));
+    assert.equal(swapLines.length, 3, forced.stderr);
+    for (const line of swapLines) assert.match(line, /\] distribute +--force: /, line);
+    assert.match(forced.stderr, /\] distribute +--force: m-\S+ in cn-hangzhou gave the name up/);
     const named = emulator.admin
       .liveResources('cn-hangzhou')
       .images.filter((i) => i.name === 'sindri-e2e-name');

@@ -59,6 +59,8 @@ export const takeName: Step = {
     const r = record.replacement as Replacement;
     const done = finishedImages(record);
     const ours = new Set([...Object.values(done), record.distribution?.sourceImageId ?? '']);
+    // The swap is distribution's last part, also for a build that copies and shares nothing.
+    ctx.progress.phase('distribute', `--force: the new image takes the name ${r.name}`);
     for (const [region, imageId] of Object.entries(done)) {
       for (const old of await holders(ctx, region, r, ours)) {
         await rename(ctx, region, old.imageId as string, r.retiredName);
