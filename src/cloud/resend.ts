@@ -106,6 +106,11 @@ export const RESEND_RULES: Readonly<Record<string, ResendRule>> = {
   RemoveTags: { kind: 'set-state', source: 'assumed: removing an absent tag changes nothing' },
   UntagResources: { kind: 'set-state', source: 'assumed: removing an absent tag changes nothing' },
   JoinResourceGroup: { kind: 'set-state', source: 'assumed: moving into the group it is in changes nothing' },
+  StopInvocation: {
+    kind: 'set-state',
+    source:
+      'StopInvocation API reference: it stops a Running invocation; assumed: a second send leaves it stopped (sindri ignores its errors)',
+  },
   DeleteImage: {
     kind: 'delete',
     gone: gone('Image'),

@@ -121,6 +121,26 @@ describe('Cloud Assistant (recording instances)', () => {
     }
   });
 
+  test('a StopInvocation answered 500 after it stopped the command is sent again, and the second send leaves it stopped', async () => {
+    emu.admin.setCommandResult({ match: 'lost-stop', exitCode: 0, seconds: 600 });
+    emu.admin.setTimeScale(1);
+    try {
+      const invokeId = await run(c, instanceId, 'echo lost-stop', 3600);
+      emu.admin.advanceTime(1500);
+      emu.admin.clearRequestLog();
+      emu.admin.injectFault({ action: 'StopInvocation', code: 'InternalError', afterCall: true, count: 1 });
+      await c.call('ecs', 'StopInvocation', { regionId: REGION, invokeId, instanceId: [instanceId] });
+      const sends = emu.admin.requestLog({ action: 'StopInvocation' });
+      assert.deepEqual(
+        sends.map((e) => e.code ?? 'ok'),
+        ['InternalError', 'ok'],
+      );
+      assert.equal((await result(c, invokeId)).invocationStatus, 'Terminated');
+    } finally {
+      emu.admin.setTimeScale(0);
+    }
+  });
+
   test('Output keeps 24 KB and counts the rest in Dropped', async () => {
     for (const size of [100, 24 * 1024, 30_000, 100_000]) {
       emu.admin.setCommandResult({ match: `chatty-${size}`, exitCode: 0, stdout: 'x'.repeat(size) });
