@@ -36,8 +36,8 @@ describe("the probe of packer's reads", () => {
     assert.deepEqual(packerReads(temporaryNetwork(), '1.6.6'), [
       'ecs:DescribeEipAddresses',
       'ecs:DescribeInstances',
-      'ecs:DescribeVpcs',
       'ecs:DescribeVSwitches',
+      'ecs:DescribeVpcs',
     ]);
     // A given VPC and VSwitch are read once, not polled: packer stops at that refusal by itself.
     const existing = config({ alibaba: { vpc_id: 'vpc-x', vswitch_id: 'vsw-x' } });
