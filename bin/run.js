@@ -44,8 +44,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === 'version')) {
   const loader = fileURLToPath(new URL('../dist/code-cache.cjs', import.meta.url));
   if (!lists && !debug && process.env.SINDRI_CLI !== 'files' && existsSync(bundle) && existsSync(loader)) {
     // Required, not imported: the loader is CommonJS (scripts/build-cli.ts).
-    const { requireWithCodeCache } = module.createRequire(import.meta.url)(loader);
+    const { requireWithCodeCache, noteCodeCacheUse } = module.createRequire(import.meta.url)(loader);
     const cli = requireWithCodeCache(bundle) ?? (await import('../dist/cli.cjs'));
+    // The command, so that the code cache also holds its code when another command made it.
+    const words = args.filter((a) => !a.startsWith('-'));
+    const id = [3, 2, 1].map((n) => words.slice(0, n).join(':')).find((k) => Object.hasOwn(cli.COMMANDS, k));
+    if (id) noteCodeCacheUse(bundle, id);
     // Before anything writes: a reader that goes away (`sindri … | head -1`) ends nothing midway.
     cli.dropWritesToClosedPipes();
     const target = './dist/cli.cjs';

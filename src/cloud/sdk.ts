@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { requireWithCodeCache } from '../util/code-cache.ts';
+import { noteCodeCacheUse, requireWithCodeCache } from '../util/code-cache.ts';
 import { packageRoot } from '../util/paths.ts';
 import { SDK_PACKAGES } from './actions.ts';
 import type { Product } from './endpoints.ts';
@@ -83,6 +83,8 @@ export async function loadSdk(product: Product, source: SdkSource): Promise<Load
     const b = loadBundle();
     if (!b) throw new Error(`sindri: ${BUNDLE_PATH} is missing; run npm run build`);
     const exports = b.products[product]();
+    // The product's code is part of the bundle's code cache from now on (src/util/code-cache.ts).
+    noteCodeCacheUse(BUNDLE_PATH, product);
     return {
       exports,
       Client: exports.default as LoadedSdk['Client'],

@@ -8,10 +8,13 @@
  * function compiled so far; with that cache a bundle's start costs about half (bench/cli-floor.ts).
  *
  * The cache lives beside Node's own, in the directory of the compile cache, so it is on, off or moved
- * by the same settings (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). It is written once, at the exit
- * of a run that had none or had one V8 refused (another Node.js, another bundle), which also removes the
- * caches of earlier builds of the file, and those of the bundle's name not written for a week (other
- * installs). A run that cannot read or write it loads the bundle without it; V8 checks the cache
+ * by the same settings (NODE_COMPILE_CACHE, NODE_DISABLE_COMPILE_CACHE). It is written at the exit of a
+ * run that had none or had one V8 refused (another Node.js, another bundle), and again by a run that
+ * used a part of the bundle the cache was not made with (a command, an SDK product: noteCodeCacheUse),
+ * so that it holds the code of every command run, whichever ran first; it keeps what it held, since
+ * what V8 read from it counts as compiled. Writing it also removes the caches of earlier builds of the
+ * file, and those of the bundle's name not written for a week (other installs). A run that cannot read
+ * or write it loads the bundle without it; V8 checks the cache
  * against the source and the engine and refuses one that does not match, which only costs that run
  * the compilation.
  */
@@ -48,6 +51,22 @@ type ModuleConstructor = {
 
 const IMPORT = Symbol.for('sindri.import');
 const WEEK_MS = 7 * 24 * 3600 * 1000;
+/** The parts of each bundle loaded with a cache that this run used (noteCodeCacheUse). */
+const usedParts = new Map<string, Set<string>>();
+
+/** A part of a bundle this run uses (a command's ID, an SDK product); one the cache lacks gets it rewritten. */
+export function noteCodeCacheUse(file: string, part: string): void {
+  usedParts.get(file)?.add(part);
+}
+
+/** The parts a cache was made with, listed beside it (`<cache>.uses`, a line each). */
+function partsOf(cacheFile: string): Set<string> {
+  try {
+    return new Set(readFileSync(`${cacheFile}.uses`, 'utf8').split('\n').filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
 
 /**
  * After a cache is written: the caches of earlier builds of the same file run the same way (same
@@ -55,7 +74,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
  */
 function prune(dir: string, bundle: string, same: string, written: string): void {
   for (const name of readdirSync(dir)) {
-    if (name === written || !name.startsWith(`${bundle}-`)) continue;
+    if (name === written || name === `${written}.uses` || !name.startsWith(`${bundle}-`)) continue;
     const path = join(dir, name);
     if (name.startsWith(same) || statSync(path).mtimeMs < Date.now() - WEEK_MS) rmSync(path, { force: true });
   }
@@ -120,20 +139,28 @@ export function requireWithCodeCache(file: string): unknown {
     throw err;
   }
   mod.loaded = true;
-  if (!cachedData || script.cachedDataRejected) {
-    process.once('exit', () => {
-      try {
-        // Owner only, as Node's own cache (whose directory is per user).
-        mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
-        accessSync(dirname(cacheFile), constants.W_OK);
-        const partial = `${cacheFile}.${process.pid}`;
-        writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-        renameSync(partial, cacheFile);
-        prune(dirname(cacheFile), basename(file), same, basename(cacheFile));
-      } catch {
-        // A cache that cannot be written is only a slower next start.
-      }
-    });
-  }
+  const fresh = !cachedData || script.cachedDataRejected === true;
+  const madeWith = fresh ? new Set<string>() : partsOf(cacheFile);
+  const used = new Set<string>();
+  usedParts.set(file, used);
+  process.once('exit', () => {
+    const added = [...used].filter((p) => !madeWith.has(p));
+    if (!fresh && added.length === 0) return;
+    try {
+      // Owner only, as Node's own cache (whose directory is per user).
+      mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+      accessSync(dirname(cacheFile), constants.W_OK);
+      const write = (target: string, data: string | Buffer) => {
+        const partial = `${target}.${process.pid}`;
+        writeFileSync(partial, data, { mode: 0o600 });
+        renameSync(partial, target);
+      };
+      write(cacheFile, script.createCachedData());
+      write(`${cacheFile}.uses`, [...madeWith, ...added].map((p) => `${p}\n`).join(''));
+      prune(dirname(cacheFile), basename(file), same, basename(cacheFile));
+    } catch {
+      // A cache that cannot be written is only a slower next start.
+    }
+  });
   return mod.exports;
 }

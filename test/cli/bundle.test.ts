@@ -203,6 +203,31 @@ describe('the code cache', () => {
     assert.ok(existsSync(recent), "another install's recent cache was kept");
   });
 
+  it('grows with each command: one the cache was not made with rewrites it once, and then it is read', async () => {
+    const cache = join(work, 'grows');
+    const env = cloudEnv({ NODE_COMPILE_CACHE: cache });
+    const template = ['packer', 'template', '--config', config, '--out', '-'];
+    const list = ['packer', 'list', '--region', 'cn-hangzhou'];
+    const cliCache = () => cacheFiles(cache).find((f) => /[\\/]cli\.cjs-/.test(f)) as string;
+    const uses = () => readFileSync(`${cliCache()}.uses`, 'utf8').split('\n').filter(Boolean);
+
+    assert.equal((await runSindri(template, { env })).code, 0);
+    assert.deepEqual(uses(), ['packer:template']);
+    const first = readFileSync(cliCache());
+    // Another command: written again, with what the first held (a cache made by the two is larger).
+    assert.equal((await runSindri(list, { env })).code, 0);
+    assert.deepEqual(uses(), ['packer:template', 'packer:list']);
+    const second = readFileSync(cliCache());
+    assert.ok(second.length > first.length, `${second.length} <= ${first.length}`);
+    const sdk = cacheFiles(cache).find((f) => /[\\/]sdk\.cjs-/.test(f)) as string;
+    assert.equal(readFileSync(`${sdk}.uses`, 'utf8'), 'ecs\n', 'the SDK cache names its product');
+    // Both commands again, and a mistyped one: nothing is written.
+    for (const args of [template, list, ['packer', 'lsit']]) await runSindri(args, { env });
+    assert.deepEqual(readFileSync(cliCache()), second);
+    assert.deepEqual(uses(), ['packer:template', 'packer:list']);
+    assert.equal(cacheFiles(cache).length, 2, 'one cache per bundle');
+  });
+
   it('is not written when the compile cache is off', async () => {
     const cache = join(work, 'off');
     const r = await runSindri(['packer', 'list', '--region', 'cn-hangzhou'], {
