@@ -8,8 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { resolveConfig } from '../../src/config/load.ts';
 import type { SindriConfig } from '../../src/config/types.ts';
 import { failureCleanupActions, policyDocument, requiredActions, runDoctor } from '../../src/doctor/index.ts';
-import { isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
+import { interruptWhen, isolatedEnv, jsonResult, runSindri } from '../helpers/cli.ts';
 import { emulatorEnv } from '../helpers/cloud-env.ts';
+import { PACKER_SIGNATURE } from '../soak/soak.ts';
 import {
   cloudEnv,
   config,
@@ -233,6 +234,33 @@ describe('the minimal policy', () => {
     });
     assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr);
     assert.ok(!emu.admin.liveResources().images.some((i) => i.id === image.id), 'the image is gone');
+  });
+
+  test('interrupted while packer waits for its image, the build names the image it could not delete', async () => {
+    const v = variants()[1] as Variant;
+    const keys = userWith(policyDocument(requiredActions(cfg(v)).map((a) => a.action)));
+    const before = new Set(emu.admin.liveResources().images.map((i) => i.id));
+    const { dir, file } = await writeConfig(
+      configText({ name: 'interrupted-image', sshPort: emu.sshPort, ...v.shape }),
+    );
+    emu.admin.injectFault({
+      action: 'DescribeImages',
+      latencyMs: 3000,
+      count: 1,
+      signatureMethod: PACKER_SIGNATURE,
+    });
+    const r = await interruptWhen(['packer', 'build', '--config', file], {
+      cwd: dir,
+      env: emulatorEnv(emu.url, keys),
+      when: /\] image +/,
+    });
+    assert.ok(r.sent, r.stderr);
+    assert.equal(r.code, 130, r.stderr);
+    const left = emu.admin.liveResources().images.filter((i) => !before.has(i.id));
+    assert.equal(left.length, 1, `packer's DeleteImage was refused: ${r.stderr}`);
+    const id = left[0]?.id as string;
+    assert.ok(r.stderr.includes(`${id} (interrupted-image)`), r.stderr);
+    assert.ok(r.stderr.includes(`sindri packer delete ${id} --region cn-hangzhou`), r.stderr);
   });
 
   test('with encryption, retention and --force the printed policy still suffices', async () => {

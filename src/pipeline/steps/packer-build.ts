@@ -196,13 +196,13 @@ export const packerBuild: Step<BuildContext> = {
       const { built, output } = await runOnce(ctx, await launchVars(ctx, c));
       const left = leftBehind(work.refusals);
       if (built.interrupted || ctx.signal.aborted) {
-        throw new InterruptedError(
-          built.killed
-            ? 'interrupted; packer did not finish its cleanup in time and was killed: check for leftover resources.'
-            : left
-              ? `interrupted; ${left}`
-              : 'interrupted; packer cleaned up the resources it had created.',
-        );
+        const said = built.killed
+          ? 'interrupted; packer did not finish its cleanup in time and was killed: check for leftover resources.'
+          : left
+            ? `interrupted; ${left}`
+            : 'interrupted; packer cleaned up the resources it had created.';
+        const image = imagesLeft(await imagesPackerLeft(ctx));
+        throw new InterruptedError(image ? `${said}\n  ${image.sentence}` : said, image?.fix);
       }
       const imageId = built.images[record.region];
       if (built.exitCode === 0 && imageId) {
