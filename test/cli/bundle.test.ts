@@ -19,13 +19,11 @@ import {
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import ts from 'typescript';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
 import { isolatedEnv, repoRoot, runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
-import { seedImage, sindriTags } from '../lifecycle/helpers.ts';
+import { seededEmulator } from '../helpers/seeded-emulator.ts';
 
 const bundle = join(repoRoot, 'dist', 'cli.cjs');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 'utf8')) as {
@@ -33,23 +31,8 @@ const manifest = JSON.parse(readFileSync(join(repoRoot, 'oclif.manifest.json'), 
 };
 const work = mkdtempSync(join(tmpdir(), 'sindri-bundle-'));
 const config = join(repoRoot, 'test/fixtures/config/guide-basic.yaml');
-let emu: Emulator;
-const homes: string[] = [];
-function cloudEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = { ...emulatorEnv(emu.url), ...extra };
-  homes.push(env.HOME as string);
-  return env;
-}
-before(async () => {
-  emu = await startEmulator();
-  for (let i = 0; i < 3; i++)
-    seedImage(emu, { region: 'cn-hangzhou', name: `bundle-${i}`, tags: sindriTags(`u${i}`) });
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-  for (const h of homes) rmSync(h, { recursive: true, force: true });
-});
+const { cloudEnv } = seededEmulator('bundle', 'u');
+after(() => rmSync(work, { recursive: true, force: true }));
 
 /** The code-cache files under a compile cache directory. */
 function cacheFiles(dir: string): string[] {

@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { type Emulator, startEmulator } from '../emulator/index.ts';
+import { after, describe, it } from 'node:test';
 import { isolatedEnv, jsonResult, repoRoot, runSindri } from '../helpers/cli.ts';
-import { emulatorEnv } from '../helpers/cloud-env.ts';
-import { seedImage, sindriTags } from '../lifecycle/helpers.ts';
+import { seededEmulator } from '../helpers/seeded-emulator.ts';
 
 /** Any SDK code: a product SDK, the SDK core, the OSS client, or the bundle of them. */
 const SDK = /@alicloud[\\/]|@darabonba[\\/]|[\\/]ali-oss[\\/]|[\\/]dist[\\/]sdk\.cjs$/;
@@ -60,24 +58,9 @@ async function loads(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot) {
   return { ...result, modules };
 }
 
-let emu: Emulator;
-const homes: string[] = [];
-/** The emulator's environment, with a fresh HOME removed at the end. */
-function cloudEnv(): NodeJS.ProcessEnv {
-  const env = emulatorEnv(emu.url);
-  homes.push(env.HOME as string);
-  return env;
-}
-before(async () => {
-  emu = await startEmulator();
-  for (let i = 0; i < 3; i++)
-    seedImage(emu, { region: 'cn-hangzhou', name: `load-${i}`, tags: sindriTags(`l${i}`) });
-});
-after(async () => {
-  await emu.stop();
-  rmSync(work, { recursive: true, force: true });
-  for (const h of homes) rmSync(h, { recursive: true, force: true });
-});
+const seeded = seededEmulator('load', 'l');
+const { cloudEnv } = seeded;
+after(() => rmSync(work, { recursive: true, force: true }));
 
 const config = join(repoRoot, 'test/fixtures/config/guide-basic.yaml');
 
@@ -93,10 +76,10 @@ describe('SDK loading by the CLI', () => {
   ];
   for (const args of offline) {
     it(`sindri ${args.join(' ')} makes no cloud call and imports no SDK`, async () => {
-      emu.admin.clearRequestLog();
+      seeded.emu.admin.clearRequestLog();
       const r = await loads(args, cloudEnv());
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(emu.admin.requestLog(), []);
+      assert.deepEqual(seeded.emu.admin.requestLog(), []);
       assert.ok(r.modules.length > 0, 'the module hook recorded nothing');
       assert.deepEqual(
         r.modules.filter((m) => SDK.test(m)),
@@ -154,15 +137,15 @@ describe('SDK loading by the CLI', () => {
             '  packer:',
             '    cloud: alibaba',
             '    image_name: sdk-load',
-            `    build: { cache: false, ssh_port: ${emu.sshPort} }`,
+            `    build: { cache: false, ssh_port: ${seeded.emu.sshPort} }`,
             '',
           ].join('\n'),
         );
       }
-      emu.admin.clearRequestLog();
+      seeded.emu.admin.clearRequestLog();
       const r = await loads(args, cloudEnv(), cwd);
       if (cwd) assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.ok(emu.admin.requestLog().length > 0, 'no cloud call was made');
+      assert.ok(seeded.emu.admin.requestLog().length > 0, 'no cloud call was made');
       assert.ok(
         r.modules.some((m) => BUNDLE.test(m)),
         'dist/sdk.cjs was not loaded',
