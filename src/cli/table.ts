@@ -146,13 +146,18 @@ export async function renderTable<T>(
   );
   if (cells.length === 0 && !header) return '';
   const heads = columns.map((c) => c.header);
-  const natural = columns.map((_, i) =>
-    Math.max(header ? stringWidth(heads[i] ?? '') : 0, ...cells.map((row) => stringWidth(row[i] ?? ''))),
-  );
+  const natural = columnWidths(header ? [heads, ...cells] : cells, columns.length);
   const widths = opts.width === undefined ? natural : fitWidths(natural, opts.width);
   const lines = cells.map((row) => alignedLine(row, widths));
   if (header) lines.unshift(alignedLine(heads, widths, opts.color ? bold : undefined));
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/** Each column's width: its widest cell as a terminal shows it (0 for a column with no cells). */
+export function columnWidths(rows: readonly (readonly string[])[], count: number): number[] {
+  return Array.from({ length: count }, (_, i) =>
+    Math.max(0, ...rows.map((row) => stringWidth(row[i] ?? ''))),
+  );
 }
 
 /**

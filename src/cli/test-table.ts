@@ -1,6 +1,5 @@
-import stringWidth from 'string-width';
 import type { TestSummary } from '../pipeline/record-summary.ts';
-import { alignedLine, cellText } from './table.ts';
+import { alignedLine, cellText, columnWidths } from './table.ts';
 
 /**
  * The test stage's checks as an aligned table: result, check, where it comes from, seconds; then the
@@ -13,7 +12,7 @@ export function testTable(test: TestSummary): string {
     ),
   );
   const all = [['', 'check', 'source', 'time'], ...rows];
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((r) => stringWidth(r[i] ?? ''))));
+  const widths = columnWidths(all, 4);
   const line = (r: string[]) => `  ${alignedLine(r, widths)}`;
   const sbom = test.sbom
     ? `\n  SBOM: ${test.sbom.packages} packages, ${test.sbom.digest} (${test.sbom.file})`
