@@ -20,6 +20,7 @@ import type { Leftover, LeftoverKind } from '../packer/leftovers.ts';
 import { PACKER_FILES } from '../packer/supervisor.ts';
 import { type BuildContext, recordDir, saveState } from './context.ts';
 import { leftoverLines } from './leftovers.ts';
+import { packerLeftSome } from './packer-failure.ts';
 import type { BuildNetwork } from './record.ts';
 
 /** Whether the build makes a network of its own (cloud-assistant without a security group of the user's). */
@@ -111,7 +112,7 @@ export async function removeNetwork(ctx: BuildContext): Promise<SweepOutcome[]> 
   ];
   const clients = await ctx.session.clients(region);
   // When packer could not delete its instance, the network it is in stays held: try it once.
-  const packerLeft = ctx.work.cleanupErrors.length > 0 || ctx.work.refusals.some((r) => r.inCleanup);
+  const packerLeft = packerLeftSome(ctx.work.refusals, ctx.work.cleanupErrors);
   const outcomes = await deleteLeftovers(async () => clients, list, { waitForDependencies: !packerLeft });
   for (const o of outcomes) if (o.result !== 'failed') await journal(ctx, 'deleted', o.kind, o.id);
   const failed = outcomes.filter((o) => o.result === 'failed');

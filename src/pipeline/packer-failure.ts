@@ -44,6 +44,11 @@ function refusalSummary(refusals: Refusal[]): { actions: string[]; sentence: str
   };
 }
 
+/** Whether packer's clean-up left something: it reported a failed deletion, or RAM refused one. */
+export function packerLeftSome(refusals: readonly Refusal[], cleanupErrors: readonly string[]): boolean {
+  return cleanupErrors.length > 0 || refusals.some((r) => r.inCleanup);
+}
+
 /** What refused clean-up calls left behind, as a sentence; undefined when there were none. */
 export function leftBehind(refusals: Refusal[]): string | undefined {
   const cleanup = refusalSummary(refusals.filter((r) => r.inCleanup));
@@ -111,13 +116,12 @@ export function cleanupError(
   leftovers: readonly SweepOutcome[] = [],
   words: { done: string; made: string } = { done: 'the image was built', made: 'for the build' },
 ): SindriError | undefined {
-  const cleanupRefusals = refusals.filter((r) => r.inCleanup);
-  const byPacker = cleanupErrors.length > 0 || cleanupRefusals.length > 0;
+  const byPacker = packerLeftSome(refusals, cleanupErrors);
   if (!byPacker && leftovers.length === 0) return undefined;
   const parts: string[] = [];
   const fixes: string[] = [];
   if (byPacker) {
-    const refused = refusalSummary(cleanupRefusals);
+    const refused = refusalSummary(refusals.filter((r) => r.inCleanup));
     const actions = refused ? refused.actions : cleanupActions(cleanupErrors);
     parts.push(
       `packer could not delete some temporary resources:\n    ${cleanupErrors.join('\n    ')}${refused ? `\n  ${refused.sentence}` : ''}`,
